@@ -1,0 +1,42 @@
+# roster — `make` builds bin/roster; `make test` is THE test command.
+
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+# Extra arguments for go test, e.g. make test TESTFLAGS='-run Foo -v'
+TESTFLAGS ?=
+export TESTFLAGS
+
+GO ?= go
+
+.DEFAULT_GOAL := build
+
+.PHONY: build run test test-sqlite bench lint fmt clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/roster ./cmd/roster
+
+run:
+	$(GO) run ./cmd/roster serve --demo --data ./tmp/roster-data
+
+# Starts a throwaway PostgreSQL (installing it first if needed and possible)
+# and runs the whole suite with -race against it.
+test:
+	bash scripts/test.sh
+
+# Same suite without PostgreSQL (PG subtests skip unless CI=true).
+test-sqlite:
+	env -u ROSTER_TEST_DATABASE_URL $(GO) test -race -count=1 $(TESTFLAGS) ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
+
+fmt:
+	gofmt -w .
+
+clean:
+	rm -rf bin/ tmp/ *.test *.out *.prof

@@ -1,0 +1,48 @@
+package roster
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEntry records one staff action: who did what to which target, and the
+// fields it changed. Secrets never appear in it: a changed password is
+// recorded as changed, without values.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorID    int64  // staff account id; 0 for the system or the CLI
+	Actor      string // email of the staff, or "cli", "system"
+	Action     string // "user.create", "user.update", "staff.create", ...
+	TargetType string // "user", "staff", "field", "token"
+	TargetID   string
+	Changes    map[string]Change
+	Note       string // a reason, a count, a filter
+}
+
+// Change is a field's value before and after an action.
+type Change struct {
+	Before any `json:"before"`
+	After  any `json:"after"`
+}
+
+// Redacted stands for a secret in audit entries.
+const Redacted = "[redacted]"
+
+// AuditFilter selects audit entries; zero fields match everything.
+type AuditFilter struct {
+	ActorID    *int64
+	Action     string
+	TargetType string
+	TargetID   string
+	Since      time.Time
+	Until      time.Time
+	Limit      int
+	BeforeID   int64 // entries older than this id, for paging
+}
+
+// AuditService reads the audit log. Entries are written by the services in
+// the same transaction as the change they describe.
+type AuditService interface {
+	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+}

@@ -1,0 +1,83 @@
+package sqldb
+
+import (
+	"context"
+	"strings"
+
+	"roster"
+)
+
+// Ensure ChangeLog implements the domain interface.
+var _ roster.ChangeLog = (*ChangeLog)(nil)
+
+// ChangeLog reads the user change log.
+type ChangeLog struct {
+	db *DB
+}
+
+// NewChangeLog returns a ChangeLog on db.
+func NewChangeLog(db *DB) *ChangeLog { return &ChangeLog{db: db} }
+
+// ChangesSince returns up to limit changes after seq, in order.
+func (c *ChangeLog) ChangesSince(ctx context.Context, seq int64, limit int) ([]roster.UserChange, error) {
+	rows, err := c.db.query(ctx, "SELECT seq, user_id, kind, at FROM user_changes WHERE seq > ? ORDER BY seq LIMIT ?", seq, limit)
+	if err != nil {
+		return nil, formatError(err, "changes since")
+	}
+	defer rows.Close()
+	var out []roster.UserChange
+	for rows.Next() {
+		var ch roster.UserChange
+		if err := rows.Scan(&ch.Seq, &ch.UserID, (*string)(&ch.Kind), timeScan{&ch.At}); err != nil {
+			return nil, formatError(err, "changes since")
+		}
+		out = append(out, ch)
+	}
+	return out, formatError(rows.Err(), "changes since")
+}
+
+// LastChange returns the highest seq, or 0.
+func (c *ChangeLog) LastChange(ctx context.Context) (int64, error) {
+	var seq int64
+	err := c.db.queryRow(ctx, "SELECT COALESCE(MAX(seq), 0) FROM user_changes").Scan(&seq)
+	return seq, formatError(err, "last change")
+}
+
+// logChange appends one change for userID to the log, in tx.
+func (tx *Tx) logChange(ctx context.Context, userID int64, kind roster.ChangeKind) error {
+	if _, err := tx.exec(ctx, "INSERT INTO user_changes (user_id, kind, at) VALUES (?, ?, ?)", userID, string(kind), tx.db.timeArg(tx.now)); err != nil {
+		return formatError(err, "log change")
+	}
+	tx.changed = append(tx.changed, userID)
+	return nil
+}
+
+// logChanges appends one change per user with a single statement.
+func (tx *Tx) logChanges(ctx context.Context, users []*roster.User, kind roster.ChangeKind) error {
+	if len(users) == 0 {
+		return nil
+	}
+	at := tx.db.timeArg(tx.now)
+	args := make([]any, 0, 3*len(users))
+	for _, u := range users {
+		args = append(args, u.ID, string(kind), at)
+		tx.changed = append(tx.changed, u.ID)
+	}
+	q := "INSERT INTO user_changes (user_id, kind, at) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?, ?),", len(users)), ",")
+	if _, err := tx.exec(ctx, q, args...); err != nil {
+		return formatError(err, "log changes")
+	}
+	return nil
+}
+
+// commit commits tx and then tells the DB's observer which users changed,
+// so that this node's index is current before the write call returns.
+func (tx *Tx) commit() error {
+	if err := tx.Commit(); err != nil {
+		return formatError(err, "commit")
+	}
+	if fn := tx.db.OnCommit; fn != nil && len(tx.changed) > 0 {
+		fn(tx.changed)
+	}
+	return nil
+}

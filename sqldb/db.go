@@ -1,0 +1,306 @@
+// Package sqldb implements Roster's services on SQLite (modernc.org/sqlite)
+// and PostgreSQL (pgx) through database/sql. Queries are plain SQL written
+// with ? placeholders and rebound to $n for PostgreSQL; only the migrations
+// and a few type encodings differ between the two dialects.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect is the SQL dialect of a DB.
+type Dialect int
+
+// The two dialects Roster supports.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+//go:embed migrations
+var migrationsFS embed.FS
+
+// DB is an open Roster database. Writes go through one writer pool (a single
+// connection on SQLite, which allows one writer at a time anyway); reads use
+// a separate pool so they never wait behind a long write.
+type DB struct {
+	Dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+
+	// Now is the clock; each transaction reads it once so that every row a
+	// transaction writes carries the same time. Tests replace it.
+	Now func() time.Time
+
+	// OnCommit, when set, is called after each commit that changed users,
+	// with their store ids. The query index sets it to apply its own node's
+	// writes at once; other nodes' writes reach it through the change log.
+	OnCommit func(userIDs []int64)
+}
+
+// Config says which database to open: PostgreSQL when DatabaseURL is set,
+// else SQLite in DataDir.
+type Config struct {
+	DataDir     string
+	DatabaseURL string
+}
+
+// Open opens the database described by cfg. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{Now: func() time.Time { return time.Now().UTC() }}
+	if cfg.DatabaseURL != "" {
+		db.Dialect = Postgres
+		pool, err := sql.Open("pgx", cfg.DatabaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(10)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		db.write, db.read = pool, pool
+	} else {
+		if cfg.DataDir == "" {
+			return nil, fmt.Errorf("open sqlite: no data directory")
+		}
+		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		path := filepath.Join(cfg.DataDir, "roster.db")
+		// busy_timeout comes first so that the pragmas after it wait for a
+		// lock instead of failing when another process (a CLI seeding next
+		// to a running server) holds it. foreign_keys is off by default in
+		// SQLite and must be set per connection. synchronous=NORMAL is safe
+		// in WAL mode: a power loss may lose the last commits, never
+		// corrupt the file.
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		// One writer: SQLite serialises writes anyway, and a single
+		// connection makes BEGIN IMMEDIATE queue in Go instead of spinning
+		// on SQLITE_BUSY.
+		w.SetMaxOpenConns(1)
+		w.SetConnMaxIdleTime(0)
+		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		db.write, db.read = w, r
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", db.Dialect, err)
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		if err2 := db.read.Close(); err == nil {
+			err = err2
+		}
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.PingContext(ctx)
+}
+
+// Tx is a write transaction with the time it started, which every row it
+// writes uses.
+type Tx struct {
+	*sql.Tx
+	db      *DB
+	now     time.Time
+	changed []int64 // users changed in this transaction
+}
+
+// begin starts a write transaction.
+func (db *DB) begin(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Millisecond)}, nil
+}
+
+// exec runs a statement written with ? placeholders.
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return tx.ExecContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.QueryRowContext(ctx, tx.db.rebind(q), args...)
+}
+
+// insert runs an INSERT ... RETURNING id and returns the id.
+func (tx *Tx) insert(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// query runs a read outside a transaction on the read pool.
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+// rebind turns ? placeholders into $1, $2, ... for PostgreSQL. Our queries
+// never hold a literal question mark.
+func (db *DB) rebind(q string) string {
+	if db.Dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		} else {
+			b.WriteByte(q[i])
+		}
+	}
+	return b.String()
+}
+
+// Migrate applies the embedded migrations that the database has not seen,
+// each in its own transaction, in order.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if db.Dialect == Postgres {
+		// Nodes starting together must not apply the same migration twice.
+		conn, err := db.write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7472801)`); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7472801)`)
+	}
+	pending, err := db.pendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	for _, name := range pending {
+		if err := db.migrateFile(ctx, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrationNames() ([]string, error) {
+	names, err := fs.Glob(migrationsFS, "migrations/"+db.Dialect.String()+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	for i, n := range names {
+		names[i] = filepath.Base(n)
+	}
+	return names, nil
+}
+
+func (db *DB) pendingMigrations(ctx context.Context) ([]string, error) {
+	names, err := db.migrationNames()
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	rows, err := db.write.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	defer rows.Close()
+	done := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("migrate: %w", err)
+		}
+		done[n] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var pending []string
+	for _, n := range names {
+		if !done[n] {
+			pending = append(pending, n)
+		}
+	}
+	return pending, nil
+}
+
+func (db *DB) migrateFile(ctx context.Context, name string) error {
+	body, err := migrationsFS.ReadFile("migrations/" + db.Dialect.String() + "/" + name)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, time.Now().UTC().Format(time.RFC3339)); err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	return nil
+}
+
+// SchemaCurrent reports whether every embedded migration has been applied:
+// a node must not serve on a schema older (or newer) than its code.
+func (db *DB) SchemaCurrent(ctx context.Context) (bool, error) {
+	pending, err := db.pendingMigrations(ctx)
+	if err != nil {
+		return false, err
+	}
+	return len(pending) == 0, nil
+}

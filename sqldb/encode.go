@@ -1,0 +1,152 @@
+package sqldb
+
+import (
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"roster"
+)
+
+// sqliteTime is the one way times are written in SQLite: fixed width, so that
+// text order is time order.
+const sqliteTime = "2006-01-02T15:04:05.000Z"
+
+// timeArg encodes t for the dialect; the zero time is NULL.
+func (db *DB) timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	if db.Dialect == Postgres {
+		return t.UTC()
+	}
+	return t.UTC().Format(sqliteTime)
+}
+
+// dateArg encodes d as YYYY-MM-DD, which both dialects read; zero is NULL.
+func dateArg(d roster.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+// jsonArg encodes v as JSON text; nil slices become [] so that columns never
+// hold null.
+func jsonArg(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	if string(b) == "null" {
+		return "[]", nil
+	}
+	return string(b), nil
+}
+
+// nullString is "" for NULL and the empty string alike; uniqueness columns
+// store NULL for "absent".
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// timeScan scans a time written by either dialect; NULL is the zero time.
+type timeScan struct{ t *time.Time }
+
+func (s timeScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*s.t = time.Time{}
+	case time.Time:
+		*s.t = v.UTC()
+	case string:
+		return s.parse(v)
+	case []byte:
+		return s.parse(string(v))
+	default:
+		return fmt.Errorf("scan time: unexpected %T", src)
+	}
+	return nil
+}
+
+func (s timeScan) parse(v string) error {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return fmt.Errorf("scan time: %w", err)
+	}
+	*s.t = t.UTC()
+	return nil
+}
+
+// dateScan scans a DATE (PostgreSQL) or YYYY-MM-DD text (SQLite).
+type dateScan struct{ d *roster.Date }
+
+func (s dateScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*s.d = roster.Date{}
+	case time.Time:
+		*s.d = roster.DateOf(v)
+	case string:
+		return s.d.UnmarshalText([]byte(v))
+	case []byte:
+		return s.d.UnmarshalText(v)
+	default:
+		return fmt.Errorf("scan date: unexpected %T", src)
+	}
+	return nil
+}
+
+// jsonScan decodes a JSON column (TEXT or JSONB) into v.
+type jsonScan struct{ v any }
+
+func (s jsonScan) Scan(src any) error {
+	var b []byte
+	switch x := src.(type) {
+	case nil:
+		return nil
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		return fmt.Errorf("scan json: unexpected %T", src)
+	}
+	if err := json.Unmarshal(b, s.v); err != nil {
+		return fmt.Errorf("scan json: %w", err)
+	}
+	return nil
+}
+
+// boolScan accepts SQLite's 0/1 and PostgreSQL's booleans.
+type boolScan struct{ b *bool }
+
+func (s boolScan) Scan(src any) error {
+	v, err := driver.Bool.ConvertValue(src)
+	if err != nil {
+		return fmt.Errorf("scan bool: %w", err)
+	}
+	*s.b = v.(bool)
+	return nil
+}
+
+// nullStringScan scans a nullable text column as "".
+type nullStringScan struct{ s *string }
+
+func (s nullStringScan) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*s.s = ""
+	case string:
+		*s.s = v
+	case []byte:
+		*s.s = string(v)
+	default:
+		return fmt.Errorf("scan string: unexpected %T", src)
+	}
+	return nil
+}

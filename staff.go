@@ -1,0 +1,195 @@
+package roster
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Role is a staff account's role. Each role has a fixed set of permissions.
+type Role string
+
+// Staff roles, from most to least powerful.
+const (
+	RoleOwner   Role = "owner"
+	RoleAdmin   Role = "admin"
+	RoleManager Role = "manager"
+	RoleSupport Role = "support"
+	RoleViewer  Role = "viewer"
+)
+
+// Roles lists the roles from most to least powerful.
+var Roles = []Role{RoleOwner, RoleAdmin, RoleManager, RoleSupport, RoleViewer}
+
+// ParseRole returns the role named s. EINVALID.
+func ParseRole(s string) (Role, error) {
+	r := Role(s)
+	if !slices.Contains(Roles, r) {
+		return "", Errorf(EINVALID, "role must be one of owner, admin, manager, support, viewer")
+	}
+	return r, nil
+}
+
+// Permission names what a route or an action needs.
+type Permission string
+
+// Permissions. Every route declares one; a route without one does not exist.
+const (
+	PermViewUsers    Permission = "users.view"    // read users, fields, the table
+	PermEditUsers    Permission = "users.edit"    // edit profiles, ban, reset passwords
+	PermManageUsers  Permission = "users.manage"  // create and delete users, bulk actions
+	PermExport       Permission = "users.export"  // export and import
+	PermManageFields Permission = "fields.manage" // custom fields
+	PermViewAudit    Permission = "audit.view"
+	PermManageStaff  Permission = "staff.manage" // staff accounts and their tokens
+	PermManageOwners Permission = "owners.manage"
+	PermSelf         Permission = "self" // any signed-in staff: own password, time zone
+)
+
+var rolePerms = map[Role][]Permission{
+	RoleOwner: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields,
+		PermViewAudit, PermManageStaff, PermManageOwners, PermSelf},
+	RoleAdmin: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields,
+		PermViewAudit, PermManageStaff, PermSelf},
+	RoleManager: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermViewAudit, PermSelf},
+	RoleSupport: {PermViewUsers, PermEditUsers, PermSelf},
+	RoleViewer:  {PermViewUsers, PermSelf},
+}
+
+// Can reports whether role r has permission p. Unknown roles have none.
+func (r Role) Can(p Permission) bool {
+	return slices.Contains(rolePerms[r], p)
+}
+
+// Staff is a person who signs in to the back-office.
+type Staff struct {
+	ID           int64
+	Email        string
+	Name         string
+	Role         Role
+	PasswordHash string
+	TimeZone     string // IANA name; "UTC" by default
+	Active       bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	LastLoginAt  time.Time
+}
+
+// Can reports whether s is active and its role has permission p.
+func (s *Staff) Can(p Permission) bool { return s != nil && s.Active && s.Role.Can(p) }
+
+// Location returns the staff member's time zone, UTC when unset or unknown.
+func (s *Staff) Location() *time.Location {
+	if s == nil || s.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Validate checks a staff account before it is stored.
+func (s *Staff) Validate() error {
+	fe := FieldErrors{}
+	if !ValidEmail(s.Email) {
+		fe.Add("email", "is not a valid email address")
+	}
+	if _, err := ParseRole(string(s.Role)); err != nil {
+		fe.Add("role", "must be one of owner, admin, manager, support, viewer")
+	}
+	if len([]rune(s.Name)) > MaxNameLen {
+		fe.Add("name", "is longer than 100 characters")
+	}
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			fe.Add("time_zone", "is not a known time zone")
+		}
+	}
+	return fe.Err()
+}
+
+// MinPasswordLen is the shortest password accepted for staff and users.
+const MinPasswordLen = 10
+
+// CheckPassword returns an EINVALID error when password is too weak to use.
+func CheckPassword(password string) error {
+	if len([]rune(password)) < MinPasswordLen {
+		return FieldErrors{"password": "must have at least 10 characters"}.Err()
+	}
+	if len(password) > 1024 {
+		return FieldErrors{"password": "is longer than 1024 bytes"}.Err()
+	}
+	return nil
+}
+
+// StaffUpdate changes a staff account; nil fields stay as they are.
+type StaffUpdate struct {
+	Name     *string
+	Role     *Role
+	TimeZone *string
+	Active   *bool
+	Password *string
+}
+
+// Session is a signed-in browser. Only a hash of its token is stored.
+type Session struct {
+	ID         int64
+	StaffID    int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	IP         string
+	UserAgent  string
+}
+
+// Token is an API bearer token of a staff account. Only its hash is stored.
+type Token struct {
+	ID         int64
+	StaffID    int64
+	Name       string
+	Prefix     string // the first characters, to recognise it in lists
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	RevokedAt  time.Time
+}
+
+// Session and sign-in limits.
+const (
+	SessionIdleTimeout     = 2 * time.Hour
+	SessionAbsoluteTimeout = 12 * time.Hour
+)
+
+// StaffService manages staff accounts, their sign-in, sessions and tokens.
+type StaffService interface {
+	// CreateStaff stores s with password (hashed). EINVALID, ECONFLICT.
+	CreateStaff(ctx context.Context, s *Staff, password string) error
+	FindStaffByID(ctx context.Context, id int64) (*Staff, error)
+	FindStaffByEmail(ctx context.Context, email string) (*Staff, error)
+	FindStaff(ctx context.Context) ([]*Staff, error)
+	// UpdateStaff changes the account with id. ENOTFOUND, EINVALID.
+	UpdateStaff(ctx context.Context, id int64, upd StaffUpdate) (*Staff, error)
+
+	// Authenticate checks email and password for a sign-in from client.
+	// A wrong email and a wrong password give the same EUNAUTHORIZED error
+	// after the same work; repeated failures per account and per client are
+	// slowed and then locked (ETOOMANY).
+	Authenticate(ctx context.Context, email, password, client string) (*Staff, error)
+
+	// CreateSession starts a session for staffID and returns its secret
+	// token, to be set as a cookie.
+	CreateSession(ctx context.Context, staffID int64, ip, userAgent string) (token string, err error)
+	// FindSession returns the session and its staff for token, touching its
+	// last-seen time. EUNAUTHORIZED when unknown, expired or inactive.
+	FindSession(ctx context.Context, token string) (*Session, *Staff, error)
+	DeleteSession(ctx context.Context, token string) error
+
+	// CreateToken makes an API token for staffID; the secret is returned
+	// once.
+	CreateToken(ctx context.Context, staffID int64, name string) (*Token, string, error)
+	// FindStaffByToken returns the staff acting with an API token.
+	// EUNAUTHORIZED.
+	FindStaffByToken(ctx context.Context, secret string) (*Staff, error)
+	FindTokens(ctx context.Context, staffID int64) ([]*Token, error)
+	RevokeToken(ctx context.Context, id int64) error
+}

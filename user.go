@@ -1,0 +1,661 @@
+package roster
+
+import (
+	"context"
+	"math"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// UserStatus is the state of a user's account.
+type UserStatus string
+
+// User statuses. Active is the default.
+const (
+	StatusActive  UserStatus = "active"
+	StatusBanned  UserStatus = "banned"
+	StatusInvited UserStatus = "invited"
+	StatusPending UserStatus = "pending"
+)
+
+// UserStatusNames lists the statuses in the order the table offers them.
+func UserStatusNames() []string {
+	return []string{string(StatusActive), string(StatusBanned), string(StatusInvited), string(StatusPending)}
+}
+
+// Address is one postal address of a user.
+type Address struct {
+	Label      string `json:"label,omitempty"`
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2,omitempty"`
+	City       string `json:"city,omitempty"`
+	Region     string `json:"region,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"`
+}
+
+// SocialLink is a link to one of the user's profiles elsewhere.
+type SocialLink struct {
+	Network string `json:"network"`
+	URL     string `json:"url"`
+}
+
+// PushToken is a device's push notification token.
+type PushToken struct {
+	Platform string `json:"platform"` // ios, android, web
+	Token    string `json:"token"`
+}
+
+// User is an end user of the operator's product: one row of the user table.
+type User struct {
+	// ID is the store's dense integer id; PublicID is the id shown and used in
+	// URLs and the API.
+	ID       int64
+	PublicID string
+
+	ClientID string // the SSO id in the operator's app
+	AppID    string
+	StripeID string
+
+	Email          string // stored lower-cased
+	EmailConfirmed bool
+	FirstName      string
+	LastName       string
+	MobilePhone    string
+	HomePhone      string
+	Bio            string
+	BirthDate      Date
+	City           string
+	Country        string // ISO 3166-1 alpha-2, upper case
+
+	Addresses       []Address
+	ProfileImageURL string
+	CoverImageURL   string
+	SocialLinks     []SocialLink
+	StoreLocation   string
+	Teams           []string
+	PushTokens      []PushToken
+
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	LastInteraction time.Time // zero: never
+	LastVisit       time.Time
+	LastLogin       time.Time
+
+	Points             int64
+	Roles              []string
+	Badges             []string
+	Missions           []string
+	InstagramFollowers int64
+	TikTokFollowers    int64
+	YouTubeFollowers   int64
+
+	Status       UserStatus
+	Newsletter   bool
+	NewsletterAt time.Time
+
+	// PasswordHash is a PHC-format hash; never shown, exported or logged.
+	PasswordHash string
+
+	// Custom holds custom field values by key, typed by the field's type.
+	Custom map[string]any
+}
+
+// TotalFollowers is derived, so it can never be out of step with its parts.
+func (u *User) TotalFollowers() int64 {
+	return u.InstagramFollowers + u.TikTokFollowers + u.YouTubeFollowers
+}
+
+// Name returns the user's full name, or their email when they have none.
+func (u *User) Name() string {
+	n := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if n == "" {
+		return u.Email
+	}
+	return n
+}
+
+// Get returns the value of the field with key, typed by its FieldType: string,
+// int64, float64, bool, Date, time.Time, []string, []Address, []SocialLink or
+// []PushToken. Unset custom fields are nil. The password fields are never
+// returned.
+func (u *User) Get(key string) any {
+	switch key {
+	case "id":
+		return u.PublicID
+	case "client_id":
+		return u.ClientID
+	case "app_id":
+		return u.AppID
+	case "stripe_id":
+		return u.StripeID
+	case "email":
+		return u.Email
+	case "email_confirmed":
+		return u.EmailConfirmed
+	case "first_name":
+		return u.FirstName
+	case "last_name":
+		return u.LastName
+	case "mobile_phone":
+		return u.MobilePhone
+	case "home_phone":
+		return u.HomePhone
+	case "bio":
+		return u.Bio
+	case "birth_date":
+		return u.BirthDate
+	case "city":
+		return u.City
+	case "country":
+		return u.Country
+	case "addresses":
+		return u.Addresses
+	case "profile_image_url":
+		return u.ProfileImageURL
+	case "cover_image_url":
+		return u.CoverImageURL
+	case "social_links":
+		return u.SocialLinks
+	case "store_location":
+		return u.StoreLocation
+	case "teams":
+		return u.Teams
+	case "push_tokens":
+		return u.PushTokens
+	case "created_at":
+		return u.CreatedAt
+	case "updated_at":
+		return u.UpdatedAt
+	case "last_interaction":
+		return u.LastInteraction
+	case "last_visit":
+		return u.LastVisit
+	case "last_login":
+		return u.LastLogin
+	case "points":
+		return u.Points
+	case "roles":
+		return u.Roles
+	case "badges":
+		return u.Badges
+	case "missions":
+		return u.Missions
+	case "instagram_followers":
+		return u.InstagramFollowers
+	case "tiktok_followers":
+		return u.TikTokFollowers
+	case "youtube_followers":
+		return u.YouTubeFollowers
+	case "total_followers":
+		return u.TotalFollowers()
+	case "status":
+		return string(u.Status)
+	case "newsletter":
+		return u.Newsletter
+	case "newsletter_at":
+		return u.NewsletterAt
+	case "password", "password_hash":
+		return nil
+	}
+	if u.Custom == nil {
+		return nil
+	}
+	return u.Custom[key]
+}
+
+// Set stores v, typed as Get returns it, in the field f. It reports false when
+// v has the wrong Go type for f. Setting "password" is the caller's job: it
+// must be hashed first.
+func (u *User) Set(f Field, v any) bool {
+	if !f.Builtin {
+		if u.Custom == nil {
+			u.Custom = map[string]any{}
+		}
+		if v == nil || isZeroValue(v) {
+			delete(u.Custom, f.Key)
+			return true
+		}
+		if !valueFits(f.Type, v) {
+			return false
+		}
+		u.Custom[f.Key] = v
+		return true
+	}
+	if !valueFits(f.Type, v) {
+		return false
+	}
+	switch f.Key {
+	case "id":
+		u.PublicID = v.(string)
+	case "client_id":
+		u.ClientID = v.(string)
+	case "app_id":
+		u.AppID = v.(string)
+	case "stripe_id":
+		u.StripeID = v.(string)
+	case "email":
+		u.Email = v.(string)
+	case "email_confirmed":
+		u.EmailConfirmed = v.(bool)
+	case "first_name":
+		u.FirstName = v.(string)
+	case "last_name":
+		u.LastName = v.(string)
+	case "mobile_phone":
+		u.MobilePhone = v.(string)
+	case "home_phone":
+		u.HomePhone = v.(string)
+	case "bio":
+		u.Bio = v.(string)
+	case "birth_date":
+		u.BirthDate = v.(Date)
+	case "city":
+		u.City = v.(string)
+	case "country":
+		u.Country = v.(string)
+	case "addresses":
+		u.Addresses = v.([]Address)
+	case "profile_image_url":
+		u.ProfileImageURL = v.(string)
+	case "cover_image_url":
+		u.CoverImageURL = v.(string)
+	case "social_links":
+		u.SocialLinks = v.([]SocialLink)
+	case "store_location":
+		u.StoreLocation = v.(string)
+	case "teams":
+		u.Teams = v.([]string)
+	case "push_tokens":
+		u.PushTokens = v.([]PushToken)
+	case "created_at":
+		u.CreatedAt = v.(time.Time)
+	case "updated_at":
+		u.UpdatedAt = v.(time.Time)
+	case "last_interaction":
+		u.LastInteraction = v.(time.Time)
+	case "last_visit":
+		u.LastVisit = v.(time.Time)
+	case "last_login":
+		u.LastLogin = v.(time.Time)
+	case "points":
+		u.Points = v.(int64)
+	case "roles":
+		u.Roles = v.([]string)
+	case "badges":
+		u.Badges = v.([]string)
+	case "missions":
+		u.Missions = v.([]string)
+	case "instagram_followers":
+		u.InstagramFollowers = v.(int64)
+	case "tiktok_followers":
+		u.TikTokFollowers = v.(int64)
+	case "youtube_followers":
+		u.YouTubeFollowers = v.(int64)
+	case "status":
+		u.Status = UserStatus(v.(string))
+	case "newsletter":
+		u.Newsletter = v.(bool)
+	case "newsletter_at":
+		u.NewsletterAt = v.(time.Time)
+	case "password_hash":
+		u.PasswordHash = v.(string)
+	default:
+		return false // total_followers, password: derived or write-only
+	}
+	return true
+}
+
+// valueFits reports whether v has the Go type that fields of type t hold.
+func valueFits(t FieldType, v any) bool {
+	switch t {
+	case TypeText, TypeLongText, TypeChoice, TypeURL, TypeEmail, TypePhone, TypeCountry, TypeStatus, TypePassword:
+		_, ok := v.(string)
+		return ok
+	case TypeNumber:
+		_, ok := v.(float64)
+		return ok
+	case TypeInteger:
+		_, ok := v.(int64)
+		return ok
+	case TypeDate:
+		_, ok := v.(Date)
+		return ok
+	case TypeTimestamp:
+		_, ok := v.(time.Time)
+		return ok
+	case TypeBoolean:
+		_, ok := v.(bool)
+		return ok
+	case TypeSet, TypeMultiChoice:
+		_, ok := v.([]string)
+		return ok
+	case TypeAddresses:
+		_, ok := v.([]Address)
+		return ok
+	case TypeLinks:
+		_, ok := v.([]SocialLink)
+		return ok
+	case TypeDevices:
+		_, ok := v.([]PushToken)
+		return ok
+	}
+	return false
+}
+
+// isZeroValue reports whether v is its type's empty value, which for a custom
+// field means "not set".
+func isZeroValue(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return x == ""
+	case Date:
+		return x.IsZero()
+	case time.Time:
+		return x.IsZero()
+	case []string:
+		return len(x) == 0
+	}
+	return false
+}
+
+// IsEmpty reports whether v, as Get returns it, is empty: the meaning of a
+// filter's "none".
+func IsEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []Address:
+		return len(x) == 0
+	case []SocialLink:
+		return len(x) == 0
+	case []PushToken:
+		return len(x) == 0
+	}
+	return isZeroValue(v)
+}
+
+// Normalize trims and canonicalises values that have one spelling: emails
+// lower case, country codes upper case, sets deduplicated.
+func (u *User) Normalize() {
+	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
+	u.Country = strings.ToUpper(strings.TrimSpace(u.Country))
+	for _, p := range []*string{&u.ClientID, &u.AppID, &u.StripeID, &u.FirstName, &u.LastName,
+		&u.MobilePhone, &u.HomePhone, &u.City, &u.ProfileImageURL, &u.CoverImageURL, &u.StoreLocation} {
+		*p = strings.TrimSpace(*p)
+	}
+	u.Teams = NormalizeSet(u.Teams)
+	u.Roles = NormalizeSet(u.Roles)
+	u.Badges = NormalizeSet(u.Badges)
+	u.Missions = NormalizeSet(u.Missions)
+	if u.Status == "" {
+		u.Status = StatusActive
+	}
+	for k, v := range u.Custom {
+		switch x := v.(type) {
+		case string:
+			u.Custom[k] = strings.TrimSpace(x)
+		case []string:
+			u.Custom[k] = NormalizeSet(x)
+		}
+	}
+}
+
+// NormalizeSet trims the items of a set, drops empty ones and duplicates, and
+// keeps the first-seen order. It returns nil for an empty set.
+func NormalizeSet(s []string) []string {
+	var out []string
+	for _, v := range s {
+		v = strings.TrimSpace(v)
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Validate checks every field of u against reg and returns an EINVALID error
+// naming each bad field. now bounds dates that cannot be in the future.
+// Required custom fields are checked only when creating (creating is true)
+// or when the field is among touched: a field made required later must not
+// block unrelated edits of older users.
+func (u *User) Validate(reg *Registry, now time.Time, creating bool, touched map[string]bool) error {
+	fe := FieldErrors{}
+	if u.Email == "" && u.ClientID == "" {
+		fe.Add("email", "is required (or a client_id)")
+	}
+	if u.Email != "" && !ValidEmail(u.Email) {
+		fe.Add("email", "is not a valid email address")
+	}
+	if u.Country != "" {
+		if _, ok := CountryName(u.Country); !ok {
+			fe.Add("country", quote(u.Country)+" is not an ISO 3166-1 alpha-2 country code")
+		}
+	}
+	if !u.BirthDate.IsZero() {
+		if u.BirthDate.In(time.UTC).After(now) {
+			fe.Add("birth_date", "is in the future")
+		} else if u.BirthDate.Year < 1900 {
+			fe.Add("birth_date", "is before 1900")
+		}
+	}
+	switch u.Status {
+	case StatusActive, StatusBanned, StatusInvited, StatusPending:
+	default:
+		fe.Add("status", "must be one of active, banned, invited, pending")
+	}
+	for _, c := range []struct {
+		key string
+		n   int64
+	}{{"points", u.Points}, {"instagram_followers", u.InstagramFollowers},
+		{"tiktok_followers", u.TikTokFollowers}, {"youtube_followers", u.YouTubeFollowers}} {
+		if c.n < 0 {
+			fe.Add(c.key, "must not be negative")
+		} else if c.n > MaxCount {
+			fe.Add(c.key, "is too large")
+		}
+	}
+	for _, f := range reg.Fields {
+		if f.ReadOnly || f.Type == TypePassword {
+			continue
+		}
+		v := u.Get(f.Key)
+		if f.Required && IsEmpty(v) && (creating || touched[f.Key]) {
+			fe.Add(f.Key, "is required")
+			continue
+		}
+		if v == nil {
+			continue
+		}
+		if msg := checkValue(f, v); msg != "" {
+			fe.Add(f.Key, msg)
+		}
+	}
+	for k := range u.Custom {
+		if _, retired := reg.Retired(k); retired {
+			continue
+		}
+		if f, ok := reg.Field(k); !ok || f.Builtin {
+			fe.Add(k, "is not a field")
+		}
+	}
+	return fe.Err()
+}
+
+// MaxCount bounds points and follower counts so that their sum stays exact in
+// every store and in JavaScript.
+const MaxCount = 1 << 50
+
+// checkValue validates one typed value against its field's type and limits,
+// returning a message or "".
+func checkValue(f Field, v any) string {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return ""
+		}
+		if !utf8.ValidString(x) || strings.ContainsRune(x, 0) {
+			return "contains invalid characters"
+		}
+		if f.MaxLen > 0 && utf8.RuneCountInString(x) > f.MaxLen {
+			return "is longer than " + itoa(f.MaxLen) + " characters"
+		}
+		switch f.Type {
+		case TypeEmail:
+			if !ValidEmail(x) {
+				return "is not a valid email address"
+			}
+		case TypePhone:
+			if !ValidPhone(x) {
+				return "is not a valid phone number"
+			}
+		case TypeURL:
+			if !ValidURL(x) {
+				return "is not a valid http(s) URL"
+			}
+		case TypeChoice:
+			if !slices.Contains(f.Choices, x) {
+				return quote(x) + " is not one of the choices"
+			}
+		case TypeText:
+			if strings.ContainsAny(x, "\r\n") {
+				return "must be a single line"
+			}
+		}
+	case []string:
+		if len(x) > MaxSetItems {
+			return "has more than " + itoa(MaxSetItems) + " values"
+		}
+		for _, s := range x {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || utf8.RuneCountInString(s) > MaxSetItemLen {
+				return "each value must be valid text of at most " + itoa(MaxSetItemLen) + " characters"
+			}
+			if f.Type == TypeMultiChoice && !slices.Contains(f.Choices, s) {
+				return quote(s) + " is not one of the choices"
+			}
+		}
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "is not a number"
+		}
+	case []Address:
+		if len(x) > 20 {
+			return "has more than 20 addresses"
+		}
+		for _, a := range x {
+			if a.Line1 == "" {
+				return "each address needs line1"
+			}
+			if a.Country != "" {
+				if _, ok := CountryName(a.Country); !ok {
+					return quote(a.Country) + " is not an ISO 3166-1 alpha-2 country code"
+				}
+			}
+			for _, s := range []string{a.Label, a.Line1, a.Line2, a.City, a.Region, a.PostalCode} {
+				if utf8.RuneCountInString(s) > MaxTextLen || !utf8.ValidString(s) {
+					return "an address line is longer than 255 characters"
+				}
+			}
+		}
+	case []SocialLink:
+		if len(x) > 20 {
+			return "has more than 20 links"
+		}
+		for _, l := range x {
+			if l.Network == "" || utf8.RuneCountInString(l.Network) > MaxSetItemLen {
+				return "each link needs a network name of at most 100 characters"
+			}
+			if !ValidURL(l.URL) || len(l.URL) > MaxURLLen {
+				return "link " + quote(l.Network) + " is not a valid http(s) URL"
+			}
+		}
+	case []PushToken:
+		if len(x) > 50 {
+			return "has more than 50 tokens"
+		}
+		for _, p := range x {
+			if p.Token == "" || len(p.Token) > 4096 {
+				return "each token must have 1 to 4096 characters"
+			}
+			if len(p.Platform) > 20 {
+				return "platform is longer than 20 characters"
+			}
+		}
+	}
+	return ""
+}
+
+// ValidEmail reports whether s is a plain address (no display name).
+func ValidEmail(s string) bool {
+	if len(s) > 254 || strings.ContainsAny(s, " \t\r\n<>") {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || a.Name != "" {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	return at > 0 && strings.Contains(s[at+1:], ".")
+}
+
+// ValidPhone accepts international and local formats: digits with spaces,
+// dots, dashes and parentheses, an optional leading +, 4 to 20 digits.
+func ValidPhone(s string) bool {
+	digits := 0
+	for i, r := range s {
+		switch {
+		case unicode.IsDigit(r) && r < 128:
+			digits++
+		case r == '+' && i == 0:
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 4 && digits <= 20
+}
+
+// ValidURL reports whether s is an absolute http or https URL with a host.
+func ValidURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\r\n")
+}
+
+// UserUpdate is a set of field values to change, keyed by field key and typed
+// as User.Get returns them. Password, when set, is a plain password that the
+// store hashes.
+type UserUpdate struct {
+	Values   map[string]any
+	Password *string
+}
+
+// UserService reads and writes users. Every write runs in one transaction
+// that also appends to the change log and, when a staff member acts, to the
+// audit log.
+type UserService interface {
+	// FindUserByID returns the user with public id. ENOTFOUND.
+	FindUserByID(ctx context.Context, id string) (*User, error)
+	// CreateUser stores u, filling its ids and timestamps. password, when not
+	// empty, is hashed. EINVALID, ECONFLICT (email or client id taken).
+	CreateUser(ctx context.Context, u *User, password string) error
+	// CreateUsers stores many users in one transaction, with one change row
+	// each and one audit entry for the batch. Used by seeding and import.
+	CreateUsers(ctx context.Context, users []*User) error
+	// UpdateUser applies upd to the user with id. ENOTFOUND, EINVALID,
+	// ECONFLICT.
+	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
+	// DeleteUser deletes the user with id permanently. ENOTFOUND.
+	DeleteUser(ctx context.Context, id string) error
+	// CountUsers returns the number of users.
+	CountUsers(ctx context.Context) (int, error)
+}
+
+func quote(s string) string { return "\"" + s + "\"" }
+
+func itoa(n int) string { return strconv.Itoa(n) }
