@@ -114,3 +114,25 @@ func ErrorFields(err error) map[string]string {
 	}
 	return nil
 }
+
+// ErrorMessageOr returns the user-safe message of a domain error, and the
+// full text of any other error: for command-line output, where the operator
+// is the one who needs the detail.
+func ErrorMessageOr(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		if len(e.Fields) == 0 {
+			return e.Message
+		}
+		keys := make([]string, 0, len(e.Fields))
+		for k := range e.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for i, k := range keys {
+			keys[i] = k + " " + e.Fields[k]
+		}
+		return strings.Join(keys, "; ")
+	}
+	return err.Error()
+}

@@ -92,8 +92,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// SQLite and must be set per connection. synchronous=NORMAL is safe
 		// in WAL mode: a power loss may lose the last commits, never
 		// corrupt the file.
-		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		// temp_store=MEMORY keeps statement journals of multi-row inserts
+		// off the disk. The writer's page cache is large because a bulk
+		// transaction's dirty pages must fit in it, or SQLite spills them
+		// to the WAL mid-transaction and writes them again at commit.
+		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=mmap_size(1073741824)&_pragma=temp_store(MEMORY)"
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-262144)&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -102,7 +106,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// on SQLITE_BUSY.
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-16384)&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)
@@ -178,6 +182,30 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return db.read.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+// forUpdate locks the rows a read selects until the transaction ends, on
+// PostgreSQL. SQLite needs no lock: its one writer serialises transactions.
+func (db *DB) forUpdate() string {
+	if db.Dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// countRows runs q in tx and counts the rows it returns (COUNT(*) cannot be
+// combined with FOR UPDATE).
+func countRows(ctx context.Context, tx *Tx, q string, args ...any) (int, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	return n, rows.Err()
 }
 
 // rebind turns ? placeholders into $1, $2, ... for PostgreSQL. Our queries

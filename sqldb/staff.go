@@ -127,6 +127,12 @@ func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.St
 		return nil, err
 	}
 	defer tx.Rollback()
+	// Lock this account and the active owners, always in id order so that
+	// concurrent updates queue instead of deadlocking: two owners demoted
+	// at once must not each count the other as the one who remains.
+	if _, err := countRows(ctx, tx, "SELECT id FROM staff WHERE id = ? OR (role = 'owner' AND active = ?) ORDER BY id"+ss.db.forUpdate(), id, true); err != nil {
+		return nil, formatError(err, "update staff")
+	}
 	before, err := scanStaff(tx.queryRow(ctx, staffSelect+" WHERE id = ?", id))
 	if err != nil {
 		return nil, formatError(err, "update staff")
@@ -192,7 +198,7 @@ func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.St
 
 // Sign-in throttling: after a few failures a key (an account email or a
 // client address) must wait, doubling each time; after more it is locked
-// for lockFor. Failures older than window are forgotten.
+// for throttleWindow. A key quiet for throttleWindow starts afresh.
 type throttle struct {
 	free, lockAt int
 }
@@ -202,10 +208,7 @@ var (
 	clientThrottle  = throttle{free: 10, lockAt: 50}
 )
 
-const (
-	throttleWindow = 15 * time.Minute
-	lockFor        = 15 * time.Minute
-)
+const throttleWindow = 15 * time.Minute
 
 // wait returns how long a key with n recent failures, the last at last, must
 // still wait at now.
@@ -213,7 +216,7 @@ func (t throttle) wait(n int, last, now time.Time) time.Duration {
 	if n < t.free {
 		return 0
 	}
-	d := lockFor
+	d := throttleWindow
 	if n < t.lockAt {
 		d = time.Second << min(n-t.free, 10)
 	}
@@ -222,62 +225,60 @@ func (t throttle) wait(n int, last, now time.Time) time.Duration {
 
 var errBadLogin = roster.Errorf(roster.EUNAUTHORIZED, "Invalid email or password.")
 
-// Authenticate checks a sign-in attempt.
+// Authenticate checks a sign-in attempt. The attempt is counted as a
+// failure before the password is checked, in one transaction that locks the
+// counters: parallel guesses are throttled like sequential ones instead of
+// all passing the check before any is recorded. A success takes its count
+// back.
 func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client string) (*roster.Staff, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	now := ss.db.Now()
-	keys := []struct {
-		key string
-		t   throttle
-	}{{"account:" + email, accountThrottle}, {"client:" + client, clientThrottle}}
-	for _, k := range keys {
-		var n int
-		var last time.Time
-		err := ss.db.queryRow(ctx, "SELECT failures, last_failure FROM login_failures WHERE key = ?", k.key).Scan(&n, timeScan{&last})
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, formatError(err, "authenticate")
-		}
-		if err == nil && now.Sub(last) < throttleWindow+lockFor {
-			if w := k.t.wait(n, last, now); w > 0 {
-				return nil, roster.Errorf(roster.ETOOMANY, "Too many failed sign-ins. Try again in %s.", roundUp(w))
-			}
-		}
+	account, clientKey := "account:"+email, "client:"+client
+	attempt, prevClient, err := ss.countAttempt(ctx, []string{account, clientKey}, []throttle{accountThrottle, clientThrottle})
+	if err != nil {
+		return nil, err
 	}
 	s, err := ss.FindStaffByEmail(ctx, email)
 	if err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
 		return nil, err
 	}
-	if s == nil || err != nil || !s.Active {
+	if err != nil || !s.Active {
 		// Spend the same time as a real check so that response times do
 		// not tell which emails have accounts.
 		password.Waste(plain)
-		return nil, ss.failLogin(ctx, now, keys[0].key, keys[1].key)
+		return nil, errBadLogin
 	}
 	if err := password.Verify(plain, s.PasswordHash); err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			slog.Error("stored staff password hash is unusable", "staff_id", s.ID, "err", err)
 		}
-		return nil, ss.failLogin(ctx, now, keys[0].key, keys[1].key)
+		return nil, errBadLogin
+	}
+	var rehash string
+	if password.NeedsRehash(s.PasswordHash) {
+		rehash, _ = password.Hash(plain)
 	}
 	tx, err := ss.db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	// Only the account's count is cleared: clearing the client's would let
-	// one valid account reset a password-spraying client's record.
-	if _, err := tx.exec(ctx, "DELETE FROM login_failures WHERE key = ?", keys[0].key); err != nil {
+	// The account starts afresh; the client only gets this attempt back,
+	// or one valid account could reset a password-spraying client.
+	if _, err := tx.exec(ctx, "DELETE FROM login_failures WHERE key = ?", account); err != nil {
+		return nil, formatError(err, "authenticate")
+	}
+	if _, err := tx.exec(ctx, `UPDATE login_failures SET failures = failures - 1,
+			last_failure = CASE WHEN last_failure = ? THEN ? ELSE last_failure END
+		WHERE key = ? AND failures > 0`, ss.db.timeArg(attempt), ss.db.timeArg(prevClient), clientKey); err != nil {
 		return nil, formatError(err, "authenticate")
 	}
 	s.LastLoginAt = tx.now
 	if _, err := tx.exec(ctx, "UPDATE staff SET last_login_at = ? WHERE id = ?", ss.db.timeArg(tx.now), s.ID); err != nil {
 		return nil, formatError(err, "authenticate")
 	}
-	if password.NeedsRehash(s.PasswordHash) {
-		if h, err := password.Hash(plain); err == nil {
-			if _, err := tx.exec(ctx, "UPDATE staff SET password_hash = ? WHERE id = ?", h, s.ID); err != nil {
-				return nil, formatError(err, "authenticate")
-			}
+	if rehash != "" {
+		if _, err := tx.exec(ctx, "UPDATE staff SET password_hash = ? WHERE id = ?", rehash, s.ID); err != nil {
+			return nil, formatError(err, "authenticate")
 		}
 	}
 	if err := tx.audit(roster.NewContextWithActor(ctx, roster.StaffActor(s)), "staff.sign_in", "staff", fmt.Sprint(s.ID), nil, client); err != nil {
@@ -286,34 +287,55 @@ func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client s
 	return s, tx.commit()
 }
 
-// failLogin records a failure for each key and returns the error to show.
-func (ss *StaffService) failLogin(ctx context.Context, now time.Time, keys ...string) error {
+// countAttempt refuses the attempt with ETOOMANY when a key must still
+// wait, and otherwise records it as a failure for every key. It returns the
+// attempt's time and the last key's previous failure time, so that a
+// success can take the attempt back.
+func (ss *StaffService) countAttempt(ctx context.Context, keys []string, limits []throttle) (at, prevLast time.Time, err error) {
 	tx, err := ss.db.begin(ctx)
 	if err != nil {
-		return err
+		return at, prevLast, err
 	}
 	defer tx.Rollback()
+	now := tx.now
+	stale := ss.db.timeArg(now.Add(-throttleWindow))
+	for i, k := range keys {
+		// The row must exist for FOR UPDATE to lock it on PostgreSQL;
+		// SQLite's single writer serialises these transactions anyway.
+		if _, err := tx.exec(ctx, "INSERT INTO login_failures (key, failures, last_failure) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING", k, ss.db.timeArg(now)); err != nil {
+			return at, prevLast, formatError(err, "count sign-in")
+		}
+		var n int
+		var last time.Time
+		if err := tx.queryRow(ctx, "SELECT failures, last_failure FROM login_failures WHERE key = ?"+ss.db.forUpdate(), k).Scan(&n, timeScan{&last}); err != nil {
+			return at, prevLast, formatError(err, "count sign-in")
+		}
+		if now.Sub(last) < throttleWindow {
+			if w := limits[i].wait(n, last, now); w > 0 {
+				return at, prevLast, roster.Errorf(roster.ETOOMANY, "Too many failed sign-ins. Try again in %s.", roundUp(w))
+			}
+		}
+		prevLast = last
+	}
 	for _, k := range keys {
-		// A failure after a quiet window starts a new count.
-		if _, err := tx.exec(ctx, `INSERT INTO login_failures (key, failures, last_failure) VALUES (?, 1, ?)
-			ON CONFLICT (key) DO UPDATE SET
-				failures = CASE WHEN login_failures.last_failure < ? THEN 1 ELSE login_failures.failures + 1 END,
-				last_failure = excluded.last_failure`,
-			k, ss.db.timeArg(now), ss.db.timeArg(now.Add(-throttleWindow-lockFor))); err != nil {
-			return formatError(err, "record failed sign-in")
+		if _, err := tx.exec(ctx, `UPDATE login_failures SET
+				failures = CASE WHEN last_failure < ? THEN 1 ELSE failures + 1 END,
+				last_failure = ?
+			WHERE key = ?`, stale, ss.db.timeArg(now), k); err != nil {
+			return at, prevLast, formatError(err, "count sign-in")
 		}
 	}
-	if err := tx.commit(); err != nil {
-		return err
-	}
-	return errBadLogin
+	return now, prevLast, tx.commit()
 }
 
 func roundUp(d time.Duration) string {
 	if d > time.Minute {
 		return fmt.Sprintf("%d minutes", int(d.Minutes())+1)
 	}
-	return fmt.Sprintf("%d seconds", int(d.Seconds())+1)
+	if n := int(d.Seconds()) + 1; n > 1 {
+		return fmt.Sprintf("%d seconds", n)
+	}
+	return "1 second"
 }
 
 // newSecret returns a random token with prefix and the hex SHA-256 under

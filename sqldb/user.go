@@ -222,6 +222,15 @@ func (s *UserService) CountUsers(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// LastUserID returns the highest store id given so far, or 0.
+func (s *UserService) LastUserID(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.queryRow(ctx, "SELECT COALESCE(MAX(id), 0) FROM users").Scan(&n); err != nil {
+		return 0, formatError(err, "last user id")
+	}
+	return n, nil
+}
+
 // CreateUser validates and stores u.
 func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain string) error {
 	if plain != "" {
@@ -307,15 +316,25 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 		return err
 	}
 	defer tx.Rollback()
-	stmts := map[int]string{}
+	// One prepared statement per batch size: parsing a 200-row INSERT
+	// costs more than running it.
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
 	for start := 0; start < len(users); start += bulkRows {
 		batch := users[start:min(start+bulkRows, len(users))]
-		q, ok := stmts[len(batch)]
+		stmt, ok := stmts[len(batch)]
 		if !ok {
 			row := "(" + placeholders(len(userColumns)) + ")"
-			q = tx.db.rebind("INSERT INTO users (" + strings.Join(userColumns, ", ") + ") VALUES " +
+			q := tx.db.rebind("INSERT INTO users (" + strings.Join(userColumns, ", ") + ") VALUES " +
 				strings.TrimSuffix(strings.Repeat(row+",", len(batch)), ",") + " RETURNING id")
-			stmts[len(batch)] = q
+			if stmt, err = tx.PrepareContext(ctx, q); err != nil {
+				return formatError(err, "create users")
+			}
+			stmts[len(batch)] = stmt
 		}
 		args := make([]any, 0, len(batch)*len(userColumns))
 		for _, u := range batch {
@@ -335,7 +354,7 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 			}
 			args = append(args, a...)
 		}
-		rows, err := tx.QueryContext(ctx, q, args...)
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return formatError(err, "create users")
 		}
@@ -385,7 +404,9 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err != nil {
 		return nil, err
 	}
-	before, err := newUserScanner().scan(tx.queryRow(ctx, userSelect+" WHERE public_id = ?", id), reg)
+	// The row is locked so that two concurrent updates of one user cannot
+	// each write back the other's stale values.
+	before, err := newUserScanner().scan(tx.queryRow(ctx, userSelect+" WHERE public_id = ?"+s.db.forUpdate(), id), reg)
 	if err != nil {
 		return nil, formatError(err, "update user")
 	}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Config is the only configuration of a Roster process. Values come from
+// the defaults below, then ROSTER_* environment variables, then flags.
+type Config struct {
+	Addr          string
+	DataDir       string
+	DatabaseURL   string
+	LogLevel      string
+	LogFormat     string
+	Demo          bool
+	SecureCookies bool
+}
+
+// DefaultConfig returns the configuration of a plain `roster serve`.
+func DefaultConfig() Config {
+	return Config{
+		Addr:      "127.0.0.1:8080",
+		DataDir:   "./roster-data",
+		LogLevel:  "info",
+		LogFormat: "text",
+	}
+}
+
+// option describes one setting: its flag, its environment variable and
+// where it lands in Config. The README's configuration table lists them.
+type option struct {
+	flag, env, usage string
+	str              *string
+	boolean          *bool
+}
+
+// options returns the settings every subcommand that opens the database
+// shares, plus the serving ones when serving is set.
+func (c *Config) options(serving bool) []option {
+	opts := []option{
+		{flag: "data", env: "ROSTER_DATA", usage: "directory of the embedded SQLite database", str: &c.DataDir},
+		{flag: "database-url", env: "ROSTER_DATABASE_URL", usage: "PostgreSQL URL; when set, SQLite is not used", str: &c.DatabaseURL},
+		{flag: "log-level", env: "ROSTER_LOG_LEVEL", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{flag: "log-format", env: "ROSTER_LOG_FORMAT", usage: "text or json", str: &c.LogFormat},
+	}
+	if serving {
+		opts = append(opts,
+			option{flag: "addr", env: "ROSTER_ADDR", usage: "address to listen on", str: &c.Addr},
+			option{flag: "demo", env: "ROSTER_DEMO", usage: "on an empty database, seed demo users and create an owner account", boolean: &c.Demo},
+			option{flag: "secure-cookies", env: "ROSTER_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS-terminating proxy)", boolean: &c.SecureCookies},
+		)
+	}
+	return opts
+}
+
+// bind applies environment variables to c and registers the flags on fs.
+// ROSTER_DATABASE_URL_FILE may name a file holding the URL, for secrets
+// mounted as files.
+func (c *Config) bind(fs *flag.FlagSet, serving bool, getenv func(string) string) error {
+	for _, o := range c.options(serving) {
+		v := getenv(o.env)
+		if o.env == "ROSTER_DATABASE_URL" && v == "" {
+			if path := getenv("ROSTER_DATABASE_URL_FILE"); path != "" {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return fmt.Errorf("ROSTER_DATABASE_URL_FILE: %w", err)
+				}
+				v = strings.TrimSpace(string(b))
+			}
+		}
+		if o.str != nil {
+			if v != "" {
+				*o.str = v
+			}
+			fs.StringVar(o.str, o.flag, *o.str, o.usage+" ("+o.env+")")
+		} else {
+			if v != "" {
+				switch strings.ToLower(v) {
+				case "1", "true", "yes", "on":
+					*o.boolean = true
+				case "0", "false", "no", "off":
+					*o.boolean = false
+				default:
+					return fmt.Errorf("%s: %q is not a boolean", o.env, v)
+				}
+			}
+			fs.BoolVar(o.boolean, o.flag, *o.boolean, o.usage+" ("+o.env+")")
+		}
+	}
+	return nil
+}
+
+// logger builds the process logger from the configuration.
+func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.LogFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+}

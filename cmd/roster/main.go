@@ -1,0 +1,248 @@
+// Command roster runs Roster: the back-office and JSON API (serve), and the
+// operator's commands (seed, migrate, staff, token).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"roster"
+	"roster/sqldb"
+	"roster/web"
+)
+
+// version is set at build time by the Makefile.
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "roster:", roster.ErrorMessageOr(err))
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `Usage: roster [command] [flags]
+
+Commands:
+  serve          run the back-office and the API (the default)
+  seed           add deterministic demo users: --users N [--seed S]
+  migrate        apply database migrations and exit
+  staff create   create a staff account: --email E --role R [--name N]
+  staff list     list staff accounts
+  staff password set a staff account's password: --email E
+  token create   create an API token: --staff E --name N
+
+Run "roster COMMAND -h" for a command's flags.
+`
+
+// Run runs the command in args. It is main without the process: tests call
+// it with their own streams and environment.
+func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	if (cmd == "staff" || cmd == "token") && len(args) > 0 {
+		cmd, args = cmd+" "+args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, stdout, stderr, getenv)
+	case "seed":
+		return runSeed(ctx, args, stdout, stderr, getenv)
+	case "migrate":
+		return runMigrate(ctx, args, stdout, stderr, getenv)
+	case "staff create":
+		return runStaffCreate(ctx, args, stdin, stdout, stderr, getenv)
+	case "staff list":
+		return runStaffList(ctx, args, stdout, stderr, getenv)
+	case "staff password":
+		return runStaffPassword(ctx, args, stdin, stdout, stderr, getenv)
+	case "token create":
+		return runTokenCreate(ctx, args, stdout, stderr, getenv)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// parse binds cfg to a FlagSet named name and parses args.
+func parse(name string, args []string, cfg *Config, serving bool, stderr io.Writer, getenv func(string) string, extra func(*flag.FlagSet)) error {
+	fs := flag.NewFlagSet("roster "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := cfg.bind(fs, serving, getenv); err != nil {
+		return err
+	}
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// Main is a wired Roster process: the database, the services and, when
+// serving, the HTTP server.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	DB     *sqldb.DB
+	Users  *sqldb.UserService
+	Fields *sqldb.FieldService
+	Staff  *sqldb.StaffService
+	Audit  *sqldb.AuditService
+
+	ln  net.Listener
+	srv *http.Server
+}
+
+// OpenDB opens and migrates the database and builds the services.
+func (m *Main) OpenDB(ctx context.Context) error {
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL})
+	if err != nil {
+		return err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return err
+	}
+	m.DB = db
+	m.Users = sqldb.NewUserService(db)
+	m.Fields = sqldb.NewFieldService(db)
+	m.Staff = sqldb.NewStaffService(db)
+	m.Audit = sqldb.NewAuditService(db)
+	return nil
+}
+
+// Listen opens the HTTP listener; Addr is known after it.
+func (m *Main) Listen() error {
+	s := web.NewServer(&web.Server{
+		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
+		Ready:         m.ready,
+		Logger:        m.Logger,
+		SecureCookies: m.Config.SecureCookies,
+		Version:       version,
+	})
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	m.srv = s.HTTPServer(m.Config.Addr)
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// ready is /readyz: the database answers and its schema is the one this
+// binary was built for.
+func (m *Main) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := m.DB.Ping(ctx); err != nil {
+		return errors.New("database unreachable")
+	}
+	ok, err := m.DB.SchemaCurrent(ctx)
+	if err != nil {
+		return errors.New("database unreachable")
+	}
+	if !ok {
+		return errors.New("database schema is not current")
+	}
+	return nil
+}
+
+// Serve serves until ctx ends, then shuts down gracefully: requests in
+// flight get up to 20 seconds to finish.
+func (m *Main) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.srv.Serve(m.ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	m.Logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := m.srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Close releases the database.
+func (m *Main) Close() error {
+	if m.DB != nil {
+		return m.DB.Close()
+	}
+	return nil
+}
+
+// cliContext marks changes made from the command line in the audit log.
+func cliContext(ctx context.Context) context.Context {
+	return roster.NewContextWithActor(ctx, roster.Actor{Label: "cli"})
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	m := &Main{Config: DefaultConfig()}
+	if err := parse("serve", args, &m.Config, true, stderr, getenv, nil); err != nil {
+		return err
+	}
+	logger, err := m.Config.logger(stderr)
+	if err != nil {
+		return err
+	}
+	m.Logger = logger
+	if err := m.OpenDB(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	logger.Info("database ready", "dialect", m.DB.Dialect.String())
+	if err := m.Listen(); err != nil {
+		return err
+	}
+	if m.Config.Demo {
+		if err := m.startDemo(ctx, stdout); err != nil {
+			return err
+		}
+	}
+	logger.Info("listening", "addr", m.Addr(), "version", version)
+	fmt.Fprintf(stdout, "Roster is running at http://%s\n", m.Addr())
+	return m.Serve(ctx)
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	m := &Main{Config: DefaultConfig()}
+	if err := parse("migrate", args, &m.Config, false, stderr, getenv, nil); err != nil {
+		return err
+	}
+	if err := m.OpenDB(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	fmt.Fprintf(stdout, "Database (%s) is up to date.\n", m.DB.Dialect)
+	return nil
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"roster"
+	"roster/demo"
+	"roster/password"
+)
+
+// seedBatch is how many users one transaction writes. Each commit rewrites
+// every index page the transaction touched, and random keys (emails, ids)
+// touch most of them, so fewer, larger transactions are much faster.
+const seedBatch = 100000
+
+func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	m := &Main{Config: DefaultConfig()}
+	var n int
+	var seed int64
+	err := parse("seed", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+		fs.IntVar(&n, "users", 10000, "number of users to add")
+		fs.Int64Var(&seed, "seed", 1, "random seed: the same seed on the same database gives the same users")
+	})
+	if err != nil {
+		return err
+	}
+	if n < 1 || n > 100_000_000 {
+		return fmt.Errorf("--users must be from 1 to 100000000")
+	}
+	if err := m.OpenDB(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	start := time.Now()
+	var bar *progressbar.ProgressBar
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar = progressbar.NewOptions(n, progressbar.OptionSetWriter(stdout), progressbar.OptionSetDescription("seeding"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("users"),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+	}
+	err = m.seed(cliContext(ctx), n, seed, func(done int) {
+		if bar != nil {
+			bar.Set(done)
+		}
+	})
+	if bar != nil {
+		bar.Finish()
+	}
+	if err != nil {
+		return err
+	}
+	el := time.Since(start)
+	fmt.Fprintf(stdout, "Added %d demo users in %s (%.0f users/s).\n", n, el.Round(time.Millisecond), float64(n)/el.Seconds())
+	return nil
+}
+
+// seed adds n demo users, continuing the numbering after the users already
+// there so that seeding twice adds new people rather than duplicates.
+// Generating runs on one goroutine while writing runs on this one.
+func (m *Main) seed(ctx context.Context, n int, seed int64, progress func(done int)) error {
+	// Numbering continues after the highest store id: every earlier seeded
+	// index is below it, even after deletions, so emails and ids stay
+	// unique.
+	last, err := m.Users.LastUserID(ctx)
+	if err != nil {
+		return err
+	}
+	first := int(last)
+	gen := demo.New(seed, time.Now().UTC())
+	batches := make(chan []*roster.User, 2)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(batches)
+		for i := 0; i < n; i += seedBatch {
+			batch := make([]*roster.User, 0, min(seedBatch, n-i))
+			for j := i; j < min(i+seedBatch, n); j++ {
+				u := gen.User(first + j)
+				u.PublicID = roster.PublicIDAt(demoIDTime, uint64(first+j))
+				batch = append(batch, u)
+			}
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	done := 0
+	for batch := range batches {
+		if err := m.Users.CreateUsers(ctx, batch); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		done += len(batch)
+		progress(done)
+	}
+	return ctx.Err()
+}
+
+// demoIDTime is the time part of demo users' public ids: fixed, so that
+// seeding is deterministic, and in ascending order, so that it is fast.
+var demoIDTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// demoOwner is the owner account that --demo creates.
+const demoOwner = "owner@example.com"
+
+// startDemo seeds an empty database with demo users and an owner account,
+// printing the owner's generated password once.
+func (m *Main) startDemo(ctx context.Context, stdout io.Writer) error {
+	ctx = cliContext(ctx)
+	staff, err := m.Staff.FindStaff(ctx)
+	if err != nil {
+		return err
+	}
+	users, err := m.Users.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(staff) > 0 || users > 0 {
+		fmt.Fprintf(stdout, "Demo data is already here (%d users). Sign in with the account printed when it was created,\nor set a new password with: roster staff password --email %s\n", users, demoOwner)
+		return nil
+	}
+	m.Logger.Info("seeding demo users", "users", 10000)
+	if err := m.seed(ctx, 10000, 1, func(int) {}); err != nil {
+		return err
+	}
+	pw := password.Generate(16)
+	if err := m.Staff.CreateStaff(ctx, &roster.Staff{Email: demoOwner, Name: "Demo Owner", Role: roster.RoleOwner}, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nRoster demo: 10,000 demo users and an owner account.\n  Sign in at http://%s/signin\n  Email:     %s\n  Password:  %s   (shown once)\n\n", m.Addr(), demoOwner, pw)
+	return nil
+}

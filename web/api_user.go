@@ -1,0 +1,270 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+// maxBody bounds JSON request bodies.
+const maxBody = 1 << 20
+
+// decodeObject reads a JSON object body into its raw members. A body that is
+// not one JSON object is a 400.
+func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, roster.Errorf(roster.EINVALID, "The request body is larger than %d bytes.", maxBody)
+		}
+		return nil, roster.Errorf(roster.EINVALID, "The request body could not be read.")
+	}
+	var m map[string]json.RawMessage
+	d := json.NewDecoder(bytes.NewReader(body))
+	if err := d.Decode(&m); err != nil || m == nil {
+		return nil, roster.Errorf(roster.EINVALID, "The request body must be a JSON object: %s", jsonProblem(err))
+	}
+	if d.More() {
+		return nil, roster.Errorf(roster.EINVALID, "The request body must hold one JSON object.")
+	}
+	return m, nil
+}
+
+// jsonProblem describes a JSON syntax error without echoing Go types.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return "got null."
+	case errors.As(err, &se):
+		return "syntax error at byte " + strconv.FormatInt(se.Offset, 10) + "."
+	case errors.As(err, &te):
+		return "got a JSON " + te.Value + "."
+	case errors.Is(err, io.EOF):
+		return "the body is empty."
+	}
+	return "it could not be parsed."
+}
+
+// userValues turns the members of a user body into typed values, refusing
+// unknown and read-only fields by name. The password member, when present,
+// is returned apart: it is write-only.
+func userValues(reg *roster.Registry, body map[string]json.RawMessage) (map[string]any, *string, error) {
+	fe := roster.FieldErrors{}
+	values := map[string]any{}
+	var pw *string
+	for key, raw := range body {
+		f, ok := reg.Field(key)
+		switch {
+		case !ok:
+			fe.Add(key, "is not a field"+suggest(reg, key))
+		case f.ReadOnly:
+			fe.Add(key, "is read-only")
+		default:
+			v, err := f.DecodeJSON(raw)
+			if err != nil {
+				fe.Add(key, err.Error())
+			} else if f.Type == roster.TypePassword {
+				s, _ := v.(string)
+				pw = &s
+			} else {
+				values[key] = v
+			}
+		}
+	}
+	return values, pw, fe.Err()
+}
+
+// suggest names the closest field key, for messages about typos.
+func suggest(reg *roster.Registry, key string) string {
+	best, bestD := "", 4
+	for _, k := range reg.Keys() {
+		if d := editDistance(strings.ToLower(key), k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// userJSON is a user as the API shows it: every field of the registry in
+// order, under its key. Secrets are never included.
+type userJSON struct {
+	reg *roster.Registry
+	u   *roster.User
+}
+
+func (uj userJSON) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	first := true
+	for _, f := range uj.reg.Fields {
+		if f.Type == roster.TypePassword || f.Key == "password_hash" {
+			continue
+		}
+		v, err := json.Marshal(jsonValue(f, uj.u.Get(f.Key)))
+		if err != nil {
+			return nil, err
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		k, _ := json.Marshal(f.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// jsonValue is the JSON form of a field value: empty dates and times are
+// null, empty lists [].
+func jsonValue(f roster.Field, v any) any {
+	switch x := v.(type) {
+	case roster.Date:
+		if x.IsZero() {
+			return nil
+		}
+		return x.String()
+	case time.Time:
+		if x.IsZero() {
+			return nil
+		}
+		return x.UTC().Format(time.RFC3339)
+	case []string:
+		if x == nil {
+			return []string{}
+		}
+	case []roster.Address:
+		if x == nil {
+			return []roster.Address{}
+		}
+	case []roster.SocialLink:
+		if x == nil {
+			return []roster.SocialLink{}
+		}
+	case []roster.PushToken:
+		if x == nil {
+			return []roster.PushToken{}
+		}
+	}
+	return v
+}
+
+func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
+	reg, err := s.Fields.Registry(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u, err := s.Users.FindUserByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userJSON{reg, u})
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeObject(w, r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	reg, err := s.Fields.Registry(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	values, pw, err := userValues(reg, body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u := &roster.User{}
+	for k, v := range values {
+		f, _ := reg.Field(k)
+		u.Set(f, v)
+	}
+	plain := ""
+	if pw != nil {
+		plain = *pw
+	}
+	if err := s.Users.CreateUser(r.Context(), u, plain); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/users/"+u.PublicID)
+	writeJSON(w, http.StatusCreated, userJSON{reg, u})
+}
+
+func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeObject(w, r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	reg, err := s.Fields.Registry(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	values, pw, err := userValues(reg, body)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	u, err := s.Users.UpdateUser(r.Context(), r.PathValue("id"), roster.UserUpdate{Values: values, Password: pw})
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userJSON{reg, u})
+}
+
+func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {
+	if err := s.Users.DeleteUser(r.Context(), r.PathValue("id")); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {
+	s.error(w, r, roster.Errorf(roster.ENOTFOUND, "No API route %s %s.", r.Method, r.URL.Path))
+}

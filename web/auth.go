@@ -1,0 +1,120 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+type signInView struct {
+	Email, Next, Error string
+}
+
+func (s *Server) handleSignInPage(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if _, _, err := s.Staff.FindSession(r.Context(), c.Value); err == nil {
+			http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "signin", "Sign in", signInView{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	next := safeNext(r.PostFormValue("next"))
+	view := signInView{Email: email, Next: next}
+	staff, err := s.Staff.Authenticate(r.Context(), email, r.PostFormValue("password"), clientAddr(r))
+	if err != nil {
+		code := roster.ErrorCode(err)
+		if code != roster.EUNAUTHORIZED && code != roster.ETOOMANY {
+			s.error(w, r, err)
+			return
+		}
+		view.Error = roster.ErrorMessage(err)
+		s.render(w, r, errorStatus(err), "signin", "Sign in", view)
+		return
+	}
+	token, err := s.Staff.CreateSession(r.Context(), staff.ID, clientAddr(r), r.UserAgent())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.SecureCookies || r.TLS != nil,
+		MaxAge: int(roster.SessionAbsoluteTimeout.Seconds()),
+	})
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.Staff.DeleteSession(r.Context(), c.Value); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.clearSessionCookie(w, r)
+	http.Redirect(w, r, "/signin", http.StatusSeeOther)
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil})
+}
+
+// safeNext keeps post-sign-in redirects on this site: only local paths.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
+
+type homeView struct {
+	Users        int
+	CustomFields int
+	Audit        []*roster.AuditEntry
+	Loc          *time.Location
+}
+
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	n, err := s.Users.CountUsers(ctx)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	reg, err := s.Fields.Registry(ctx)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	view := homeView{Users: n, CustomFields: len(reg.Custom()), Loc: staffFrom(r).Location()}
+	if staffFrom(r).Can(roster.PermViewAudit) {
+		if view.Audit, err = s.Audit.FindAuditEntries(ctx, roster.AuditFilter{Limit: 15}); err != nil {
+			s.error(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", "Dashboard", view)
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	if s.Ready != nil {
+		if err := s.Ready(r.Context()); err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "not ready", "reason": err.Error()})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

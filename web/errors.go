@@ -1,0 +1,76 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"roster"
+)
+
+// statusCodes maps domain error codes to HTTP statuses, in one place.
+var statusCodes = map[string]int{
+	roster.EINVALID:      http.StatusBadRequest,
+	roster.ENOTFOUND:     http.StatusNotFound,
+	roster.ECONFLICT:     http.StatusConflict,
+	roster.EUNAUTHORIZED: http.StatusUnauthorized,
+	roster.EFORBIDDEN:    http.StatusForbidden,
+	roster.ETOOMANY:      http.StatusTooManyRequests,
+	roster.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorStatus returns the status for err. An EINVALID error that names
+// fields is a well-formed request with bad values: 422. One that does not is
+// a malformed request: 400.
+func errorStatus(err error) int {
+	code := roster.ErrorCode(err)
+	if code == roster.EINVALID && len(roster.ErrorFields(err)) > 0 {
+		return http.StatusUnprocessableEntity
+	}
+	if st, ok := statusCodes[code]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+// errorBody is the JSON shape of every API error.
+type errorBody struct {
+	Error struct {
+		Code     string            `json:"code"`
+		Message  string            `json:"message"`
+		Fields   map[string]string `json:"fields,omitempty"`
+		Position *int              `json:"position,omitempty"`
+	} `json:"error"`
+}
+
+// error writes err as JSON for the API and as a page otherwise. Internal
+// errors are logged here, once, and shown only as "Internal error."
+func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	status := errorStatus(err)
+	if status == http.StatusInternalServerError {
+		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if isAPI(r) {
+		var body errorBody
+		body.Error.Code = roster.ErrorCode(err)
+		body.Error.Message = roster.ErrorMessage(err)
+		body.Error.Fields = roster.ErrorFields(err)
+		var re *roster.Error
+		if errors.As(err, &re) && re.Position >= 0 {
+			p := re.Position
+			body.Error.Position = &p
+		}
+		writeJSON(w, status, body)
+		return
+	}
+	s.renderError(w, r, status, roster.ErrorMessage(err))
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}

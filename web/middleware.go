@@ -1,0 +1,198 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"roster"
+)
+
+const sessionCookie = "roster_session"
+
+type staffKey struct{}
+
+// staffFrom returns the signed-in staff of r, or nil.
+func staffFrom(r *http.Request) *roster.Staff {
+	s, _ := r.Context().Value(staffKey{}).(*roster.Staff)
+	return s
+}
+
+// isAPI reports whether r is for the JSON API, which answers in JSON and
+// authenticates with bearer tokens only.
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// authorize admits a request whose staff has perm. API requests must carry
+// a bearer token: cookies are never accepted there, so a browser cannot be
+// tricked into making API calls. Page requests use the session cookie, and
+// state-changing ones must also carry the session's CSRF token.
+func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var staff *roster.Staff
+		var csrf string
+		if isAPI(r) {
+			auth := r.Header.Get("Authorization")
+			secret, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
+				s.error(w, r, roster.Errorf(roster.EUNAUTHORIZED, "An API token is required: Authorization: Bearer <token>."))
+				return
+			}
+			st, err := s.Staff.FindStaffByToken(r.Context(), strings.TrimSpace(secret))
+			if err != nil {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="roster", error="invalid_token"`)
+				s.error(w, r, err)
+				return
+			}
+			staff = st
+		} else {
+			c, err := r.Cookie(sessionCookie)
+			if err != nil {
+				s.redirectToSignIn(w, r)
+				return
+			}
+			_, st, err := s.Staff.FindSession(r.Context(), c.Value)
+			if err != nil {
+				if roster.ErrorCode(err) == roster.EUNAUTHORIZED {
+					s.clearSessionCookie(w, r)
+					s.redirectToSignIn(w, r)
+					return
+				}
+				s.error(w, r, err)
+				return
+			}
+			staff = st
+			csrf = csrfToken(c.Value)
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(csrf)) != 1 {
+					s.error(w, r, roster.Errorf(roster.EFORBIDDEN, "This form has expired. Reload the page and try again."))
+					return
+				}
+			}
+		}
+		if !staff.Can(perm) {
+			s.error(w, r, roster.Errorf(roster.EFORBIDDEN, "Your role (%s) does not allow this.", staff.Role))
+			return
+		}
+		ctx := context.WithValue(r.Context(), staffKey{}, staff)
+		ctx = roster.NewContextWithActor(ctx, roster.StaffActor(staff))
+		ctx = context.WithValue(ctx, csrfKey{}, csrf)
+		if lr, ok := w.(*loggingWriter); ok {
+			lr.staffID = staff.ID
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+type csrfKey struct{}
+
+// csrfToken derives the form token from the session secret. It reveals
+// nothing about the secret, needs no storage, and dies with the session.
+func csrfToken(session string) string {
+	sum := sha256.Sum256([]byte("roster-csrf:" + session))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet || next == "/" {
+		next = ""
+	}
+	target := "/signin"
+	if next != "" {
+		target += "?next=" + url.QueryEscape(next)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// clientAddr is the address sign-in throttling counts failures for.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// securityHeaders sets the headers every response carries. The CSP forbids
+// inline scripts and framing; our JavaScript comes from /static only.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// loggingWriter records the status and size of a response for the log.
+type loggingWriter struct {
+	http.ResponseWriter
+	status  int
+	bytes   int
+	staffID int64
+}
+
+func (lw *loggingWriter) WriteHeader(code int) {
+	if lw.status == 0 {
+		lw.status = code
+	}
+	lw.ResponseWriter.WriteHeader(code)
+}
+
+func (lw *loggingWriter) Write(b []byte) (int, error) {
+	if lw.status == 0 {
+		lw.status = http.StatusOK
+	}
+	n, err := lw.ResponseWriter.Write(b)
+	lw.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (lw *loggingWriter) Unwrap() http.ResponseWriter { return lw.ResponseWriter }
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		lw := &loggingWriter{ResponseWriter: w}
+		next.ServeHTTP(lw, r)
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, "/static/") {
+			return
+		}
+		s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", lw.status), slog.Int("bytes", lw.bytes),
+			slog.Duration("duration", time.Since(start)), slog.Int64("staff_id", lw.staffID))
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500, never a
+// dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Logger.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.error(w, r, roster.Errorf(roster.EINTERNAL, "Internal error."))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

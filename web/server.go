@@ -1,0 +1,69 @@
+// Package web serves Roster over HTTP: the back-office pages (html/template,
+// embedded assets, a little JavaScript of our own) and the JSON API. It
+// speaks only in domain types and never builds SQL.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"roster"
+)
+
+// Server is Roster's HTTP surface. Its services are interfaces so that the
+// wiring in cmd/roster decides what stands behind them.
+type Server struct {
+	Users  roster.UserService
+	Fields roster.FieldService
+	Staff  roster.StaffService
+	Audit  roster.AuditService
+
+	// Ready reports whether this node can serve: database reachable,
+	// schema current, index built. /readyz answers 503 until it returns nil.
+	Ready func(ctx context.Context) error
+
+	Logger *slog.Logger
+	// SecureCookies forces the Secure flag on cookies when Roster sits
+	// behind a proxy that terminates TLS.
+	SecureCookies bool
+	Version       string
+
+	mux       *http.ServeMux
+	templates *templates
+	handler   http.Handler
+}
+
+// NewServer builds the handler tree. It panics if a template is missing or
+// broken: that is a build mistake, better found at start than on a request.
+func NewServer(s *Server) *Server {
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	s.mux = http.NewServeMux()
+	s.templates = mustParseTemplates()
+	s.routes()
+	csrf := http.NewCrossOriginProtection()
+	s.handler = s.recoverPanics(s.logRequests(s.securityHeaders(csrf.Handler(s.mux))))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// HTTPServer returns an http.Server for s on addr with timeouts that keep
+// slow clients from holding connections.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads of large CSV files
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+}

@@ -1,0 +1,206 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"roster"
+	"roster/sqldb"
+	"roster/sqldb/sqldbtest"
+	"roster/web"
+)
+
+// testServer is a real server over a real database, with one API token per
+// staff role.
+type testServer struct {
+	*httptest.Server
+	DB     *sqldb.DB
+	Tokens map[roster.Role]string
+}
+
+func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
+	t.Helper()
+	staff := sqldb.NewStaffService(db)
+	s := web.NewServer(&web.Server{
+		Users: sqldb.NewUserService(db), Fields: sqldb.NewFieldService(db),
+		Staff: staff, Audit: sqldb.NewAuditService(db),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}
+	t.Cleanup(ts.Close)
+	ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+	for _, role := range roster.Roles {
+		st := &roster.Staff{Email: string(role) + "@staff.example.com", Role: role}
+		if err := staff.CreateStaff(ctx, st, "staff-password-1"); err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := staff.CreateToken(ctx, st.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.Tokens[role] = secret
+	}
+	return ts
+}
+
+// do sends a request with the token of role (none when role is "") and
+// returns the status and body.
+func (ts *testServer) do(t *testing.T, role roster.Role, method, path, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, ts.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if role != "" {
+		req.Header.Set("Authorization", "Bearer "+ts.Tokens[role])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// createUser makes a user through the API and returns its public id.
+func (ts *testServer) createUser(t *testing.T, body string) string {
+	t.Helper()
+	st, out := ts.do(t, roster.RoleAdmin, "POST", "/api/v1/users", body)
+	if st != http.StatusCreated {
+		t.Fatalf("create user: %d %s", st, out)
+	}
+	var u struct{ ID string }
+	json.Unmarshal([]byte(out), &u)
+	return u.ID
+}
+
+// scenario is one API call and what its answer must and must not hold.
+type scenario struct {
+	name    string
+	role    roster.Role
+	method  string
+	path    string // {id} is replaced by an existing user's id
+	body    string
+	status  int
+	want    []string
+	notWant []string
+}
+
+func TestAPI(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ts := mustOpenServer(t, db)
+		id := ts.createUser(t, `{"email":"ada@example.com","first_name":"Ada","country":"GB","points":5}`)
+		ts.createUser(t, `{"email":"taken@example.com","client_id":"sso-taken"}`)
+		for _, sc := range []scenario{
+			{name: "no token", method: "GET", path: "/api/v1/users/{id}", status: 401, want: []string{`"code":"unauthorized"`}},
+			{name: "bad token", role: "", method: "GET", path: "/api/v1/fields", status: 401},
+			{name: "get", role: roster.RoleViewer, method: "GET", path: "/api/v1/users/{id}", status: 200,
+				want: []string{`"email":"ada@example.com"`, `"total_followers":0`, `"roles":[]`, `"birth_date":null`}, notWant: []string{"password"}},
+			{name: "get unknown", role: roster.RoleViewer, method: "GET", path: "/api/v1/users/u_nope", status: 404, want: []string{`"code":"not_found"`}},
+			{name: "fields", role: roster.RoleViewer, method: "GET", path: "/api/v1/fields", status: 200,
+				want: []string{`"key":"email"`, `"key":"total_followers"`}, notWant: []string{"password_hash"}},
+			{name: "viewer cannot create", role: roster.RoleViewer, method: "POST", path: "/api/v1/users", body: `{"email":"v@example.com"}`, status: 403, want: []string{`"code":"forbidden"`}},
+			{name: "viewer cannot patch", role: roster.RoleViewer, method: "PATCH", path: "/api/v1/users/{id}", body: `{"city":"Oslo"}`, status: 403},
+			{name: "viewer cannot delete", role: roster.RoleViewer, method: "DELETE", path: "/api/v1/users/{id}", status: 403},
+			{name: "viewer cannot add fields", role: roster.RoleViewer, method: "POST", path: "/api/v1/fields", body: `{"key":"x","label":"X","type":"text"}`, status: 403},
+			{name: "support cannot delete", role: roster.RoleSupport, method: "DELETE", path: "/api/v1/users/{id}", status: 403},
+			{name: "support can patch", role: roster.RoleSupport, method: "PATCH", path: "/api/v1/users/{id}", body: `{"city":"Oslo"}`, status: 200, want: []string{`"city":"Oslo"`}},
+			{name: "bad email", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"nope"}`, status: 422, want: []string{`"fields":{"email":`}},
+			{name: "unknown country", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"c@example.com","country":"XX"}`, status: 422, want: []string{`"country":`}},
+			{name: "future birth date", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"b@example.com","birth_date":"2999-01-01"}`, status: 422, want: []string{`"birth_date":"is in the future"`}},
+			{name: "negative followers", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"n@example.com","youtube_followers":-3}`, status: 422, want: []string{`"youtube_followers":"must not be negative"`}},
+			{name: "wrong type", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"w@example.com","points":"many"}`, status: 422, want: []string{`"points":"must be a whole number"`}},
+			{name: "over-long", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"l@example.com","first_name":"` + strings.Repeat("a", 300) + `"}`, status: 422, want: []string{`"first_name":"is longer than 255 characters"`}},
+			{name: "duplicate email", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"TAKEN@example.com"}`, status: 409, want: []string{`"code":"conflict"`, `"email":"is already taken"`}},
+			{name: "duplicate client id", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"x@example.com","client_id":"sso-taken"}`, status: 409, want: []string{`"client_id":"is already taken"`}},
+			{name: "read-only id", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/users/{id}", body: `{"id":"u_x"}`, status: 422, want: []string{`"id":"is read-only"`}},
+			{name: "read-only hash", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"h@example.com","password_hash":"x"}`, status: 422, want: []string{`"password_hash":"is read-only"`}},
+			{name: "read-only created_at", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/users/{id}", body: `{"created_at":"2020-01-01T00:00:00Z"}`, status: 422, want: []string{`"created_at":"is read-only"`}},
+			{name: "read-only total", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/users/{id}", body: `{"total_followers":5}`, status: 422, want: []string{`"total_followers":"is read-only"`}},
+			{name: "unknown field", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/users/{id}", body: `{"cuntry":"FR"}`, status: 422, want: []string{`did you mean country?`}},
+			{name: "not json", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/users/{id}", body: `{"city":`, status: 400, want: []string{`"code":"invalid"`}},
+			{name: "array body", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `[1]`, status: 400},
+			{name: "empty body", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: ``, status: 400},
+			{name: "weak password", role: roster.RoleAdmin, method: "POST", path: "/api/v1/users", body: `{"email":"p@example.com","password":"short"}`, status: 422, want: []string{`"password":`}},
+			{name: "create field", role: roster.RoleAdmin, method: "POST", path: "/api/v1/fields", body: `{"key":"tier","label":"Tier","type":"choice","choices":["gold","silver"]}`, status: 201, want: []string{`"key":"tier"`}},
+			{name: "field bad type", role: roster.RoleAdmin, method: "POST", path: "/api/v1/fields", body: `{"key":"size","label":"Size","type":"blob"}`, status: 422, want: []string{`"type":`}},
+			{name: "field unknown member", role: roster.RoleAdmin, method: "POST", path: "/api/v1/fields", body: `{"key":"size","label":"Size","type":"number","requird":true}`, status: 400, want: []string{`requird`}},
+			{name: "field reserved key", role: roster.RoleAdmin, method: "POST", path: "/api/v1/fields", body: `{"key":"email","label":"E","type":"text"}`, status: 422},
+			{name: "custom value", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/users/{id}", body: `{"tier":"gold"}`, status: 200, want: []string{`"tier":"gold"`}},
+			{name: "custom bad choice", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/users/{id}", body: `{"tier":"bronze"}`, status: 422, want: []string{`"tier":`}},
+			{name: "rename field", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/fields/tier", body: `{"label":"Loyalty tier"}`, status: 200, want: []string{`"label":"Loyalty tier"`}},
+			{name: "cannot retype field", role: roster.RoleAdmin, method: "PATCH", path: "/api/v1/fields/tier", body: `{"type":"text"}`, status: 422},
+			{name: "manager cannot add fields", role: roster.RoleManager, method: "POST", path: "/api/v1/fields", body: `{"key":"y","label":"Y","type":"text"}`, status: 403},
+			{name: "unknown route", role: roster.RoleAdmin, method: "GET", path: "/api/v1/nope", status: 404, want: []string{`"code":"not_found"`}},
+			{name: "audit", role: roster.RoleAdmin, method: "GET", path: "/api/v1/audit?action=user.update", status: 200, want: []string{`"action":"user.update"`, `"city"`}},
+			{name: "viewer cannot read audit", role: roster.RoleViewer, method: "GET", path: "/api/v1/audit", status: 403},
+			{name: "delete", role: roster.RoleManager, method: "DELETE", path: "/api/v1/users/{id}", status: 204},
+			{name: "deleted", role: roster.RoleViewer, method: "GET", path: "/api/v1/users/{id}", status: 404},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				path := strings.ReplaceAll(sc.path, "{id}", id)
+				role := sc.role
+				if sc.name == "bad token" {
+					ts.Tokens["bogus"] = "rst_not-a-real-token"
+					role = "bogus"
+				}
+				status, body := ts.do(t, role, sc.method, path, sc.body)
+				if status != sc.status {
+					t.Fatalf("status = %d, want %d; body %s", status, sc.status, body)
+				}
+				for _, w := range sc.want {
+					if !strings.Contains(body, w) {
+						t.Errorf("body lacks %s: %s", w, body)
+					}
+				}
+				for _, w := range sc.notWant {
+					if strings.Contains(body, w) {
+						t.Errorf("body holds %s: %s", w, body)
+					}
+				}
+				if status >= 400 && !strings.Contains(body, `"error":{"code":`) {
+					t.Errorf("error body not in the error shape: %s", body)
+				}
+			})
+		}
+	})
+}
+
+// TestAPI_WritesAreAudited checks that every write through the API leaves an
+// audit entry naming the staff member who made it.
+func TestAPI_WritesAreAudited(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ts := mustOpenServer(t, db)
+		id := ts.createUser(t, `{"email":"audit@example.com"}`)
+		ts.do(t, roster.RoleAdmin, "PATCH", "/api/v1/users/"+id, `{"points":12,"password":"new secret password"}`)
+		ts.do(t, roster.RoleAdmin, "POST", "/api/v1/fields", `{"key":"nick","label":"Nickname","type":"text"}`)
+		ts.do(t, roster.RoleAdmin, "DELETE", "/api/v1/users/"+id, "")
+		entries, err := sqldb.NewAuditService(db).FindAuditEntries(context.Background(), roster.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, e := range entries {
+			got[e.Action] = e.Actor
+			b, _ := json.Marshal(e.Changes)
+			if strings.Contains(string(b), "new secret password") || strings.Contains(string(b), "argon2") {
+				t.Errorf("audit entry %s holds a secret: %s", e.Action, b)
+			}
+		}
+		for _, action := range []string{"user.create", "user.update", "field.create", "user.delete"} {
+			if got[action] != "admin@staff.example.com" {
+				t.Errorf("audit for %s: actor %q", action, got[action])
+			}
+		}
+	})
+}
