@@ -7,10 +7,10 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"roster"
+	"roster/query"
 )
 
 // maxBody bounds JSON request bodies.
@@ -86,38 +86,10 @@ func userValues(reg *roster.Registry, body map[string]json.RawMessage) (map[stri
 
 // suggest names the closest field key, for messages about typos.
 func suggest(reg *roster.Registry, key string) string {
-	best, bestD := "", 4
-	for _, k := range reg.Keys() {
-		if d := editDistance(strings.ToLower(key), k); d < bestD {
-			best, bestD = k, d
-		}
+	if s := query.Suggest(reg, key); s != "" {
+		return " (did you mean " + s + "?)"
 	}
-	if best == "" {
-		return ""
-	}
-	return " (did you mean " + best + "?)"
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return ""
 }
 
 // userJSON is a user as the API shows it: every field of the registry in

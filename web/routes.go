@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	s.handle("PATCH /api/v1/fields/{key}", roster.PermManageFields, s.apiUpdateField)
 	s.handle("GET /api/v1/audit", roster.PermViewAudit, s.apiListAudit)
 	s.handle("/api/", public, s.apiNotFound)
+	s.handle("/", roster.PermSelf, s.pageNotFound)
 }
 
 // handle registers h for pattern behind the authentication and permission

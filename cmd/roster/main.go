@@ -98,7 +98,10 @@ func parse(name string, args []string, cfg *Config, serving bool, stderr io.Writ
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return nil
+	// Every command checks the logging settings, not only serve: a typo
+	// must not pass silently because the command happens not to log.
+	_, err := cfg.logger(io.Discard)
+	return err
 }
 
 // Main is a wired Roster process: the database, the services and, when
@@ -226,6 +229,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if m.Config.Demo {
 		if err := m.startDemo(ctx, stdout); err != nil {
+			m.ln.Close()
 			return err
 		}
 	}

@@ -112,8 +112,11 @@ var demoIDTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 // demoOwner is the owner account that --demo creates.
 const demoOwner = "owner@example.com"
 
-// startDemo seeds an empty database with demo users and an owner account,
-// printing the owner's generated password once.
+// startDemo makes sure a demo database has users and an owner: it seeds
+// 10,000 demo users when there are none and creates the owner account when
+// there is no staff, printing its generated password once. Checking each
+// half on its own means a start interrupted between the two is completed
+// by the next one.
 func (m *Main) startDemo(ctx context.Context, stdout io.Writer) error {
 	ctx = cliContext(ctx)
 	staff, err := m.Staff.FindStaff(ctx)
@@ -124,18 +127,21 @@ func (m *Main) startDemo(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if len(staff) > 0 || users > 0 {
-		fmt.Fprintf(stdout, "Demo data is already here (%d users). Sign in with the account printed when it was created,\nor set a new password with: roster staff password --email %s\n", users, demoOwner)
-		return nil
+	if users == 0 {
+		m.Logger.Info("seeding demo users", "users", 10000)
+		if err := m.seed(ctx, 10000, 1, func(int) {}); err != nil {
+			return err
+		}
+		users = 10000
 	}
-	m.Logger.Info("seeding demo users", "users", 10000)
-	if err := m.seed(ctx, 10000, 1, func(int) {}); err != nil {
-		return err
+	if len(staff) > 0 {
+		fmt.Fprintf(stdout, "Demo data is already here (%d users). Sign in with the account printed when it was created,\nor set a new password with: roster staff password --email %s\n", users, staff[0].Email)
+		return nil
 	}
 	pw := password.Generate(16)
 	if err := m.Staff.CreateStaff(ctx, &roster.Staff{Email: demoOwner, Name: "Demo Owner", Role: roster.RoleOwner}, pw); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nRoster demo: 10,000 demo users and an owner account.\n  Sign in at http://%s/signin\n  Email:     %s\n  Password:  %s   (shown once)\n\n", m.Addr(), demoOwner, pw)
+	fmt.Fprintf(stdout, "\nRoster demo: %d users and an owner account.\n  Sign in at http://%s/signin\n  Email:     %s\n  Password:  %s   (shown once)\n\n", users, m.Addr(), demoOwner, pw)
 	return nil
 }
