@@ -149,8 +149,8 @@ func field(key, label string, t FieldType, section string, flags string) Field {
 // read-only, f filterable, s sortable, i importable, e exportable, k keyword
 // searchable.
 var builtinFields = []Field{
-	field("id", "User ID", TypeText, SectionIdentity, "rfsek"),
-	field("client_id", "Client ID", TypeText, SectionIdentity, "fsiek"),
+	field("id", "User ID", TypeText, SectionIdentity, "rfse"),
+	field("client_id", "Client ID", TypeText, SectionIdentity, "fsie"),
 	field("app_id", "App ID", TypeText, SectionIdentity, "fsie"),
 	field("stripe_id", "Stripe ID", TypeText, SectionIdentity, "fsie"),
 	field("email", "Email", TypeEmail, SectionContact, "fsiek"),

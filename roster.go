@@ -20,6 +20,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no valid credentials
 	EFORBIDDEN    = "forbidden"    // credentials valid, permission missing
 	ETOOMANY      = "too_many"     // throttled; retry later
+	EUNAVAILABLE  = "unavailable"  // not ready yet (the index is building)
 	EINTERNAL     = "internal"     // anything else; never shown to users
 )
 

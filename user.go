@@ -652,6 +652,10 @@ type UserService interface {
 	UpdateUser(ctx context.Context, id string, upd UserUpdate) (*User, error)
 	// DeleteUser deletes the user with id permanently. ENOTFOUND.
 	DeleteUser(ctx context.Context, id string) error
+	// FindUsersByIDs returns the users with the given store ids in that
+	// order, skipping ids without a user: how a page of search results is
+	// loaded.
+	FindUsersByIDs(ctx context.Context, ids []int64) ([]*User, error)
 	// CountUsers returns the number of users.
 	CountUsers(ctx context.Context) (int, error)
 }

@@ -187,6 +187,11 @@ func errAt(p int, format string, args ...any) error {
 
 func compileCond(f roster.Field, c Cond, loc *time.Location) (Pred, error) {
 	k := KindOf(f)
+	if c.Op == OpAll && k != KindSet {
+		// "+" only means "all of" for sets; elsewhere it is part of the
+		// value, as in an email a+b@example.com.
+		c.Op, c.Values = OpEq, []string{strings.Join(c.Values, "+")}
+	}
 	pr := Pred{Field: f, Kind: k, Op: c.Op, Negate: c.Negate}
 	bad := func(format string, args ...any) (Pred, error) {
 		return Pred{}, errAt(c.Pos, "%s: "+format, append([]any{f.Key}, args...)...)

@@ -82,6 +82,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if cfg.DataDir == "" {
 			return nil, fmt.Errorf("open sqlite: no data directory")
 		}
+		if err := registerSQLiteFuncs(); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
 		if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}

@@ -42,7 +42,8 @@ func findCustomFields(ctx context.Context, q querier, db *DB) ([]roster.Field, e
 		if err := rows.Scan(&f.ID, &f.Key, &f.Label, (*string)(&f.Type), boolScan{&f.Required}, jsonScan{&f.Choices}, &f.Position, boolScan{&f.Retired}, timeScan{&f.CreatedAt}); err != nil {
 			return nil, formatError(err, "load fields")
 		}
-		f.Sortable = !f.Type.IsSet() && f.Type != roster.TypeLongText
+		// Sorting by a long text or a URL means nothing to anyone.
+		f.Sortable = !f.Type.IsSet() && f.Type != roster.TypeLongText && f.Type != roster.TypeURL
 		f.Searchable = f.Type == roster.TypeText || f.Type == roster.TypeLongText || f.Type == roster.TypeEmail || f.Type == roster.TypePhone
 		switch f.Type {
 		case roster.TypeText, roster.TypeChoice, roster.TypeEmail, roster.TypePhone:

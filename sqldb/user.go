@@ -136,7 +136,9 @@ func (s *UserService) FindUserByID(ctx context.Context, id string) (*roster.User
 }
 
 // FindUsersByIDs returns the users with the given store ids, in that order;
-// ids without a user are skipped. The query index uses it to load a page.
+// ids without a user are skipped. The query index uses it to load a page
+// and to reload changed users, so long lists are read in chunks that stay
+// under both dialects' limits on bound parameters.
 func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.User, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -145,26 +147,32 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 	if err != nil {
 		return nil, err
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := s.db.query(ctx, userSelect+" WHERE id IN ("+placeholders(len(ids))+")", args...)
-	if err != nil {
-		return nil, formatError(err, "find users")
-	}
-	defer rows.Close()
 	byID := make(map[int64]*roster.User, len(ids))
 	sc := newUserScanner()
-	for rows.Next() {
-		u, err := sc.scan(rows, reg)
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := s.db.query(ctx, userSelect+" WHERE id IN ("+placeholders(len(part))+")", args...)
 		if err != nil {
 			return nil, formatError(err, "find users")
 		}
-		byID[u.ID] = u
-	}
-	if err := rows.Err(); err != nil {
-		return nil, formatError(err, "find users")
+		for rows.Next() {
+			u, err := sc.scan(rows, reg)
+			if err != nil {
+				rows.Close()
+				return nil, formatError(err, "find users")
+			}
+			byID[u.ID] = u
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, formatError(err, "find users")
+		}
 	}
 	out := make([]*roster.User, 0, len(ids))
 	for _, id := range ids {

@@ -16,6 +16,7 @@ var statusCodes = map[string]int{
 	roster.EUNAUTHORIZED: http.StatusUnauthorized,
 	roster.EFORBIDDEN:    http.StatusForbidden,
 	roster.ETOOMANY:      http.StatusTooManyRequests,
+	roster.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	roster.EINTERNAL:     http.StatusInternalServerError,
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/query"
 )
 
 // Server is Roster's HTTP surface. Its services are interfaces so that the
@@ -19,6 +20,11 @@ type Server struct {
 	Fields roster.FieldService
 	Staff  roster.StaffService
 	Audit  roster.AuditService
+
+	// Search runs filters: the query index, which falls back to SQL for
+	// what it cannot do. CursorKey signs page cursors.
+	Search    query.Searcher
+	CursorKey []byte
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.

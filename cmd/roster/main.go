@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/index"
 	"roster/sqldb"
 	"roster/web"
 )
@@ -41,6 +42,7 @@ Commands:
   serve          run the back-office and the API (the default)
   seed           add deterministic demo users: --users N [--seed S]
   migrate        apply database migrations and exit
+  bench          measure searches over N users: [--users N] [--runs R]
   staff create   create a staff account: --email E --role R [--name N]
   staff list     list staff accounts
   staff password set a staff account's password: --email E
@@ -66,6 +68,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runSeed(ctx, args, stdout, stderr, getenv)
 	case "migrate":
 		return runMigrate(ctx, args, stdout, stderr, getenv)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr, getenv)
 	case "staff create":
 		return runStaffCreate(ctx, args, stdin, stdout, stderr, getenv)
 	case "staff list":
@@ -115,6 +119,7 @@ type Main struct {
 	Fields *sqldb.FieldService
 	Staff  *sqldb.StaffService
 	Audit  *sqldb.AuditService
+	Index  *index.Index
 
 	ln  net.Listener
 	srv *http.Server
@@ -138,10 +143,45 @@ func (m *Main) OpenDB(ctx context.Context) error {
 	return nil
 }
 
+// OpenIndex sets up the query index over the store; BuildIndex fills it.
+// Writes made through this process reach the index before they return;
+// writes by other processes (other nodes, the CLI) arrive through the
+// change log.
+func (m *Main) OpenIndex() {
+	m.Index = &index.Index{
+		Users: m.Users, Fields: m.Fields, Changes: sqldb.NewChangeLog(m.DB),
+		Fallback: m.Users, Logger: m.Logger,
+	}
+	m.DB.OnCommit = func(ids []int64) {
+		if err := m.Index.Refresh(context.Background(), ids); err != nil {
+			m.Logger.Error("index: refresh after write", "err", err)
+		}
+	}
+}
+
+// followEvery is how often the index reads the change log for writes made
+// elsewhere; it bounds how long another node's write takes to show here.
+const followEvery = 250 * time.Millisecond
+
+// BuildIndex builds the index and then follows the change log until ctx
+// ends. Serving starts before it finishes: /readyz says when it has.
+func (m *Main) BuildIndex(ctx context.Context) error {
+	if err := m.Index.Build(ctx); err != nil {
+		return err
+	}
+	go m.Index.Follow(ctx, followEvery)
+	return nil
+}
+
 // Listen opens the HTTP listener; Addr is known after it.
-func (m *Main) Listen() error {
+func (m *Main) Listen(ctx context.Context) error {
+	key, err := m.DB.Secret(ctx, "cursor")
+	if err != nil {
+		return err
+	}
 	s := web.NewServer(&web.Server{
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
+		Search: m.Index, CursorKey: key,
 		Ready:         m.ready,
 		Logger:        m.Logger,
 		SecureCookies: m.Config.SecureCookies,
@@ -173,6 +213,9 @@ func (m *Main) ready(ctx context.Context) error {
 	}
 	if !ok {
 		return errors.New("database schema is not current")
+	}
+	if !m.Index.Ready() {
+		return errors.New("the search index is being built")
 	}
 	return nil
 }
@@ -224,7 +267,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer m.Close()
 	logger.Info("database ready", "dialect", m.DB.Dialect.String())
-	if err := m.Listen(); err != nil {
+	m.OpenIndex()
+	if err := m.Listen(ctx); err != nil {
 		return err
 	}
 	if m.Config.Demo {
@@ -233,9 +277,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			return err
 		}
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go func() {
+		if err := m.BuildIndex(ctx); err != nil && ctx.Err() == nil {
+			// Without its index a node cannot answer searches: stop, and
+			// let the supervisor restart it, rather than stay unready.
+			cancel(fmt.Errorf("build index: %w", err))
+		}
+	}()
 	logger.Info("listening", "addr", m.Addr(), "version", version)
 	fmt.Fprintf(stdout, "Roster is running at http://%s\n", m.Addr())
-	return m.Serve(ctx)
+	if err := m.Serve(ctx); err != nil {
+		return err
+	}
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {

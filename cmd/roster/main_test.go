@@ -100,6 +100,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *server {
 		if m := runningRE.FindStringSubmatch(s.stdout.String()); m != nil {
 			s.addr = m[1]
 			s.base = "http://" + m[1]
+			waitReady(t, s.base)
 			return s
 		}
 		select {
@@ -111,6 +112,30 @@ func startServe(t *testing.T, env map[string]string, args ...string) *server {
 		if time.Now().After(deadline) {
 			t.Fatalf("roster %s: no %q line after 90s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), "Roster is running at", s.stdout, s.stderr)
 		}
+	}
+}
+
+// waitReady polls /readyz until the node is ready: it serves at once, but
+// says it is not ready (503) until its search index is built.
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+			if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(b), "not ready") {
+				t.Fatalf("GET /readyz: %d %s, want 200 or a 503 not-ready answer", resp.StatusCode, b)
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready after 30s: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -74,6 +74,11 @@ func (m *Main) seed(ctx context.Context, n int, seed int64, progress func(done i
 		return err
 	}
 	first := int(last)
+	reg, err := m.Fields.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	custom := reg.Custom()
 	gen := demo.New(seed, time.Now().UTC())
 	batches := make(chan []*roster.User, 2)
 	ctx, cancel := context.WithCancel(ctx)
@@ -85,6 +90,7 @@ func (m *Main) seed(ctx context.Context, n int, seed int64, progress func(done i
 			for j := i; j < min(i+seedBatch, n); j++ {
 				u := gen.User(first + j)
 				u.PublicID = roster.PublicIDAt(demoIDTime, uint64(first+j))
+				u.Custom = gen.Custom(first+j, custom)
 				batch = append(batch, u)
 			}
 			select {

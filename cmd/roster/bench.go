@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"roster"
+	"roster/query"
+)
+
+// The benchmark behind make bench: a database of N demo users (seeded
+// first when it has fewer), the index built as serve builds it, then a
+// fixed mix of queries, each run through the same path as the API
+// (parse, compile, search, count, load the page's users), with p50 and p95
+// latencies, the build time and the process's resident memory.
+
+type benchQuery struct {
+	name  string
+	q     func(r *rand.Rand) string
+	sort  string
+	pages int // follow cursors to this page and time that page
+}
+
+func benchMix(emails []string) []benchQuery {
+	firstNames := []string{"marie", "lucas", "emma", "jose", "anna", "mohamed", "yuki", "olga", "james", "sofia"}
+	return []benchQuery{
+		{name: "first page by created_at", q: func(*rand.Rand) string { return "" }, sort: "-created_at"},
+		{name: "country any of 2 + points range + created_at range", q: func(r *rand.Rand) string {
+			c := [][2]string{{"FR", "BE"}, {"US", "GB"}, {"DE", "ES"}}[r.IntN(3)]
+			return fmt.Sprintf("country:%s,%s points:%d..%d created_at:2024-01-01..2025-06-30", c[0], c[1], 100+r.IntN(400), 5000+r.IntN(50000))
+		}, sort: "-created_at"},
+		{name: "set all of 2 + none of 1 (badges)", q: func(r *rand.Rand) string {
+			b := []string{"verified", "top-contributor", "early-adopter", "streak-30", "helper", "mentor"}
+			i := r.IntN(len(b) - 2)
+			return fmt.Sprintf("badges:%s+%s -badges:%s", b[i], b[i+1], b[i+2])
+		}, sort: "-created_at"},
+		{name: "keyword: substring of an email", q: func(r *rand.Rand) string {
+			e := emails[r.IntN(len(emails))]
+			local := e[:strings.IndexByte(e, '@')]
+			n := min(len(local), 6)
+			start := r.IntN(len(local) - n + 1)
+			return local[start : start+n]
+		}, sort: "-created_at"},
+		{name: "keyword: a name, sorted by points", q: func(r *rand.Rand) string {
+			return firstNames[r.IntN(len(firstNames))]
+		}, sort: "-points"},
+		{name: "page 1000 of a broad query (cursors)", q: func(*rand.Rand) string { return "status:active" }, sort: "-last_visit", pages: 1000},
+		{name: "custom field condition", q: func(r *rand.Rand) string {
+			return fmt.Sprintf("tier:%s", []string{"gold", "silver", "bronze"}[r.IntN(3)])
+		}, sort: "-created_at"},
+	}
+}
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	m := &Main{Config: DefaultConfig()}
+	var n, runs int
+	err := parse("bench", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+		fs.IntVar(&n, "users", 1_000_000, "users the database must hold (seeded when it has fewer)")
+		fs.IntVar(&runs, "runs", 200, "runs of each query")
+	})
+	if err != nil {
+		return err
+	}
+	logger, err := m.Config.logger(stderr)
+	if err != nil {
+		return err
+	}
+	m.Logger = logger
+	if err := m.OpenDB(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	ctx = cliContext(ctx)
+	if err := m.ensureBenchData(ctx, n, stdout); err != nil {
+		return err
+	}
+	m.OpenIndex()
+	runtime.GC()
+	start := time.Now()
+	if err := m.Index.Build(ctx); err != nil {
+		return err
+	}
+	build := time.Since(start)
+	runtime.GC()
+	fmt.Fprintf(stdout, "index build: %s for %d users; resident memory after build: %d MB\n\n", build.Round(time.Millisecond), n, rssMB())
+
+	reg, err := m.Fields.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	key := []byte("bench")
+	var emails []string
+	res, err := m.Index.Search(ctx, &query.Plan{Sort: mustSort(reg, "created_at")}, query.Page{Limit: 500})
+	if err != nil {
+		return err
+	}
+	us, err := m.Users.FindUsersByIDs(ctx, res.IDs)
+	if err != nil {
+		return err
+	}
+	for _, u := range us {
+		emails = append(emails, u.Email)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	fmt.Fprintf(stdout, "%-52s %9s %9s %9s %10s\n", "query", "p50", "p95", "max", "matches")
+	for _, bq := range benchMix(emails) {
+		var times []time.Duration
+		total := 0
+		for i := 0; i < runs; i++ {
+			text := bq.q(r)
+			f, err := query.Parse(text)
+			if err != nil {
+				return fmt.Errorf("%s: %q: %w", bq.name, text, err)
+			}
+			plan, err := query.Compile(f, reg, time.UTC)
+			if err != nil {
+				return fmt.Errorf("%s: %q: %w", bq.name, text, err)
+			}
+			plan.Sort = mustSort(reg, bq.sort)
+			page := query.Page{Limit: 50}
+			if bq.pages > 1 {
+				// Walk to the page before the one timed, once per run of
+				// the query (the walk itself is not timed).
+				if i == 0 || page.After == nil {
+					cur := page
+					for p := 1; p < bq.pages; p++ {
+						res, err := m.Index.Search(ctx, plan, cur)
+						if err != nil {
+							return err
+						}
+						if res.Next == nil {
+							break
+						}
+						// Through the cursor encoding, as a client would.
+						a, err := query.DecodeCursor(key, plan, query.EncodeCursor(key, plan, res.Next))
+						if err != nil {
+							return err
+						}
+						cur.After = a
+					}
+					page = cur
+				}
+			}
+			t0 := time.Now()
+			res, err := m.Index.Search(ctx, plan, page)
+			if err != nil {
+				return err
+			}
+			if _, err := m.Users.FindUsersByIDs(ctx, res.IDs); err != nil {
+				return err
+			}
+			times = append(times, time.Since(t0))
+			total += res.Total
+		}
+		slices.Sort(times)
+		fmt.Fprintf(stdout, "%-52s %9s %9s %9s %10d\n", bq.name, ms(times[len(times)/2]), ms(times[len(times)*95/100]), ms(times[len(times)-1]), total/runs)
+	}
+	runtime.GC()
+	fmt.Fprintf(stdout, "\nresident memory at the end: %d MB\n", rssMB())
+	return nil
+}
+
+func mustSort(reg *roster.Registry, s string) []query.SortKey {
+	k, err := query.ParseSort(s, reg)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+// rssMB reads the resident set size of this process from /proc.
+func rssMB() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb int
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+// ensureBenchData makes sure the custom field the mix filters on exists,
+// then seeds demo users (who get values for it) until the database holds n.
+func (m *Main) ensureBenchData(ctx context.Context, n int, stdout io.Writer) error {
+	have, err := m.Users.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := mustRegistry(ctx, m).Field("tier"); !ok {
+		if err := m.Fields.CreateCustomField(ctx, &roster.Field{Key: "tier", Label: "Tier", Type: roster.TypeChoice, Choices: []string{"gold", "silver", "bronze"}}); err != nil {
+			return err
+		}
+	}
+	if have >= n {
+		return nil
+	}
+	fmt.Fprintf(stdout, "seeding %d users...\n", n-have)
+	start := time.Now()
+	if err := m.seed(ctx, n-have, 1, func(int) {}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded in %s\n", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func mustRegistry(ctx context.Context, m *Main) *roster.Registry {
+	reg, err := m.Fields.Registry(ctx)
+	if err != nil {
+		return roster.NewRegistry(nil)
+	}
+	return reg
+}

@@ -1,0 +1,532 @@
+// Package index is Roster's in-memory query index: it answers any filter,
+// sort, page and count over every user in milliseconds. It is built from
+// the store at start and kept current from the change log; the store stays
+// the source of truth, and the SQL that query compiles is the oracle the
+// index is tested against.
+//
+// Users are slots: their dense store ids. Low-cardinality values (country,
+// status, sets, small text vocabularies) are roaring bitmaps per value;
+// numbers, dates and times are float64 columns partitioned into ordered
+// buckets, so that a range is a few bitmap ORs plus two buckets checked
+// value by value, and a sort walks the buckets in order; keyword search
+// intersects trigram bitmaps and checks the candidates exactly.
+package index
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"roster"
+	"roster/query"
+)
+
+// Source is what the index reads from the store.
+type Source interface {
+	ScanUsers(ctx context.Context, afterID int64, batch int, fn func(*roster.User) error) error
+	FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.User, error)
+}
+
+// Index answers searches from memory.
+type Index struct {
+	Users    Source
+	Fields   roster.FieldService
+	Changes  roster.ChangeLog
+	Fallback query.Searcher // runs plans the index cannot (URL text matching)
+	Logger   *slog.Logger
+
+	mu    sync.RWMutex
+	st    *state
+	ready atomic.Bool
+	seq   atomic.Int64 // last change log seq applied
+
+	// missing holds change log seqs skipped over, with when they were
+	// first missed (see CatchUp). Only CatchUp touches it; followMu makes
+	// CatchUp calls take turns.
+	followMu sync.Mutex
+	missing  map[int64]time.Time
+}
+
+// state is everything the index knows; Build makes a fresh one and swaps it
+// in.
+type state struct {
+	reg      *roster.Registry
+	n        int // slots in use: highest store id + 1
+	alive    *roaring.Bitmap
+	pubs     []string
+	ordered  map[string]*orderedCol
+	dicts    map[string]*dictCol
+	arenaIdx map[string]int // arena field key -> position in records
+	arenaKey []string
+	arena    arena
+	sets     map[string]*setCol
+	presence map[string]*roaring.Bitmap
+	grams    trigrams
+	search   []roster.Field // searchable fields, for keyword checks
+	textSort map[string]*buckets[string]
+}
+
+// dictFields are the text fields with few distinct values in practice;
+// other text fields live in the arena.
+var dictFields = map[string]bool{"first_name": true, "last_name": true, "city": true, "app_id": true, "store_location": true}
+
+func newState(reg *roster.Registry) *state {
+	st := &state{
+		reg: reg, alive: roaring.New(),
+		ordered: map[string]*orderedCol{}, dicts: map[string]*dictCol{}, arenaIdx: map[string]int{},
+		sets: map[string]*setCol{}, presence: map[string]*roaring.Bitmap{},
+		grams: trigrams{m: map[uint64]*roaring.Bitmap{}}, textSort: map[string]*buckets[string]{},
+	}
+	st.syncFields(reg)
+	return st
+}
+
+// syncFields adds columns for fields the state does not have yet (a custom
+// field created since): every user starts without a value, as in the store.
+func (st *state) syncFields(reg *roster.Registry) {
+	st.reg = reg
+	st.search = st.search[:0]
+	for _, f := range reg.Fields {
+		if f.Searchable && query.KindOf(f) == query.KindText {
+			st.search = append(st.search, f)
+		}
+		switch query.KindOf(f) {
+		case query.KindOrdered:
+			if st.ordered[f.Key] == nil {
+				c := &orderedCol{bk: newBuckets[float64](nil, 0)}
+				c.grow(st.n)
+				c.bk.sets[0].AddRange(0, uint64(st.n))
+				c.bk.sets[0].And(st.alive)
+				st.ordered[f.Key] = c
+			}
+		case query.KindExact:
+			if f.Key != "id" && st.dicts[f.Key] == nil {
+				c := newDictCol()
+				c.grow(st.n)
+				c.sets[0].Or(st.alive)
+				st.dicts[f.Key] = c
+			}
+		case query.KindSet:
+			if st.sets[f.Key] == nil {
+				st.sets[f.Key] = newSetCol()
+			}
+		case query.KindPresence:
+			if st.presence[f.Key] == nil {
+				st.presence[f.Key] = roaring.New()
+			}
+		case query.KindText:
+			switch {
+			case f.Type == roster.TypeURL:
+				if st.presence[f.Key] == nil {
+					st.presence[f.Key] = roaring.New()
+				}
+			case f.Type == roster.TypeChoice || (f.Builtin && dictFields[f.Key]):
+				if st.dicts[f.Key] == nil {
+					c := newDictCol()
+					c.grow(st.n)
+					c.sets[0].Or(st.alive)
+					st.dicts[f.Key] = c
+				}
+			default:
+				if _, ok := st.arenaIdx[f.Key]; !ok {
+					st.arenaIdx[f.Key] = len(st.arenaKey)
+					st.arenaKey = append(st.arenaKey, f.Key)
+				}
+			}
+		}
+	}
+}
+
+// grow makes room for slot.
+func (st *state) grow(slot uint32) {
+	n := int(slot) + 1
+	if n <= st.n {
+		return
+	}
+	if n > cap(st.pubs) {
+		// Grow by half again so that appending users one by one stays
+		// linear.
+		n = max(n, st.n+st.n/2, 1024)
+	}
+	st.n = n
+	for len(st.pubs) < n {
+		st.pubs = append(st.pubs, "")
+	}
+	for _, c := range st.ordered {
+		c.grow(n)
+	}
+	for _, c := range st.dicts {
+		c.grow(n)
+	}
+	st.arena.grow(n)
+}
+
+// text returns the folded text value of field key for slot.
+func (st *state) text(key string, slot uint32) string {
+	if c := st.dicts[key]; c != nil {
+		return c.values[c.codes[slot]]
+	}
+	if i, ok := st.arenaIdx[key]; ok {
+		return field(st.arena.record(slot), i)
+	}
+	return ""
+}
+
+// searchTexts returns the folded values of the searchable fields of slot.
+func (st *state) searchTexts(slot uint32, out []string) []string {
+	for _, f := range st.search {
+		if t := st.text(f.Key, slot); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// put stores u in its slot, replacing what was there. fresh is true when
+// the slot is known to be empty (during a build), which skips the removal
+// of old values.
+func (st *state) put(u *roster.User, fresh bool) error {
+	if u.ID <= 0 || u.ID > math.MaxUint32-1 {
+		return fmt.Errorf("index: user id %d out of range", u.ID)
+	}
+	slot := uint32(u.ID)
+	st.grow(slot)
+	present := !fresh && st.alive.Contains(slot)
+	var oldTexts []string
+	if present {
+		oldTexts = st.searchTexts(slot, nil)
+	}
+	st.pubs[slot] = u.PublicID
+	var rec []string
+	if len(st.arenaKey) > 0 {
+		rec = make([]string, len(st.arenaKey))
+	}
+	for _, f := range st.reg.Fields {
+		v := u.Get(f.Key)
+		switch query.KindOf(f) {
+		case query.KindOrdered:
+			st.ordered[f.Key].set(slot, query.OrderedOf(f, v), present)
+		case query.KindExact:
+			if c := st.dicts[f.Key]; c != nil {
+				s, _ := v.(string)
+				c.set(slot, s, present)
+			}
+		case query.KindSet:
+			vals, _ := v.([]string)
+			folded := make([]string, 0, len(vals))
+			for _, m := range vals {
+				if fm := query.Fold(m); fm != "" && !slices.Contains(folded, fm) {
+					folded = append(folded, fm)
+				}
+			}
+			var old []string
+			if present {
+				old = st.members(f.Key, slot)
+			}
+			st.sets[f.Key].set(slot, old, folded)
+		case query.KindPresence:
+			setBit(st.presence[f.Key], slot, !roster.IsEmpty(v))
+		case query.KindText:
+			s, _ := v.(string)
+			if b := st.presence[f.Key]; b != nil {
+				setBit(b, slot, s != "")
+			} else if c := st.dicts[f.Key]; c != nil {
+				c.set(slot, query.FoldValue(f, s), present)
+			} else if i, ok := st.arenaIdx[f.Key]; ok {
+				rec[i] = query.FoldValue(f, s)
+			}
+			if tb := st.textSort[f.Key]; tb != nil && present {
+				tb.remove(slot)
+			}
+		}
+	}
+	if rec != nil {
+		st.arena.put(slot, rec)
+	}
+	newTexts := st.searchTexts(slot, nil)
+	if present {
+		st.grams.remove(slot, gramSet(oldTexts))
+	}
+	st.grams.add(slot, gramSet(newTexts))
+	st.alive.Add(slot)
+	for key, tb := range st.textSort {
+		if f, ok := st.reg.Field(key); ok {
+			tb.add(slot, st.sortText(f, slot))
+		}
+	}
+	return nil
+}
+
+// members returns the folded members slot has in set field key.
+func (st *state) members(key string, slot uint32) []string {
+	c := st.sets[key]
+	if !c.any.Contains(slot) {
+		return nil
+	}
+	var out []string
+	for m, b := range c.members {
+		if b.Contains(slot) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// drop removes slot entirely (a deleted user).
+func (st *state) drop(slot uint32) {
+	if int(slot) >= st.n || !st.alive.Contains(slot) {
+		return
+	}
+	st.grams.remove(slot, gramSet(st.searchTexts(slot, nil)))
+	for _, c := range st.ordered {
+		c.remove(slot)
+	}
+	for _, c := range st.dicts {
+		c.remove(slot)
+	}
+	for key, c := range st.sets {
+		c.set(slot, st.members(key, slot), nil)
+	}
+	for _, b := range st.presence {
+		b.Remove(slot)
+	}
+	for _, tb := range st.textSort {
+		tb.remove(slot)
+	}
+	st.arena.drop(slot)
+	st.pubs[slot] = ""
+	st.alive.Remove(slot)
+}
+
+func setBit(b *roaring.Bitmap, slot uint32, on bool) {
+	if on {
+		b.Add(slot)
+	} else {
+		b.Remove(slot)
+	}
+}
+
+// ErrNotReady is returned by Search before the first build finished: the
+// client may retry (HTTP 503).
+var ErrNotReady = roster.Errorf(roster.EUNAVAILABLE, "The search index is still being built; retry in a few seconds.")
+
+// Ready reports whether the index has been built.
+func (ix *Index) Ready() bool { return ix.ready.Load() }
+
+// Build reads every user from the store into a fresh state and swaps it in,
+// then applies the changes made while it read.
+func (ix *Index) Build(ctx context.Context) error {
+	start := time.Now()
+	seq, err := ix.Changes.LastChange(ctx)
+	if err != nil {
+		return err
+	}
+	reg, err := ix.Fields.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	st := newState(reg)
+	var count int
+	lastLog := time.Now()
+	err = ix.Users.ScanUsers(ctx, 0, 5000, func(u *roster.User) error {
+		if err := st.put(u, true); err != nil {
+			return err
+		}
+		count++
+		if time.Since(lastLog) > 2*time.Second {
+			ix.logger().Info("building index", "users", count, "elapsed", time.Since(start).Round(time.Millisecond))
+			lastLog = time.Now()
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("build index: %w", err)
+	}
+	st.rebucket()
+	ix.mu.Lock()
+	ix.st = st
+	ix.mu.Unlock()
+	ix.seq.Store(seq)
+	if err := ix.CatchUp(ctx); err != nil {
+		return err
+	}
+	ix.ready.Store(true)
+	ix.logger().Info("index built", "users", count, "duration", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// rebucket chooses bucket bounds for every ordered column from its values
+// and fills the buckets; done once after a build, when all values are known.
+func (st *state) rebucket() {
+	for _, c := range st.ordered {
+		var sample []float64
+		step := max(1, st.n/65536)
+		for slot := 0; slot < st.n; slot += step {
+			if v := c.vals[slot]; !math.IsInf(v, -1) && st.alive.Contains(uint32(slot)) {
+				sample = append(sample, v)
+			}
+		}
+		c.bk = newBuckets(sample, int(st.alive.GetCardinality()))
+		lists := make([][]uint32, len(c.bk.sets))
+		it := st.alive.Iterator()
+		for it.HasNext() {
+			slot := it.Next()
+			b := c.bucket(c.vals[slot])
+			lists[b] = append(lists[b], slot)
+		}
+		for i, l := range lists {
+			c.bk.sets[i].AddMany(l)
+			c.bk.sets[i].RunOptimize()
+		}
+	}
+}
+
+func (ix *Index) logger() *slog.Logger {
+	if ix.Logger == nil {
+		return slog.Default()
+	}
+	return ix.Logger
+}
+
+// Refresh reloads the given users from the store; the store calls it after
+// each commit so that a write is visible to the next search on this node.
+func (ix *Index) Refresh(ctx context.Context, ids []int64) error {
+	if !ix.ready.Load() {
+		return nil // Build's catch-up will see these changes
+	}
+	return ix.reload(ctx, ids)
+}
+
+// reload reads users by id and puts them in place; ids the store no longer
+// has are dropped.
+func (ix *Index) reload(ctx context.Context, ids []int64) error {
+	reg, err := ix.Fields.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	users, err := ix.Users.FindUsersByIDs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	st := ix.st
+	if st == nil {
+		return nil
+	}
+	st.syncFields(reg)
+	found := make(map[int64]bool, len(users))
+	for _, u := range users {
+		found[u.ID] = true
+		if err := st.put(u, false); err != nil {
+			return err
+		}
+	}
+	for _, id := range ids {
+		if !found[id] && id > 0 && id < math.MaxUint32 {
+			st.drop(uint32(id))
+		}
+	}
+	return nil
+}
+
+// CatchUp applies every change logged since the last one applied.
+//
+// On PostgreSQL a transaction can commit after one that took a later seq,
+// so a seq skipped over may still appear. Skipped seqs are watched for a
+// while (sequences also have holes from rolled-back transactions, which
+// never fill): until then the position read from stays before the oldest
+// of them, and the changes after it are read again, which is harmless
+// because applying a change reloads the user.
+func (ix *Index) CatchUp(ctx context.Context) error {
+	ix.followMu.Lock()
+	defer ix.followMu.Unlock()
+	for {
+		from := ix.seq.Load()
+		changes, err := ix.Changes.ChangesSince(ctx, from, 5000)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			ix.expireGaps(from)
+			return nil
+		}
+		ids := make([]int64, 0, len(changes))
+		seen := map[int64]bool{}
+		for _, c := range changes {
+			if !seen[c.UserID] {
+				seen[c.UserID] = true
+				ids = append(ids, c.UserID)
+			}
+		}
+		if err := ix.reload(ctx, ids); err != nil {
+			return err
+		}
+		ix.noteGaps(from, changes)
+		next := ix.expireGaps(changes[len(changes)-1].Seq)
+		ix.seq.Store(next)
+		if len(changes) < 5000 || next == from {
+			return nil
+		}
+	}
+}
+
+// noteGaps records the seqs missing between from and the changes read.
+func (ix *Index) noteGaps(from int64, changes []roster.UserChange) {
+	if ix.missing == nil {
+		ix.missing = map[int64]time.Time{}
+	}
+	now := time.Now()
+	prev := from
+	for _, c := range changes {
+		for s := prev + 1; s < c.Seq && s > c.Seq-1000; s++ {
+			if _, ok := ix.missing[s]; !ok {
+				ix.missing[s] = now
+			}
+		}
+		delete(ix.missing, c.Seq)
+		prev = max(prev, c.Seq)
+	}
+}
+
+// expireGaps forgets gaps watched long enough and returns the position to
+// read from next: last, or just before the oldest gap still watched.
+func (ix *Index) expireGaps(last int64) int64 {
+	now := time.Now()
+	next := last
+	for s, t := range ix.missing {
+		if now.Sub(t) > gapWait {
+			delete(ix.missing, s)
+		} else if s-1 < next {
+			next = s - 1
+		}
+	}
+	return next
+}
+
+// gapWait is how long a skipped seq may take to commit.
+const gapWait = 5 * time.Second
+
+// Follow applies the change log every interval until ctx ends: how writes
+// made by other nodes reach this one.
+func (ix *Index) Follow(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := ix.CatchUp(ctx); err != nil && ctx.Err() == nil {
+				ix.logger().Error("index: follow change log", "err", err)
+			}
+		}
+	}
+}

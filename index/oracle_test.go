@@ -1,0 +1,387 @@
+package index_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/index"
+	"roster/query"
+	"roster/sqldb"
+	"roster/sqldb/sqldbtest"
+)
+
+// The oracle test: random users with edge values, random filters and
+// sorts; the index and the SQL that query compiles must return the same
+// ids in the same order with the same total, page after page, on both
+// databases, before and after random writes.
+
+var (
+	names     = []string{"Zoé", "zoe", "ZOE", "Élodie", "elodie", "Ünal", "Łukasz", "山田", "Σωκράτης", "Дмитрий", "Anne-Marie", "O'Brien", "", "a", "ab", "Zoë"}
+	cities    = []string{"Paris", "paris", "São Paulo", "Sao Paulo", "New York", "Köln", "", "東京", "Zürich"}
+	countries = []string{"FR", "BE", "US", "DE", "JP", ""}
+	members   = []string{"member", "vip", "VIP", "café", "Café", "early-adopter", "x", "moderator"}
+	words     = []string{"zoe", "ZOÉ", "elo", "par", "pau", "new york", "ün", "山", "mar", "gmail", "@ex", "33", "612", "x", "a", "xyz", "o'b", "ko", "zur", "café", "vip"}
+	bigCounts = []int64{0, 1, 2, 42, 4999, 5000, 5001, 100000, roster.MaxCount}
+	tzs       = []string{"UTC", "Europe/Paris", "America/Los_Angeles", "Asia/Tokyo"}
+	baseTime  = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func pick[T any](r *rand.Rand, s []T) T { return s[r.IntN(len(s))] }
+
+func customFields() []roster.Field {
+	return []roster.Field{
+		{Key: "nick", Label: "Nick", Type: roster.TypeText},
+		{Key: "about", Label: "About", Type: roster.TypeLongText},
+		{Key: "size", Label: "Size", Type: roster.TypeNumber},
+		{Key: "joined", Label: "Joined", Type: roster.TypeDate},
+		{Key: "vip", Label: "VIP", Type: roster.TypeBoolean},
+		{Key: "tier", Label: "Tier", Type: roster.TypeChoice, Choices: []string{"Gold", "silver", "Bronze"}},
+		{Key: "likes", Label: "Likes", Type: roster.TypeMultiChoice, Choices: []string{"cats", "dogs", "Café"}},
+		{Key: "site", Label: "Site", Type: roster.TypeURL},
+		{Key: "work_email", Label: "Work email", Type: roster.TypeEmail},
+		{Key: "work_phone", Label: "Work phone", Type: roster.TypePhone},
+	}
+}
+
+// randTime returns a time around baseTime, on day boundaries in various
+// zones more often than not, or the zero time.
+func randTime(r *rand.Rand) time.Time {
+	switch r.IntN(6) {
+	case 0:
+		return time.Time{}
+	case 1:
+		loc, _ := time.LoadLocation(pick(r, tzs))
+		d := baseTime.AddDate(0, 0, r.IntN(60)-30)
+		t := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+		if r.IntN(2) == 0 {
+			t = t.Add(-time.Millisecond)
+		}
+		return t.UTC()
+	}
+	return baseTime.Add(time.Duration(r.Int64N(int64(60*24*time.Hour))) - 30*24*time.Hour).Truncate(time.Millisecond).UTC()
+}
+
+func randSet(r *rand.Rand, pool []string) []string {
+	switch r.IntN(5) {
+	case 0:
+		return nil
+	case 1:
+		var out []string
+		for i := range 30 {
+			out = append(out, fmt.Sprintf("m%d", i))
+		}
+		return append(out, pick(r, pool))
+	}
+	var out []string
+	for range r.IntN(4) + 1 {
+		out = append(out, pick(r, pool))
+	}
+	return out
+}
+
+func randUser(r *rand.Rand, i int) *roster.User {
+	u := &roster.User{
+		Email:     fmt.Sprintf("%s.%d@%s", strings.ToLower(pick(r, []string{"zoe", "marie", "ünal", "jo"})), i, pick(r, []string{"gmail.com", "example.com", "ex.fr"})),
+		FirstName: pick(r, names), LastName: pick(r, names), City: pick(r, cities), Country: pick(r, countries),
+		Points: pick(r, bigCounts), InstagramFollowers: pick(r, bigCounts), TikTokFollowers: pick(r, bigCounts) % 1000,
+		Status: roster.UserStatus(pick(r, roster.UserStatusNames())),
+		Roles:  randSet(r, members), Badges: randSet(r, members), Missions: randSet(r, members),
+		CreatedAt: randTime(r), LastVisit: randTime(r), LastLogin: randTime(r),
+		Newsletter: r.IntN(2) == 0, EmailConfirmed: r.IntN(2) == 0,
+		AppID: pick(r, []string{"", "ios", "android"}), StoreLocation: pick(r, []string{"", "Paris – Rivoli", "Lyon"}),
+	}
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = baseTime
+	}
+	if r.IntN(3) == 0 {
+		u.MobilePhone = pick(r, []string{"+33 6 12 34 56 78", "06-12-34-56-78", "(555) 010-2030", "+81 3 1234 5678"})
+	}
+	if r.IntN(3) == 0 {
+		u.Bio = pick(r, []string{"J'adore le café", "Loves NEW YORK", "山田さん", "Zoé's bio", ""})
+	}
+	if r.IntN(4) == 0 {
+		u.BirthDate = roster.Date{Year: 1900 + r.IntN(110), Month: time.Month(1 + r.IntN(12)), Day: 1 + r.IntN(28)}
+	}
+	if r.IntN(4) == 0 {
+		u.ProfileImageURL = "https://img.example.com/" + pick(r, []string{"a.png", "B.PNG", "zoé.jpg"})
+	}
+	if r.IntN(4) == 0 {
+		u.Addresses = []roster.Address{{Line1: "1 rue de Rivoli", Country: "FR"}}
+	}
+	u.Custom = map[string]any{}
+	if r.IntN(2) == 0 {
+		u.Custom["nick"] = pick(r, names[:12])
+	}
+	if r.IntN(3) == 0 {
+		u.Custom["about"] = pick(r, []string{"Café lover", "dogs and cats", "x"})
+	}
+	if r.IntN(2) == 0 {
+		u.Custom["size"] = pick(r, []float64{-1.5, 0, 0.1, 42, 42.5, 1e9})
+	}
+	if r.IntN(2) == 0 {
+		u.Custom["joined"] = roster.Date{Year: 2024 + r.IntN(2), Month: time.Month(1 + r.IntN(12)), Day: 1 + r.IntN(28)}
+	}
+	if r.IntN(2) == 0 {
+		u.Custom["vip"] = r.IntN(2) == 0
+	}
+	if r.IntN(2) == 0 {
+		u.Custom["tier"] = pick(r, []string{"Gold", "silver", "Bronze"})
+	}
+	if r.IntN(2) == 0 {
+		u.Custom["likes"] = roster.NormalizeSet([]string{pick(r, []string{"cats", "dogs", "Café"}), pick(r, []string{"cats", "dogs", "Café"})})
+	}
+	if r.IntN(3) == 0 {
+		u.Custom["site"] = "https://site.example.com/" + pick(r, []string{"x", "Y"})
+	}
+	if r.IntN(3) == 0 {
+		u.Custom["work_email"] = fmt.Sprintf("w%d@corp.example.com", i)
+	}
+	if r.IntN(3) == 0 {
+		u.Custom["work_phone"] = "+1 555 " + fmt.Sprint(1000+r.IntN(9000))
+	}
+	return u
+}
+
+// randValue returns a value typed as a person would for field f.
+func randValue(r *rand.Rand, f roster.Field) string {
+	switch f.Type {
+	case roster.TypeInteger:
+		return fmt.Sprint(pick(r, bigCounts))
+	case roster.TypeNumber:
+		return pick(r, []string{"-1.5", "0", "0.1", "42", "42.5", "1e9", "7"})
+	case roster.TypeBoolean:
+		return pick(r, []string{"true", "false", "yes", "0"})
+	case roster.TypeDate:
+		return fmt.Sprintf("%04d-%02d-%02d", pick(r, []int{1900, 1950, 2000, 2024, 2025}), 1+r.IntN(12), 1+r.IntN(28))
+	case roster.TypeTimestamp:
+		t := randTime(r)
+		if t.IsZero() {
+			t = baseTime
+		}
+		if r.IntN(4) == 0 {
+			return t.Format(time.RFC3339Nano)
+		}
+		return t.Format(time.DateOnly)
+	case roster.TypeCountry:
+		return pick(r, countries[:5])
+	case roster.TypeStatus:
+		return pick(r, roster.UserStatusNames())
+	case roster.TypeSet, roster.TypeMultiChoice:
+		return pick(r, append(members, "cats", "dogs", "m3"))
+	}
+	if f.Key == "id" {
+		return "u_nothing"
+	}
+	return pick(r, append(append(words, names...), cities...))
+}
+
+func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
+	var f query.Filter
+	for range r.IntN(3) {
+		if r.IntN(2) == 0 {
+			f.Words = append(f.Words, pick(r, words))
+		}
+	}
+	var fields []roster.Field
+	for _, fl := range reg.Fields {
+		if fl.Filterable {
+			fields = append(fields, fl)
+		}
+	}
+	for range r.IntN(4) {
+		fl := pick(r, fields)
+		kind := query.KindOf(fl)
+		ops := map[query.Kind][]query.Op{
+			query.KindOrdered:  {query.OpEq, query.OpLt, query.OpLe, query.OpGt, query.OpGe, query.OpBetween, query.OpEmpty, query.OpNotEmpty},
+			query.KindText:     {query.OpEq, query.OpContains, query.OpEmpty, query.OpNotEmpty},
+			query.KindExact:    {query.OpEq, query.OpEmpty, query.OpNotEmpty},
+			query.KindSet:      {query.OpEq, query.OpAll, query.OpEmpty, query.OpNotEmpty},
+			query.KindPresence: {query.OpEmpty, query.OpNotEmpty},
+		}[kind]
+		if fl.Type == roster.TypeBoolean {
+			ops = []query.Op{query.OpEq}
+		}
+		c := query.Cond{Field: fl.Key, Op: pick(r, ops), Negate: r.IntN(5) == 0}
+		switch c.Op {
+		case query.OpEmpty, query.OpNotEmpty:
+		case query.OpBetween:
+			a, b := randValue(r, fl), randValue(r, fl)
+			c.Values = []string{a, b}
+		case query.OpLt, query.OpLe, query.OpGt, query.OpGe:
+			c.Values = []string{randValue(r, fl)}
+		default:
+			for range 1 + r.IntN(3) {
+				c.Values = append(c.Values, randValue(r, fl))
+			}
+		}
+		f.Conds = append(f.Conds, c)
+		if r.IntN(4) == 0 { // a second condition on the same field: ORed
+			c2 := c
+			c2.Values = slices.Clone(c.Values)
+			if len(c2.Values) > 0 {
+				c2.Values[0] = randValue(r, fl)
+			}
+			f.Conds = append(f.Conds, c2)
+		}
+	}
+	return f
+}
+
+func randSort(r *rand.Rand, reg *roster.Registry) []query.SortKey {
+	var fields []roster.Field
+	for _, fl := range reg.Fields {
+		if fl.Sortable {
+			fields = append(fields, fl)
+		}
+	}
+	var keys []query.SortKey
+	for range r.IntN(3) {
+		fl := pick(r, fields)
+		if slices.ContainsFunc(keys, func(k query.SortKey) bool { return k.Field.Key == fl.Key }) {
+			continue
+		}
+		keys = append(keys, query.SortKey{Field: fl, Desc: r.IntN(2) == 0})
+	}
+	return keys
+}
+
+func TestIndexMatchesSQL(t *testing.T) {
+	// Thousands of cases per database per run; a few hundred under the
+	// race detector (make test runs the full count without it as well).
+	cases := 2000
+	if testing.Short() || raceEnabled {
+		cases = 250
+	}
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+		seed := uint64(time.Now().UnixNano())
+		if s := os.Getenv("ROSTER_ORACLE_SEED"); s != "" {
+			seed, _ = strconv.ParseUint(s, 10, 64)
+		}
+		r := rand.New(rand.NewPCG(seed, 7))
+		t.Logf("seed %d (set ROSTER_ORACLE_SEED to replay)", seed)
+		fields := sqldb.NewFieldService(db)
+		for _, f := range customFields() {
+			if err := fields.CreateCustomField(ctx, &f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		users := sqldb.NewUserService(db)
+		var batch []*roster.User
+		for i := range 400 {
+			batch = append(batch, randUser(r, i))
+		}
+		if err := users.CreateUsers(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users}
+		if err := ix.Build(ctx); err != nil {
+			t.Fatal(err)
+		}
+		db.OnCommit = func(ids []int64) {
+			if err := ix.Refresh(context.Background(), ids); err != nil {
+				t.Errorf("refresh: %v", err)
+			}
+		}
+		reg, err := fields.Registry(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked := 0
+		check := func(phase string, n int) {
+			for c := range n {
+				f := randFilter(r, reg)
+				loc, _ := time.LoadLocation(pick(r, tzs))
+				p, err := query.Compile(f, reg, loc)
+				if err != nil {
+					continue // random values may not type: that is the parser's test
+				}
+				p.Sort = randSort(r, reg)
+				checked++
+				limit := pick(r, []int{1, 7, 50, 500})
+				var after *query.After
+				for pageNo := 0; pageNo < 4; pageNo++ {
+					pg := query.Page{Limit: limit, After: after}
+					got, err := ix.Search(ctx, p, pg)
+					if err != nil {
+						t.Fatalf("%s case %d: index: %v", phase, c, err)
+					}
+					want, err := users.Search(ctx, p, pg)
+					if err != nil {
+						t.Fatalf("%s case %d: sql: %v (filter %s, sort %s)", phase, c, err, f.String(), query.FormatSort(p.Sort))
+					}
+					if got.Total != want.Total || !slices.Equal(got.IDs, want.IDs) || !sameAfter(got.Next, want.Next) {
+						t.Fatalf("%s case %d page %d: filter %q sort %q tz %s limit %d\nindex: total %d ids %v next %v\nsql:   total %d ids %v next %v",
+							phase, c, pageNo, f.String(), query.FormatSort(p.Sort), loc, limit, got.Total, got.IDs, got.Next, want.Total, want.IDs, want.Next)
+					}
+					if got.Next == nil {
+						break
+					}
+					after = got.Next
+				}
+			}
+		}
+		check("built", cases)
+		// Random writes through the store reach the index before they
+		// return; the answers must still agree.
+		all, _ := ix.Search(ctx, &query.Plan{}, query.Page{Limit: 500})
+		reg2 := reg
+		for i := range 150 {
+			id := all.IDs[r.IntN(len(all.IDs))]
+			us, _ := users.FindUsersByIDs(ctx, []int64{id})
+			if len(us) == 0 {
+				continue
+			}
+			switch i % 5 {
+			case 0:
+				users.DeleteUser(ctx, us[0].PublicID)
+			case 1:
+				batch := []*roster.User{randUser(r, 1000+i)}
+				if err := users.CreateUsers(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				nu := randUser(r, 2000+i)
+				vals := map[string]any{}
+				for _, key := range []string{"first_name", "city", "country", "points", "roles", "last_visit", "bio", "mobile_phone", "status", "newsletter"} {
+					fl, _ := reg2.Field(key)
+					vals[key] = nu.Get(key)
+					_ = fl
+				}
+				for k, v := range nu.Custom {
+					if r.IntN(2) == 0 {
+						vals[k] = v
+					}
+				}
+				if _, err := users.UpdateUser(ctx, us[0].PublicID, roster.UserUpdate{Values: vals}); err != nil && roster.ErrorCode(err) != roster.EINVALID {
+					t.Fatal(err)
+				}
+			}
+		}
+		check("after writes", cases/3)
+		t.Logf("%d random filters agreed, page by page, before and after %d writes", checked, 150)
+	})
+}
+
+func sameAfter(a, b *query.After) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if a.ID != b.ID || len(a.Values) != len(b.Values) {
+		return false
+	}
+	for i := range a.Values {
+		if query.CompareValues(a.Values[i], b.Values[i]) != 0 {
+			return false
+		}
+	}
+	return true
+}

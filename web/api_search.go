@@ -1,0 +1,166 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"roster"
+	"roster/query"
+)
+
+// searchRequest is a search as the API receives it, before validation.
+type searchRequest struct {
+	filter query.Filter
+	sort   string
+	limit  string
+	cursor string
+	tz     string
+}
+
+// searchResponse is the API's page of users.
+type searchResponse struct {
+	Total      int        `json:"total"`
+	Users      []userJSON `json:"users"`
+	NextCursor string     `json:"next_cursor,omitempty"`
+}
+
+// searchPage is a validated search and its result, for the API and pages.
+type searchPage struct {
+	Plan   *query.Plan
+	Reg    *roster.Registry
+	Result *query.Result
+	Users  []*roster.User
+	Next   string
+	Loc    *time.Location
+}
+
+// runSearch validates req for the staff member of r and runs it. Every
+// problem with the request is an EINVALID error naming it.
+func (s *Server) runSearch(r *http.Request, req searchRequest) (*searchPage, error) {
+	ctx := r.Context()
+	loc := staffFrom(r).Location()
+	if req.tz != "" {
+		l, err := time.LoadLocation(req.tz)
+		if err != nil || req.tz == "Local" {
+			return nil, roster.Errorf(roster.EINVALID, "tz: %q is not a known time zone (use an IANA name such as Europe/Paris)", req.tz)
+		}
+		loc = l
+	}
+	limit := query.DefaultLimit
+	if req.limit != "" {
+		n, err := strconv.Atoi(req.limit)
+		if err != nil || n < 1 || n > query.MaxLimit {
+			return nil, roster.Errorf(roster.EINVALID, "limit must be a whole number from 1 to %d", query.MaxLimit)
+		}
+		limit = n
+	}
+	reg, err := s.Fields.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := query.Compile(req.filter, reg, loc)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Sort, err = query.ParseSort(req.sort, reg); err != nil {
+		return nil, err
+	}
+	page := query.Page{Limit: limit}
+	if req.cursor != "" {
+		if page.After, err = query.DecodeCursor(s.CursorKey, plan, req.cursor); err != nil {
+			return nil, err
+		}
+	}
+	res, err := s.Search.Search(ctx, plan, page)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.Users.FindUsersByIDs(ctx, res.IDs)
+	if err != nil {
+		return nil, err
+	}
+	out := &searchPage{Plan: plan, Reg: reg, Result: res, Users: users, Loc: loc}
+	if res.Next != nil {
+		out.Next = query.EncodeCursor(s.CursorKey, plan, res.Next)
+	}
+	return out, nil
+}
+
+func (s *Server) writeSearch(w http.ResponseWriter, r *http.Request, req searchRequest) {
+	p, err := s.runSearch(r, req)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	resp := searchResponse{Total: p.Result.Total, Users: make([]userJSON, len(p.Users)), NextCursor: p.Next}
+	for i, u := range p.Users {
+		resp.Users[i] = userJSON{p.Reg, u}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// apiSearchUsers is GET /api/v1/users?q=&sort=&limit=&cursor=&tz=.
+func (s *Server) apiSearchUsers(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	for k := range q {
+		switch k {
+		case "q", "sort", "limit", "cursor", "tz":
+		default:
+			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %q (use q, sort, limit, cursor, tz)", k))
+			return
+		}
+	}
+	f, err := query.Parse(q.Get("q"))
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.writeSearch(w, r, searchRequest{filter: f, sort: q.Get("sort"), limit: q.Get("limit"), cursor: q.Get("cursor"), tz: q.Get("tz")})
+}
+
+// apiSearchUsersJSON is POST /api/v1/users/search with the JSON filter
+// ({"q": TEXT} or {"words": [...], "conditions": [...]}) and the members
+// sort, limit, cursor and tz.
+func (s *Server) apiSearchUsersJSON(w http.ResponseWriter, r *http.Request) {
+	body, err := decodeObject(w, r)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	req := searchRequest{}
+	for _, k := range []string{"sort", "cursor", "tz"} {
+		if raw, ok := body[k]; ok {
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				s.error(w, r, roster.Errorf(roster.EINVALID, "%s must be a string", k))
+				return
+			}
+			switch k {
+			case "sort":
+				req.sort = v
+			case "cursor":
+				req.cursor = v
+			case "tz":
+				req.tz = v
+			}
+			delete(body, k)
+		}
+	}
+	if raw, ok := body["limit"]; ok {
+		var n json.Number
+		if err := json.Unmarshal(raw, &n); err != nil {
+			s.error(w, r, roster.Errorf(roster.EINVALID, "limit must be a number"))
+			return
+		}
+		req.limit = n.String()
+		delete(body, "limit")
+	}
+	rest, _ := json.Marshal(body)
+	if req.filter, err = query.ParseJSON(rest); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.writeSearch(w, r, req)
+}
