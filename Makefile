@@ -28,7 +28,12 @@ test:
 test-sqlite:
 	env -u ROSTER_TEST_DATABASE_URL $(GO) test -race -count=1 $(TESTFLAGS) ./...
 
-bench:
+# The query benchmark: BENCH_USERS demo users (seeded once into
+# tmp/bench-N), the index build time, p50/p95 of the query mix and the
+# process's resident memory. Then the Go micro-benchmarks.
+BENCH_USERS ?= 1000000
+bench: build
+	./bin/roster bench --users $(BENCH_USERS) --data ./tmp/bench-$(BENCH_USERS) --log-level warn
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 lint:

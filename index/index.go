@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -32,6 +34,7 @@ import (
 type Source interface {
 	ScanUsers(ctx context.Context, afterID int64, batch int, fn func(*roster.User) error) error
 	FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.User, error)
+	LastUserID(ctx context.Context) (int64, error)
 }
 
 // Index answers searches from memory.
@@ -71,6 +74,13 @@ type state struct {
 	grams    trigrams
 	search   []roster.Field // searchable fields, for keyword checks
 	textSort map[string]*buckets[string]
+
+	// building is set while Build fills a fresh state: slots arrive in
+	// order and are new, so postings are batched and buckets filled at
+	// the end.
+	building bool
+	pending  pendingGrams
+	gramBuf  []uint64
 }
 
 // dictFields are the text fields with few distinct values in practice;
@@ -144,6 +154,23 @@ func (st *state) syncFields(reg *roster.Registry) {
 	}
 }
 
+// reserve sizes every per-slot column for n slots at once, so that a build
+// does not grow them by doubling (and keep up to twice the memory).
+func (st *state) reserve(n int) {
+	st.n = n
+	st.pubs = make([]string, n)
+	for _, c := range st.ordered {
+		c.vals = make([]float64, n)
+		for i := range c.vals {
+			c.vals[i] = math.Inf(-1)
+		}
+	}
+	for _, c := range st.dicts {
+		c.codes = make([]uint32, n)
+	}
+	st.arena.refs = make([]uint64, n)
+}
+
 // grow makes room for slot.
 func (st *state) grow(slot uint32) {
 	n := int(slot) + 1
@@ -212,11 +239,15 @@ func (st *state) put(u *roster.User, fresh bool) error {
 		v := u.Get(f.Key)
 		switch query.KindOf(f) {
 		case query.KindOrdered:
+			if st.building {
+				st.ordered[f.Key].vals[slot] = query.OrderedOf(f, v) // rebucket files it
+				continue
+			}
 			st.ordered[f.Key].set(slot, query.OrderedOf(f, v), present)
 		case query.KindExact:
 			if c := st.dicts[f.Key]; c != nil {
 				s, _ := v.(string)
-				c.set(slot, s, present)
+				st.setDict(c, slot, s, present)
 			}
 		case query.KindSet:
 			vals, _ := v.([]string)
@@ -238,7 +269,7 @@ func (st *state) put(u *roster.User, fresh bool) error {
 			if b := st.presence[f.Key]; b != nil {
 				setBit(b, slot, s != "")
 			} else if c := st.dicts[f.Key]; c != nil {
-				c.set(slot, query.FoldValue(f, s), present)
+				st.setDict(c, slot, query.FoldValue(f, s), present)
 			} else if i, ok := st.arenaIdx[f.Key]; ok {
 				rec[i] = query.FoldValue(f, s)
 			}
@@ -252,9 +283,14 @@ func (st *state) put(u *roster.User, fresh bool) error {
 	}
 	newTexts := st.searchTexts(slot, nil)
 	if present {
-		st.grams.remove(slot, gramSet(oldTexts))
+		st.grams.remove(slot, gramList(oldTexts, nil))
 	}
-	st.grams.add(slot, gramSet(newTexts))
+	st.gramBuf = gramList(newTexts, st.gramBuf)
+	if st.building {
+		st.pending.add(&st.grams, slot, st.gramBuf)
+	} else {
+		st.grams.add(slot, st.gramBuf)
+	}
 	st.alive.Add(slot)
 	for key, tb := range st.textSort {
 		if f, ok := st.reg.Field(key); ok {
@@ -262,6 +298,16 @@ func (st *state) put(u *roster.User, fresh bool) error {
 		}
 	}
 	return nil
+}
+
+// setDict sets slot's value in a dictionary column; during a build only
+// the code is recorded and finishBuild files the slots into bitmaps.
+func (st *state) setDict(c *dictCol, slot uint32, v string, present bool) {
+	if st.building {
+		c.codes[slot] = c.code(v)
+		return
+	}
+	c.set(slot, v, present)
 }
 
 // members returns the folded members slot has in set field key.
@@ -284,7 +330,7 @@ func (st *state) drop(slot uint32) {
 	if int(slot) >= st.n || !st.alive.Contains(slot) {
 		return
 	}
-	st.grams.remove(slot, gramSet(st.searchTexts(slot, nil)))
+	st.grams.remove(slot, gramList(st.searchTexts(slot, nil), nil))
 	for _, c := range st.ordered {
 		c.remove(slot)
 	}
@@ -321,7 +367,8 @@ var ErrNotReady = roster.Errorf(roster.EUNAVAILABLE, "The search index is still 
 func (ix *Index) Ready() bool { return ix.ready.Load() }
 
 // Build reads every user from the store into a fresh state and swaps it in,
-// then applies the changes made while it read.
+// then applies the changes made while it read. Reading (the database and
+// decoding) and indexing run on two goroutines.
 func (ix *Index) Build(ctx context.Context) error {
 	start := time.Now()
 	seq, err := ix.Changes.LastChange(ctx)
@@ -332,24 +379,63 @@ func (ix *Index) Build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	maxID, err := ix.Users.LastUserID(ctx)
+	if err != nil {
+		return err
+	}
 	st := newState(reg)
+	st.reserve(int(maxID) + 1)
+	st.building = true
+	// Most of what a build allocates is garbage at once (decoded users);
+	// collecting less often while it runs saves a good part of its time.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	st.pending.lists = map[uint64][]uint32{}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []*roster.User, 4)
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]*roster.User, 0, 1000)
+		err := ix.Users.ScanUsers(ctx, 0, 5000, func(u *roster.User) error {
+			batch = append(batch, u)
+			if len(batch) == cap(batch) {
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				batch = make([]*roster.User, 0, 1000)
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 {
+			batches <- batch
+		}
+		scanErr <- err
+	}()
 	var count int
 	lastLog := time.Now()
-	err = ix.Users.ScanUsers(ctx, 0, 5000, func(u *roster.User) error {
-		if err := st.put(u, true); err != nil {
-			return err
+	for batch := range batches {
+		for _, u := range batch {
+			if err := st.put(u, true); err != nil {
+				cancel()
+				for range batches {
+				}
+				return fmt.Errorf("build index: %w", err)
+			}
 		}
-		count++
+		count += len(batch)
 		if time.Since(lastLog) > 2*time.Second {
-			ix.logger().Info("building index", "users", count, "elapsed", time.Since(start).Round(time.Millisecond))
+			ix.logger().Info("building index", "users", count, "of_about", maxID, "elapsed", time.Since(start).Round(time.Millisecond))
 			lastLog = time.Now()
 		}
-		return nil
-	})
-	if err != nil {
+	}
+	if err := <-scanErr; err != nil {
 		return fmt.Errorf("build index: %w", err)
 	}
-	st.rebucket()
+	st.finishBuild()
 	ix.mu.Lock()
 	ix.st = st
 	ix.mu.Unlock()
@@ -358,8 +444,43 @@ func (ix *Index) Build(ctx context.Context) error {
 		return err
 	}
 	ix.ready.Store(true)
+	// The build leaves a lot of garbage (decoded users, posting lists);
+	// give it back now rather than carry it as resident memory.
+	runtime.GC()
+	debug.FreeOSMemory()
 	ix.logger().Info("index built", "users", count, "duration", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// finishBuild files what a build batched: the last postings, the buckets
+// of ordered columns, and compact copies of the bitmaps.
+func (st *state) finishBuild() {
+	st.pending.flush(&st.grams)
+	st.pending = pendingGrams{}
+	st.building = false
+	st.grams.compact()
+	for _, c := range st.dicts {
+		lists := make([][]uint32, len(c.sets))
+		it := st.alive.Iterator()
+		for it.HasNext() {
+			s := it.Next()
+			lists[c.codes[s]] = append(lists[c.codes[s]], s)
+		}
+		for i, l := range lists {
+			b := roaring.New()
+			b.AddMany(l)
+			b.RunOptimize()
+			c.sets[i] = b
+		}
+	}
+	for _, c := range st.sets {
+		for k, b := range c.members {
+			b.RunOptimize()
+			c.members[k] = b.Clone()
+		}
+		c.any.RunOptimize()
+	}
+	st.rebucket()
 }
 
 // rebucket chooses bucket bounds for every ordered column from its values

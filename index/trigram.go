@@ -1,6 +1,7 @@
 package index
 
 import (
+	"slices"
 	"unicode/utf8"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -33,18 +34,19 @@ func grams(s string, fn func(uint64)) {
 	}
 }
 
-// gramSet returns the distinct trigrams of the texts, which do not span
-// from one field into the next.
-func gramSet(texts []string) map[uint64]struct{} {
-	set := map[uint64]struct{}{}
+// gramList returns the distinct trigrams of the texts, sorted, reusing buf.
+// Trigrams do not span from one field into the next.
+func gramList(texts []string, buf []uint64) []uint64 {
+	buf = buf[:0]
 	for _, t := range texts {
-		grams(t, func(g uint64) { set[g] = struct{}{} })
+		grams(t, func(g uint64) { buf = append(buf, g) })
 	}
-	return set
+	slices.Sort(buf)
+	return slices.Compact(buf)
 }
 
-func (t *trigrams) add(slot uint32, set map[uint64]struct{}) {
-	for g := range set {
+func (t *trigrams) add(slot uint32, set []uint64) {
+	for _, g := range set {
 		b := t.m[g]
 		if b == nil {
 			b = roaring.New()
@@ -54,8 +56,8 @@ func (t *trigrams) add(slot uint32, set map[uint64]struct{}) {
 	}
 }
 
-func (t *trigrams) remove(slot uint32, set map[uint64]struct{}) {
-	for g := range set {
+func (t *trigrams) remove(slot uint32, set []uint64) {
+	for _, g := range set {
 		if b := t.m[g]; b != nil {
 			b.Remove(slot)
 			if b.IsEmpty() {
@@ -85,4 +87,46 @@ func (t *trigrams) candidates(word string) *roaring.Bitmap {
 		return roaring.New()
 	}
 	return roaring.FastAnd(sets...)
+}
+
+// pendingGrams collects postings during a build, where slots arrive in
+// increasing order: adding them a container (65,536 slots) at a time with
+// AddMany is several times faster than one Add per posting.
+type pendingGrams struct {
+	hi    uint32 // slot>>16 of the postings held
+	lists map[uint64][]uint32
+}
+
+func (p *pendingGrams) add(t *trigrams, slot uint32, set []uint64) {
+	if slot>>16 != p.hi {
+		p.flush(t)
+		p.hi = slot >> 16
+	}
+	for _, g := range set {
+		p.lists[g] = append(p.lists[g], slot)
+	}
+}
+
+func (p *pendingGrams) flush(t *trigrams) {
+	for g, list := range p.lists {
+		if len(list) == 0 {
+			continue
+		}
+		b := t.m[g]
+		if b == nil {
+			b = roaring.New()
+			t.m[g] = b
+		}
+		b.AddMany(list)
+		p.lists[g] = list[:0]
+	}
+}
+
+// compact shrinks every bitmap to its contents once a build is done:
+// appending leaves array containers with spare capacity.
+func (t *trigrams) compact() {
+	for g, b := range t.m {
+		b.RunOptimize()
+		t.m[g] = b.Clone()
+	}
 }

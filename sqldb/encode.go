@@ -116,10 +116,83 @@ func (s jsonScan) Scan(src any) error {
 	default:
 		return fmt.Errorf("scan json: unexpected %T", src)
 	}
+	// Most users have empty lists: skip the decoder for them, which
+	// matters when the index reads a million users at start.
+	if len(b) == 2 && (b[0] == '[' && b[1] == ']' || b[0] == '{' && b[1] == '}') {
+		return nil
+	}
 	if err := json.Unmarshal(b, s.v); err != nil {
 		return fmt.Errorf("scan json: %w", err)
 	}
 	return nil
+}
+
+// stringsScan decodes a JSON array of strings, the form of every set
+// column. Arrays of plain strings (no escapes) are split by hand: the index
+// reads millions of them at start, and encoding/json costs several times
+// more.
+type stringsScan struct{ v *[]string }
+
+func (s stringsScan) Scan(src any) error {
+	var b []byte
+	switch x := src.(type) {
+	case nil:
+		*s.v = nil
+		return nil
+	case string:
+		b = []byte(x)
+	case []byte:
+		b = x
+	default:
+		return fmt.Errorf("scan set: unexpected %T", src)
+	}
+	if out, ok := splitPlainArray(b); ok {
+		*s.v = out
+		return nil
+	}
+	return jsonScan{s.v}.Scan(b)
+}
+
+// splitPlainArray parses ["a","b"] (with optional spaces after commas)
+// when no string holds a backslash; ok is false for anything else.
+func splitPlainArray(b []byte) (out []string, ok bool) {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, false
+	}
+	b = b[1 : len(b)-1]
+	for len(b) > 0 {
+		if b[0] != '"' {
+			return nil, false
+		}
+		end := -1
+		for i := 1; i < len(b); i++ {
+			if b[i] == '\\' {
+				return nil, false
+			}
+			if b[i] == '"' {
+				end = i
+				break
+			}
+		}
+		if end < 0 {
+			return nil, false
+		}
+		out = append(out, string(b[1:end]))
+		b = b[end+1:]
+		if len(b) > 0 {
+			if b[0] != ',' {
+				return nil, false
+			}
+			b = b[1:]
+			for len(b) > 0 && b[0] == ' ' {
+				b = b[1:]
+			}
+			if len(b) == 0 {
+				return nil, false // a trailing comma
+			}
+		}
+	}
+	return out, true
 }
 
 // boolScan accepts SQLite's 0/1 and PostgreSQL's booleans.

@@ -84,9 +84,9 @@ func newUserScanner() *userScanner {
 		&u.ID, &u.PublicID, nullStringScan{&u.ClientID}, &u.AppID, &u.StripeID, nullStringScan{&u.Email}, boolScan{&u.EmailConfirmed},
 		&u.FirstName, &u.LastName, &u.MobilePhone, &u.HomePhone, &u.Bio, dateScan{&u.BirthDate},
 		&u.City, &u.Country, jsonScan{&u.Addresses}, &u.ProfileImageURL, &u.CoverImageURL,
-		jsonScan{&u.SocialLinks}, &u.StoreLocation, jsonScan{&u.Teams}, jsonScan{&u.PushTokens}, timeScan{&u.CreatedAt},
+		jsonScan{&u.SocialLinks}, &u.StoreLocation, stringsScan{&u.Teams}, jsonScan{&u.PushTokens}, timeScan{&u.CreatedAt},
 		timeScan{&u.UpdatedAt}, timeScan{&u.LastInteraction}, timeScan{&u.LastVisit}, timeScan{&u.LastLogin}, &u.Points,
-		jsonScan{&u.Roles}, jsonScan{&u.Badges}, jsonScan{&u.Missions}, &u.InstagramFollowers, &u.TikTokFollowers,
+		stringsScan{&u.Roles}, stringsScan{&u.Badges}, stringsScan{&u.Missions}, &u.InstagramFollowers, &u.TikTokFollowers,
 		&u.YouTubeFollowers, (*string)(&u.Status), boolScan{&u.Newsletter}, timeScan{&u.NewsletterAt},
 		&u.PasswordHash, jsonScan{&s.custom},
 	}

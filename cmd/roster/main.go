@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -159,6 +160,16 @@ func (m *Main) OpenIndex() {
 	}
 }
 
+// tuneGC lowers the garbage collector's target unless GOGC is set: the
+// query index is a large heap that lives as long as the process, and with
+// the default GOGC=100 the garbage of searches could grow the process to
+// twice the index's size before a collection.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(30)
+	}
+}
+
 // followEvery is how often the index reads the change log for writes made
 // elsewhere; it bounds how long another node's write takes to show here.
 const followEvery = 250 * time.Millisecond
@@ -267,6 +278,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	defer m.Close()
 	logger.Info("database ready", "dialect", m.DB.Dialect.String())
+	tuneGC(getenv)
 	m.OpenIndex()
 	if err := m.Listen(ctx); err != nil {
 		return err
