@@ -252,15 +252,25 @@ fi
 # ---------------------------------------------------------------------------
 # Run the tests.
 read -r -a extra <<<"${TESTFLAGS:-}"
-say "go test -race -count=1 ${extra[*]+${extra[*]} }./..."
+# The whole output goes to artifacts/go-test.log; the console shows each
+# package's result and each test's result per database (the .../sqlite and
+# .../postgres subtests), and on failure the failing tests' messages.
+mkdir -p artifacts
+gotestlog=artifacts/go-test.log
+say "go test -race -count=1 -v ${extra[*]+${extra[*]} }./...  (full output: $gotestlog)"
 rc=0
-go test -race -count=1 ${extra[@]+"${extra[@]}"} ./... || rc=$?
+go test -race -count=1 -v ${extra[@]+"${extra[@]}"} ./... >"$gotestlog" 2>&1 || rc=$?
+grep -E '^(ok|FAIL|--- (PASS|FAIL|SKIP))|^ +--- (PASS|FAIL|SKIP): [^ ]+/(sqlite|postgres) ' "$gotestlog" || true
+if (( rc != 0 )); then
+	say "failures:"
+	grep -E -- '--- FAIL|_test\.go:[0-9]+:|^panic:|^fatal error:|\[build failed\]|cannot|undefined' "$gotestlog" | head -n 300 || true
+fi
 # The race detector slows the pure-Go SQLite driver tenfold, so under -race
 # the index-versus-SQL property test runs a few hundred cases; here it runs
 # its thousands, without -race, on both databases.
 if (( rc == 0 )) && [[ -z "${TESTFLAGS:-}" ]]; then
 	say "go test -count=1 -run TestIndexMatchesSQL -v ./index/ (the full property test)"
-	go test -count=1 -run TestIndexMatchesSQL -v ./index/ 2>&1 | grep -E '^(=== RUN|--- |\s+--- |\s+oracle_test|ok|FAIL|PASS)' || rc=$?
+	go test -count=1 -run TestIndexMatchesSQL -v ./index/ 2>&1 | grep -E '^(ok|FAIL|--- )|^ +(--- |oracle_test)' || rc=$?
 fi
 if (( rc != 0 )); then
 	say "FAIL (go test exit code $rc)"

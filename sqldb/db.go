@@ -45,6 +45,7 @@ var migrationsFS embed.FS
 // a separate pool so they never wait behind a long write.
 type DB struct {
 	Dialect Dialect
+	Config  Config // what Open was given
 	write   *sql.DB
 	read    *sql.DB
 
@@ -67,7 +68,7 @@ type Config struct {
 
 // Open opens the database described by cfg. It does not migrate.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{Now: func() time.Time { return time.Now().UTC() }}
+	db := &DB{Config: cfg, Now: func() time.Time { return time.Now().UTC() }}
 	if cfg.DatabaseURL != "" {
 		db.Dialect = Postgres
 		pool, err := sql.Open("pgx", cfg.DatabaseURL)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"roster"
+	"roster/index"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
 	"roster/web"
@@ -27,9 +28,16 @@ type testServer struct {
 func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 	t.Helper()
 	staff := sqldb.NewStaffService(db)
+	users, fields := sqldb.NewUserService(db), sqldb.NewFieldService(db)
+	ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := ix.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.OnCommit = func(ids []int64) { ix.Refresh(context.Background(), ids) }
 	s := web.NewServer(&web.Server{
-		Users: sqldb.NewUserService(db), Fields: sqldb.NewFieldService(db),
-		Staff: staff, Audit: sqldb.NewAuditService(db),
+		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db),
+		Search: ix, CursorKey: []byte("test cursor key"),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}

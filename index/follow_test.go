@@ -1,0 +1,82 @@
+package index_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"roster"
+	"roster/index"
+	"roster/query"
+	"roster/sqldb"
+	"roster/sqldb/sqldbtest"
+)
+
+// TestIndexFollowsOtherNodes runs two nodes on one database: a write
+// through one is visible on the same node at once, and on the other within
+// a second, through the change log.
+func TestIndexFollowsOtherNodes(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx, cancel := context.WithCancel(roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"}))
+		defer cancel()
+		// Node B opens the same database through its own pools.
+		other, err := sqldb.Open(ctx, db.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		newIndex := func(d *sqldb.DB) *index.Index {
+			users := sqldb.NewUserService(d)
+			ix := &index.Index{Users: users, Fields: sqldb.NewFieldService(d), Changes: sqldb.NewChangeLog(d), Fallback: users}
+			d.OnCommit = func(ids []int64) { ix.Refresh(context.Background(), ids) }
+			if err := ix.Build(ctx); err != nil {
+				t.Fatal(err)
+			}
+			go ix.Follow(ctx, 250*time.Millisecond)
+			return ix
+		}
+		a, b := newIndex(db), newIndex(other)
+		reg, _ := sqldb.NewFieldService(db).Registry(ctx)
+		plan, err := query.Compile(query.Filter{Conds: []query.Cond{{Field: "city", Op: query.OpEq, Values: []string{"Reykjavík"}}}}, reg, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := func(ix *index.Index) int {
+			res, err := ix.Search(ctx, plan, query.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Total
+		}
+		users := sqldb.NewUserService(db)
+		for i, want := range []int{1, 2} {
+			u := &roster.User{Email: "node" + string(rune('a'+i)) + "@example.com", City: "Reykjavík"}
+			start := time.Now()
+			if err := users.CreateUser(ctx, u, ""); err != nil {
+				t.Fatal(err)
+			}
+			if got := count(a); got != want {
+				t.Fatalf("same node right after the write: %d users, want %d", got, want)
+			}
+			for count(b) != want {
+				if time.Since(start) > time.Second {
+					t.Fatalf("other node: the write is not visible after %s", time.Since(start))
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			t.Logf("write %d visible on the other node after %s", i+1, time.Since(start).Round(time.Millisecond))
+		}
+		// An update and a delete travel the same way.
+		u, _ := users.FindUsersByIDs(ctx, []int64{1})
+		if _, err := users.UpdateUser(ctx, u[0].PublicID, roster.UserUpdate{Values: map[string]any{"city": "Oslo"}}); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(time.Second)
+		for count(b) != 1 {
+			if time.Now().After(deadline) {
+				t.Fatal("other node: the update is not visible after 1s")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}
