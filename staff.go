@@ -169,6 +169,12 @@ type StaffService interface {
 	FindStaff(ctx context.Context) ([]*Staff, error)
 	// UpdateStaff changes the account with id. ENOTFOUND, EINVALID.
 	UpdateStaff(ctx context.Context, id int64, upd StaffUpdate) (*Staff, error)
+	// ChangeOwnPassword sets the password of staffID to next after checking
+	// that current is its password (EINVALID naming "current_password"; the
+	// checks are throttled like sign-ins, ETOOMANY). Every session of the
+	// account ends: the caller starts a new one for the browser that asked.
+	// Audited as "staff.password".
+	ChangeOwnPassword(ctx context.Context, staffID int64, current, next string) error
 
 	// Authenticate checks email and password for a sign-in from client.
 	// A wrong email and a wrong password give the same EUNAUTHORIZED error

@@ -633,6 +633,8 @@ func ValidURL(s string) bool {
 type UserUpdate struct {
 	Values   map[string]any
 	Password *string
+	// Note is recorded with the audit entry: the reason for a ban, say.
+	Note string
 }
 
 // UserService reads and writes users. Every write runs in one transaction

@@ -29,6 +29,9 @@ type buckets[T cmp.Ordered] struct {
 func newBuckets[T cmp.Ordered](sample []T, total int) *buckets[T] {
 	slices.Sort(sample)
 	n := max(1, min(1024, total/bucketSize))
+	if len(sample) == 0 {
+		n = 1 // no values yet (a field nobody has filled): one bucket
+	}
 	var bounds []T
 	for i := 1; i < n; i++ {
 		v := sample[i*len(sample)/n]
@@ -68,6 +71,10 @@ func (b *buckets[T]) span(i int) (lo, hi T, loOpen, hiOpen bool) {
 type orderedCol struct {
 	vals []float64
 	bk   *buckets[float64]
+	// integral is true when every value is a whole number (all but custom
+	// numbers): a bucket (lo, hi] then holds [lo+1, hi], which lets
+	// ranges take whole buckets where they otherwise would check values.
+	integral bool
 }
 
 func (c *orderedCol) grow(n int) {

@@ -110,7 +110,7 @@ func (st *state) syncFields(reg *roster.Registry) {
 		switch query.KindOf(f) {
 		case query.KindOrdered:
 			if st.ordered[f.Key] == nil {
-				c := &orderedCol{bk: newBuckets[float64](nil, 0)}
+				c := &orderedCol{bk: newBuckets[float64](nil, 0), integral: f.Type != roster.TypeNumber}
 				c.grow(st.n)
 				c.bk.sets[0].AddRange(0, uint64(st.n))
 				c.bk.sets[0].And(st.alive)

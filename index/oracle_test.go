@@ -308,8 +308,12 @@ func TestIndexMatchesSQL(t *testing.T) {
 				checked++
 				limit := pick(r, []int{1, 7, 50, 500})
 				var after *query.After
+				offset := 0
+				if r.IntN(4) == 0 {
+					offset = r.IntN(300)
+				}
 				for pageNo := 0; pageNo < 4; pageNo++ {
-					pg := query.Page{Limit: limit, After: after}
+					pg := query.Page{Limit: limit, After: after, Offset: offset}
 					got, err := ix.Search(ctx, p, pg)
 					if err != nil {
 						t.Fatalf("%s case %d: index: %v", phase, c, err)
@@ -319,10 +323,10 @@ func TestIndexMatchesSQL(t *testing.T) {
 						t.Fatalf("%s case %d: sql: %v (filter %s, sort %s)", phase, c, err, f.String(), query.FormatSort(p.Sort))
 					}
 					if got.Total != want.Total || !slices.Equal(got.IDs, want.IDs) || !sameAfter(got.Next, want.Next) {
-						t.Fatalf("%s case %d page %d: filter %q sort %q tz %s limit %d\nindex: total %d ids %v next %v\nsql:   total %d ids %v next %v",
-							phase, c, pageNo, f.String(), query.FormatSort(p.Sort), loc, limit, got.Total, got.IDs, got.Next, want.Total, want.IDs, want.Next)
+						t.Fatalf("%s case %d page %d: filter %q sort %q tz %s limit %d offset %d\nindex: total %d ids %v next %v\nsql:   total %d ids %v next %v",
+							phase, c, pageNo, f.String(), query.FormatSort(p.Sort), loc, limit, offset, got.Total, got.IDs, got.Next, want.Total, want.IDs, want.Next)
 					}
-					if got.Next == nil {
+					if got.Next == nil || offset > 0 {
 						break
 					}
 					after = got.Next

@@ -291,6 +291,10 @@ func (c *orderedCol) rangeBits(r query.Range) *roaring.Bitmap {
 			continue
 		}
 		inLo := (loOpen && math.IsInf(r.Lo, -1)) || (!loOpen && r.Lo <= lo)
+		if c.integral && !loOpen {
+			// Whole values above lo start at lo+1.
+			inLo = r.Lo < lo+1 || (r.Lo == lo+1 && r.LoIncl)
+		}
 		inHi := (hiOpen && math.IsInf(r.Hi, 1)) || (!hiOpen && (hi < r.Hi || (hi == r.Hi && r.HiIncl)))
 		if inLo && inHi {
 			whole = append(whole, c.bk.sets[i])
@@ -477,10 +481,13 @@ func (st *state) page(res *roaring.Bitmap, keys []query.SortKey, pg query.Page) 
 		return st.pubs[s] > pg.After.ID
 	}
 	var out []uint32
+	skip := max(pg.Offset, 0)
 	take := func(slots []uint32) {
 		slots = slices.DeleteFunc(slots, func(s uint32) bool { return !after(s) })
-		want := need - len(out)
-		out = append(out, smallest(slots, want, cmpSlots)...)
+		sel := smallest(slots, need-len(out)+skip, cmpSlots)
+		drop := min(skip, len(sel))
+		skip -= drop
+		out = append(out, sel[drop:]...)
 	}
 	if len(keys) == 0 || res.GetCardinality() <= 4096 {
 		take(res.ToArray())
@@ -503,6 +510,15 @@ func (st *state) page(res *roaring.Bitmap, keys []query.SortKey, pg query.Page) 
 			}
 			if r.set.IsEmpty() {
 				continue
+			}
+			// Whole buckets inside the offset are skipped by counting
+			// alone. (The cursor bucket is never skipped this way: the
+			// back-office pages by offset, the API by cursor.)
+			if skip > 0 && pg.After == nil {
+				if n := int(r.set.AndCardinality(res)); n <= skip {
+					skip -= n
+					continue
+				}
 			}
 			take(roaring.And(r.set, res).ToArray())
 		}

@@ -108,6 +108,11 @@ func valueNeedsQuotes(v string, afterPlus bool) bool {
 	if v == "" || strings.ContainsAny(v, `"\,`) || strings.Contains(v, "..") || containsSpace(v) {
 		return true
 	}
+	// A dot at either end would run into the ".." of a range: "."..00
+	// must not come back as ...00.
+	if v[0] == '.' || v[len(v)-1] == '.' {
+		return true
+	}
 	if strings.EqualFold(v, "none") || strings.EqualFold(v, "any") {
 		return true
 	}

@@ -89,10 +89,13 @@ type Searcher interface {
 	Search(ctx context.Context, p *Plan, page Page) (*Result, error)
 }
 
-// Page asks for up to Limit users after a position.
+// Page asks for up to Limit users after a position, skipping Offset of
+// them first. The API pages with After (keyset cursors, stable under
+// writes); the back-office's numbered pages use Offset.
 type Page struct {
-	Limit int
-	After *After // nil for the first page
+	Limit  int
+	After  *After // nil for the first page
+	Offset int
 }
 
 // After is a position in a sorted result: the sort values of the last row
@@ -458,11 +461,17 @@ func suggestion(reg *roster.Registry, key string) string {
 // to be a typo of it, else "".
 func Suggest(reg *roster.Registry, key string) string {
 	best, bestD := "", 4
+	key = strings.ToLower(key)
 	for _, k := range reg.Keys() {
 		if k == "password" || k == "password_hash" {
 			continue
 		}
-		if d := editDistance(strings.ToLower(key), k); d < bestD {
+		// Lengths that differ by bestD or more cannot be closer: skip the
+		// quadratic distance, which a long typo would make slow.
+		if diff := len(key) - len(k); diff >= bestD || -diff >= bestD {
+			continue
+		}
+		if d := editDistance(key, k); d < bestD {
 			best, bestD = k, d
 		}
 	}

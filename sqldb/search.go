@@ -50,8 +50,8 @@ func (s *UserService) Search(ctx context.Context, p *query.Plan, page query.Page
 		limit = query.DefaultLimit
 	}
 	cols := append([]string{"id", "public_id"}, exprs...)
-	q := "SELECT " + strings.Join(cols, ", ") + " FROM users WHERE (" + where + ") AND (" + keyset + ") ORDER BY " + orderBy + " LIMIT ?"
-	qargs := append(append(append([]any{}, args...), kargs...), limit+1)
+	q := "SELECT " + strings.Join(cols, ", ") + " FROM users WHERE (" + where + ") AND (" + keyset + ") ORDER BY " + orderBy + " LIMIT ? OFFSET ?"
+	qargs := append(append(append([]any{}, args...), kargs...), limit+1, max(page.Offset, 0))
 	rows, err := s.db.query(ctx, q, qargs...)
 	if err != nil {
 		return nil, formatError(err, "search")

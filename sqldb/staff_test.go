@@ -2,12 +2,9 @@ package sqldb_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -830,7 +827,7 @@ func TestStaffService_Tokens(t *testing.T) {
 // checks so that they overlap every time rather than by chance.
 func TestStaffService_UpdateStaffConcurrentDemotion(t *testing.T) {
 	ctx := ownerCtx()
-	dbURL := ownSchema(t)
+	dbURL := sqldbtest.FreshSchema(t)
 	db, err := sqldb.Open(ctx, sqldb.Config{DatabaseURL: dbURL})
 	if err != nil {
 		t.Fatal(err)
@@ -901,38 +898,4 @@ func TestStaffService_UpdateStaffConcurrentDemotion(t *testing.T) {
 			t.Errorf("demotion %d: err = %v, want nil or ECONFLICT", i, err)
 		}
 	}
-}
-
-// ownSchema returns a URL to a fresh PostgreSQL schema dropped when tb ends,
-// like sqldbtest's, for a test that also needs its own raw connection.
-func ownSchema(tb testing.TB) string {
-	tb.Helper()
-	base := sqldbtest.PostgresURL(tb)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		a, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer a.Close()
-		a.Exec("DROP SCHEMA " + schema + " CASCADE")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

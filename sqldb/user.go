@@ -242,12 +242,7 @@ func (s *UserService) LastUserID(ctx context.Context) (int64, error) {
 // CreateUser validates and stores u.
 func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain string) error {
 	if plain != "" {
-		if err := roster.CheckPassword(plain); err != nil {
-			return err
-		}
-		// Hash before the transaction: 40 ms of CPU must not hold the
-		// writer.
-		h, err := password.Hash(plain)
+		h, err := hashPassword(plain)
 		if err != nil {
 			return err
 		}
@@ -394,10 +389,7 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.UserUpdate) (*roster.User, error) {
 	var hash string
 	if upd.Password != nil {
-		if err := roster.CheckPassword(*upd.Password); err != nil {
-			return nil, err
-		}
-		h, err := password.Hash(*upd.Password)
+		h, err := hashPassword(*upd.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -477,7 +469,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := tx.logChange(ctx, u.ID, roster.ChangeUpsert); err != nil {
 		return nil, err
 	}
-	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, ""); err != nil {
+	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {
 		return nil, err
 	}
 	if err := tx.commit(); err != nil {
@@ -523,6 +515,15 @@ func (s *UserService) DeleteUser(ctx context.Context, id string) error {
 		return err
 	}
 	return tx.commit()
+}
+
+// hashPassword checks a new password and hashes it. Callers hash before
+// they begin a transaction: 40 ms of CPU must not hold the writer.
+func hashPassword(plain string) (string, error) {
+	if err := roster.CheckPassword(plain); err != nil {
+		return "", err
+	}
+	return password.Hash(plain)
 }
 
 // placeholders returns "?, ?, ..." with n marks.

@@ -172,18 +172,23 @@ func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, userJSON{reg, u})
 }
 
-func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+// decodeUser reads a user body: the registry it was checked against, the
+// typed values and the write-only password.
+func (s *Server) decodeUser(w http.ResponseWriter, r *http.Request) (*roster.Registry, map[string]any, *string, error) {
 	body, err := decodeObject(w, r)
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, nil, nil, err
 	}
 	reg, err := s.Fields.Registry(r.Context())
 	if err != nil {
-		s.error(w, r, err)
-		return
+		return nil, nil, nil, err
 	}
 	values, pw, err := userValues(reg, body)
+	return reg, values, pw, err
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
+	reg, values, pw, err := s.decodeUser(w, r)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -206,17 +211,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
-	body, err := decodeObject(w, r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	reg, err := s.Fields.Registry(r.Context())
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	values, pw, err := userValues(reg, body)
+	reg, values, pw, err := s.decodeUser(w, r)
 	if err != nil {
 		s.error(w, r, err)
 		return

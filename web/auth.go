@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strings"
-	"time"
 
 	"roster"
 )
@@ -78,35 +77,6 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
-}
-
-type homeView struct {
-	Users        int
-	CustomFields int
-	Audit        []*roster.AuditEntry
-	Loc          *time.Location
-}
-
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	n, err := s.Users.CountUsers(ctx)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	reg, err := s.Fields.Registry(ctx)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	view := homeView{Users: n, CustomFields: len(reg.Custom()), Loc: staffFrom(r).Location()}
-	if staffFrom(r).Can(roster.PermViewAudit) {
-		if view.Audit, err = s.Audit.FindAuditEntries(ctx, roster.AuditFilter{Limit: 15}); err != nil {
-			s.error(w, r, err)
-			return
-		}
-	}
-	s.render(w, r, http.StatusOK, "home", "Dashboard", view)
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {

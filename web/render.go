@@ -5,12 +5,15 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"time"
+	"unicode"
 
 	"roster"
 )
@@ -38,8 +41,20 @@ func mustParseTemplates() *templates {
 		return nil
 	})
 	funcs := template.FuncMap{
-		"asset": func(name string) string { return "/static/" + name + "?v=" + t.static[name] },
-		"when":  formatWhen,
+		"asset":     func(name string) string { return "/static/" + name + "?v=" + t.static[name] },
+		"when":      formatWhen,
+		"join":      strings.Join,
+		"add":       func(a, b int) int { return a + b },
+		"list":      func(s ...string) []string { return s },
+		"title":     func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+		"thousands": func(n int) string { return thousands(int64(n)) },
+		"ms":        func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) },
+		"statusURL": statusURL,
+		"statusOn":  statusOn,
+		"initials":  initials,
+		"slug":      func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "-")) },
+		"show":      showValue,
+		"label":     func(key string) string { f, _ := roster.NewRegistry(nil).Field(key); return f.Label },
 	}
 	pages, err := fs.Glob(assets, "templates/pages/*.html")
 	if err != nil || len(pages) == 0 {
@@ -57,7 +72,7 @@ func formatWhen(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(loc).Format("2 Jan 2006 15:04")
+	return t.In(loc).Format("2006-01-02 15:04")
 }
 
 // page is what every page template gets: the signed-in staff (nil on the
@@ -67,7 +82,34 @@ type page struct {
 	Staff *roster.Staff
 	CSRF  string
 	Nav   string
+	Flash string
 	Data  any
+}
+
+// Can reports whether the signed-in staff has permission perm: templates
+// show edit controls only to those who may use them (the routes check
+// again).
+func (p page) Can(perm string) bool { return p.Staff.Can(roster.Permission(perm)) }
+
+const flashCookie = "roster_flash"
+
+// setFlash leaves a message for the next page the browser shows: the
+// page a successful form redirects to.
+func (s *Server) setFlash(w http.ResponseWriter, r *http.Request, msg string) {
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil})
+}
+
+// takeFlash returns the pending message, if any, and clears it.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies || r.TLS != nil})
+	msg, _ := url.QueryUnescape(c.Value)
+	return msg
 }
 
 // render executes the page template name into a buffer and only then
@@ -79,6 +121,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	csrf, _ := r.Context().Value(csrfKey{}).(string)
 	p := page{Title: title, Staff: staffFrom(r), CSRF: csrf, Nav: name, Data: data}
+	if p.Staff != nil {
+		p.Flash = s.takeFlash(w, r)
+	}
 	var buf bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.Logger.Error("render", "template", name, "err", err)
@@ -108,4 +153,41 @@ func (s *Server) handleStatic(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	http.ServeFileFS(w, r, assets, "static/"+name)
+}
+
+// initials are the avatar of a user without a picture.
+func initials(name string) string {
+	var out []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			if unicode.IsLetter(r) {
+				out = append(out, unicode.ToUpper(r))
+				break
+			}
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return string(out)
+}
+
+// showValue renders a value of an audit change.
+func showValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "—"
+	case string:
+		if x == "" {
+			return "—"
+		}
+		return x
+	case []any:
+		parts := make([]string, len(x))
+		for i, p := range x {
+			parts[i] = showValue(p)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprint(v)
 }

@@ -20,11 +20,14 @@ type Server struct {
 	Fields roster.FieldService
 	Staff  roster.StaffService
 	Audit  roster.AuditService
+	Prefs  roster.PrefService
 
 	// Search runs filters: the query index, which falls back to SQL for
 	// what it cannot do. CursorKey signs page cursors.
 	Search    query.Searcher
 	CursorKey []byte
+	// Stats counts for the dashboard: the query index.
+	Stats Stats
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.

@@ -36,8 +36,9 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 	}
 	db.OnCommit = func(ids []int64) { ix.Refresh(context.Background(), ids) }
 	s := web.NewServer(&web.Server{
-		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db),
+		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
+		Stats:  ix,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}

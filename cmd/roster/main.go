@@ -192,7 +192,8 @@ func (m *Main) Listen(ctx context.Context) error {
 	}
 	s := web.NewServer(&web.Server{
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
-		Search: m.Index, CursorKey: key,
+		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
+		Stats:         m.Index,
 		Ready:         m.ready,
 		Logger:        m.Logger,
 		SecureCookies: m.Config.SecureCookies,

@@ -89,7 +89,7 @@ func (m *Main) seed(ctx context.Context, n int, seed int64, progress func(done i
 			batch := make([]*roster.User, 0, min(seedBatch, n-i))
 			for j := i; j < min(i+seedBatch, n); j++ {
 				u := gen.User(first + j)
-				u.PublicID = roster.PublicIDAt(demoIDTime, uint64(first+j))
+				u.PublicID = demoID(seed, first+j)
 				u.Custom = gen.Custom(first+j, custom)
 				batch = append(batch, u)
 			}
@@ -111,9 +111,17 @@ func (m *Main) seed(ctx context.Context, n int, seed int64, progress func(done i
 	return ctx.Err()
 }
 
-// demoIDTime is the time part of demo users' public ids: fixed, so that
-// seeding is deterministic, and in ascending order, so that it is fast.
+// demoIDTime is where the time part of demo users' public ids starts.
 var demoIDTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// demoID is the public id of the i-th demo user: deterministic, unique
+// (the time part grows with i), ascending so that seeding appends to the
+// index, and with a random-looking tail like real ids.
+func demoID(seed int64, i int) string {
+	x := uint64(i)*0x9E3779B97F4A7C15 ^ uint64(seed)*0xBF58476D1CE4E5B9
+	x ^= x >> 31
+	return roster.PublicIDAt(demoIDTime.Add(time.Duration(i)*37*time.Second), x)
+}
 
 // demoOwner is the owner account that --demo creates.
 const demoOwner = "owner@example.com"

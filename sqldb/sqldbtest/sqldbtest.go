@@ -40,7 +40,7 @@ func MustOpenDB(tb testing.TB, d sqldb.Dialect) *sqldb.DB {
 	ctx := context.Background()
 	cfg := sqldb.Config{DataDir: tb.TempDir()}
 	if d == sqldb.Postgres {
-		cfg = sqldb.Config{DatabaseURL: freshSchema(tb)}
+		cfg = sqldb.Config{DatabaseURL: FreshSchema(tb)}
 	}
 	db, err := sqldb.Open(ctx, cfg)
 	if err != nil {
@@ -67,9 +67,10 @@ func PostgresURL(tb testing.TB) string {
 	return u
 }
 
-// freshSchema creates a schema of its own for tb and returns a URL whose
-// connections use it; tests in parallel never see each other's tables.
-func freshSchema(tb testing.TB) string {
+// FreshSchema creates a schema of its own for tb, dropped when tb ends, and
+// returns a URL whose connections use it: tests in parallel never see each
+// other's tables. For tests that need raw connections next to a DB.
+func FreshSchema(tb testing.TB) string {
 	tb.Helper()
 	base := PostgresURL(tb)
 	b := make([]byte, 6)

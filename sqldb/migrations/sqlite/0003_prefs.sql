@@ -1,0 +1,8 @@
+-- Per staff preferences of the back-office, such as the user table's
+-- columns.
+CREATE TABLE staff_prefs (
+	staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+	key      TEXT NOT NULL,
+	value    TEXT NOT NULL,
+	PRIMARY KEY (staff_id, key)
+);
