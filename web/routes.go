@@ -31,6 +31,7 @@ func (s *Server) routes() {
 	s.handle("GET /users/{id}/activity", roster.PermViewUsers, s.handleUserActivity)
 	s.handle("POST /users/{id}", roster.PermEditUsers, s.handleUserUpdate)
 	s.handle("POST /users/{id}/status", roster.PermEditUsers, s.handleUserStatus)
+	s.handle("POST /users/{id}/password", roster.PermEditUsers, s.handleUserPassword)
 	s.handle("POST /users/{id}/delete", roster.PermManageUsers, s.handleUserDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)

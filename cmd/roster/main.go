@@ -184,13 +184,13 @@ func (m *Main) BuildIndex(ctx context.Context) error {
 	return nil
 }
 
-// Listen opens the HTTP listener; Addr is known after it.
-func (m *Main) Listen(ctx context.Context) error {
+// Handler builds the HTTP server over the services.
+func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	key, err := m.DB.Secret(ctx, "cursor")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s := web.NewServer(&web.Server{
+	return web.NewServer(&web.Server{
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Stats:         m.Index,
@@ -198,7 +198,15 @@ func (m *Main) Listen(ctx context.Context) error {
 		Logger:        m.Logger,
 		SecureCookies: m.Config.SecureCookies,
 		Version:       version,
-	})
+	}), nil
+}
+
+// Listen opens the HTTP listener; Addr is known after it.
+func (m *Main) Listen(ctx context.Context) error {
+	s, err := m.Handler(ctx)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
