@@ -101,20 +101,26 @@ func (s dateScan) Scan(src any) error {
 	return nil
 }
 
+// scanBytes returns the bytes of a text or JSON column, nil for NULL.
+func scanBytes(src any) ([]byte, error) {
+	switch x := src.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return []byte(x), nil
+	case []byte:
+		return x, nil
+	}
+	return nil, fmt.Errorf("scan json: unexpected %T", src)
+}
+
 // jsonScan decodes a JSON column (TEXT or JSONB) into v.
 type jsonScan struct{ v any }
 
 func (s jsonScan) Scan(src any) error {
-	var b []byte
-	switch x := src.(type) {
-	case nil:
-		return nil
-	case string:
-		b = []byte(x)
-	case []byte:
-		b = x
-	default:
-		return fmt.Errorf("scan json: unexpected %T", src)
+	b, err := scanBytes(src)
+	if err != nil || b == nil {
+		return err
 	}
 	// Most users have empty lists: skip the decoder for them, which
 	// matters when the index reads a million users at start.
@@ -134,17 +140,10 @@ func (s jsonScan) Scan(src any) error {
 type stringsScan struct{ v *[]string }
 
 func (s stringsScan) Scan(src any) error {
-	var b []byte
-	switch x := src.(type) {
-	case nil:
+	b, err := scanBytes(src)
+	if err != nil || b == nil {
 		*s.v = nil
-		return nil
-	case string:
-		b = []byte(x)
-	case []byte:
-		b = x
-	default:
-		return fmt.Errorf("scan set: unexpected %T", src)
+		return err
 	}
 	if out, ok := splitPlainArray(b); ok {
 		*s.v = out

@@ -37,10 +37,19 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, errorStatus(err), "signin", "Sign in", view)
 		return
 	}
-	token, err := s.Staff.CreateSession(r.Context(), staff.ID, clientAddr(r), r.UserAgent())
-	if err != nil {
+	if err := s.startSession(w, r, staff.ID); err != nil {
 		s.error(w, r, err)
 		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// startSession signs the browser of r in as staffID: a new server-side
+// session and its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, staffID int64) error {
+	token, err := s.Staff.CreateSession(r.Context(), staffID, clientAddr(r), r.UserAgent())
+	if err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/",
@@ -48,7 +57,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		Secure: s.SecureCookies || r.TLS != nil,
 		MaxAge: int(roster.SessionAbsoluteTimeout.Seconds()),
 	})
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) handleSignOut(w http.ResponseWriter, r *http.Request) {

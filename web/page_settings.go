@@ -661,17 +661,10 @@ func (s *Server) handleAccountUpdate(w http.ResponseWriter, r *http.Request) {
 			}
 			return
 		}
-		token, err := s.Staff.CreateSession(ctx, me.ID, clientAddr(r), r.UserAgent())
-		if err != nil {
+		if err := s.startSession(w, r, me.ID); err != nil {
 			s.error(w, r, err)
 			return
 		}
-		http.SetCookie(w, &http.Cookie{
-			Name: sessionCookie, Value: token, Path: "/",
-			HttpOnly: true, SameSite: http.SameSiteLaxMode,
-			Secure: s.SecureCookies || r.TLS != nil,
-			MaxAge: int(roster.SessionAbsoluteTimeout.Seconds()),
-		})
 		s.setFlash(w, r, "Password changed. You were signed out everywhere else.")
 		http.Redirect(w, r, "/account", http.StatusSeeOther)
 	case "time_zone":
