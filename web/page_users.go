@@ -239,7 +239,13 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	view.Total = res.Total
 	view.Sorted = st.Sort != ""
-	s.renderUsers(w, r, http.StatusOK, reg, cols, view, users, start)
+	status := http.StatusOK
+	if view.Error != "" {
+		// A bad parameter was replaced by its default and named: the
+		// page is shown, but the request was not what it should be.
+		status = http.StatusBadRequest
+	}
+	s.renderUsers(w, r, status, reg, cols, view, users, start)
 }
 
 // renderUsers fills the parts of the view that depend only on the state

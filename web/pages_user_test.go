@@ -91,3 +91,69 @@ func TestPages_UserActions(t *testing.T) {
 		})
 	})
 }
+
+// TestPages_FilterPanel checks that the Fields panel turns its controls
+// into the filter text: "after" excludes its day, "until" includes its day,
+// and the panel adds to the conditions already there.
+func TestPages_FilterPanel(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ts := mustOpenServer(t, db)
+		b := newBrowser(t, ts)
+		b.signIn(roster.RoleViewer, "/")
+		for _, tc := range []struct {
+			params url.Values
+			want   string
+		}{
+			{url.Values{"f.created_at.from": {"2025-02-28"}, "f.created_at.to": {"2025-03-31"}}, "country:FR created_at:2025-03-01..2025-03-31"},
+			{url.Values{"f.points.from": {"5001"}}, "country:FR points:>=5001"},
+			{url.Values{"f.last_visit.to": {"2025-01-31"}}, "country:FR last_visit:<=2025-01-31"},
+			{url.Values{"f.roles.op": {"none"}, "f.roles.v": {"vip, staff"}}, "country:FR -roles:vip,staff"},
+			{url.Values{"f.badges.op": {"all"}, "f.badges.v": {"a,b"}}, "country:FR badges:a+b"},
+			{url.Values{"f.city.op": {"contains"}, "f.city.v": {"new york"}}, `country:FR city:~"new york"`},
+			{url.Values{"f.status.v": {"active", "banned"}}, "country:FR status:active,banned"},
+			{url.Values{"f.newsletter.v": {"true"}}, "country:FR newsletter:true"},
+			{url.Values{"f.bio.op": {"empty"}}, "country:FR bio:none"},
+		} {
+			tc.params.Set("panel", "1")
+			tc.params.Set("q", "country:FR")
+			resp := b.get("/users?" + tc.params.Encode())
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%v: status %d", tc.params, resp.StatusCode)
+			}
+			loc, _ := url.Parse(resp.Header.Get("Location"))
+			if got := loc.Query().Get("q"); got != tc.want {
+				t.Errorf("%v: q = %q, want %q", tc.params, got, tc.want)
+			}
+		}
+		resp := b.get("/users?panel=1&f.created_at.from=2025-13-45")
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, "is not a date") {
+			t.Errorf("bad date in the panel: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestPages_TableBadParameters: a bad page size, page or sort is named on
+// the page with a 400, never a 500, and the table still shows.
+func TestPages_TableBadParameters(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ts := mustOpenServer(t, db)
+		ts.createUser(t, `{"email":"one@example.com"}`)
+		b := newBrowser(t, ts)
+		b.signIn(roster.RoleViewer, "/")
+		for path, want := range map[string]string{
+			"/users?limit=7":                         "page size",
+			"/users?page=zero":                       "not a page number",
+			"/users?sort=bio":                        "cannot be sorted",
+			"/users?q=cuntry:FR":                     "did you mean country",
+			"/users?q=" + url.QueryEscape(`city:"x`): "unterminated",
+		} {
+			resp := b.get(path)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(resp.Body, want) {
+				t.Errorf("%s: %d, want 400 with %q", path, resp.StatusCode, want)
+			}
+		}
+		if resp := b.get("/users?page=99"); resp.StatusCode != http.StatusOK || !strings.Contains(resp.Body, "No users match") {
+			t.Errorf("a page past the end: %d", resp.StatusCode)
+		}
+	})
+}

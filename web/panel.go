@@ -130,14 +130,7 @@ func panelConds(q url.Values, reg *roster.Registry) ([]query.Cond, bool, error) 
 				}
 			}
 		case "number":
-			switch {
-			case from != "" && to != "":
-				c.Op, c.Values = query.OpBetween, []string{from, to}
-			case from != "":
-				c.Op, c.Values = query.OpGe, []string{from}
-			case to != "":
-				c.Op, c.Values = query.OpLe, []string{to}
-			default:
+			if !setRange(&c, from, to) {
 				continue
 			}
 		case "date":
@@ -151,20 +144,29 @@ func panelConds(q url.Values, reg *roster.Registry) ([]query.Cond, bool, error) 
 				}
 				from = roster.DateOf(d.In(time.UTC).AddDate(0, 0, 1)).String()
 			}
-			switch {
-			case from != "" && to != "":
-				c.Op, c.Values = query.OpBetween, []string{from, to}
-			case from != "":
-				c.Op, c.Values = query.OpGe, []string{from}
-			case to != "":
-				c.Op, c.Values = query.OpLe, []string{to}
-			default:
+			if !setRange(&c, from, to) {
 				continue
 			}
 		}
 		conds = append(conds, c)
 	}
 	return conds, submitted, nil
+}
+
+// setRange makes c the range from..to, both included, either end open when
+// empty; it reports false when both are.
+func setRange(c *query.Cond, from, to string) bool {
+	switch {
+	case from != "" && to != "":
+		c.Op, c.Values = query.OpBetween, []string{from, to}
+	case from != "":
+		c.Op, c.Values = query.OpGe, []string{from}
+	case to != "":
+		c.Op, c.Values = query.OpLe, []string{to}
+	default:
+		return false
+	}
+	return true
 }
 
 // splitList splits a comma-separated list typed in the panel.
