@@ -64,6 +64,10 @@ type DB struct {
 type Config struct {
 	DataDir     string
 	DatabaseURL string
+	// BulkWrites gives SQLite's writer a page cache large enough for the
+	// dirty pages of a transaction of 100,000 users (256 MB): for seeding.
+	// A serving process keeps it small, as memory it grows stays.
+	BulkWrites bool
 }
 
 // Open opens the database described by cfg. It does not migrate.
@@ -97,11 +101,15 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// in WAL mode: a power loss may lose the last commits, never
 		// corrupt the file.
 		// temp_store=MEMORY keeps statement journals of multi-row inserts
-		// off the disk. The writer's page cache is large because a bulk
-		// transaction's dirty pages must fit in it, or SQLite spills them
-		// to the WAL mid-transaction and writes them again at commit.
+		// off the disk. For bulk writes the writer's page cache is large:
+		// a bulk transaction's dirty pages must fit in it, or SQLite spills
+		// them to the WAL mid-transaction and writes them again at commit.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-262144)&_txlock=immediate")
+		writerCache := "-32768" // KiB
+		if cfg.BulkWrites {
+			writerCache = "-262144"
+		}
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size("+writerCache+")&_txlock=immediate")
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -110,7 +118,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// on SQLITE_BUSY.
 		w.SetMaxOpenConns(1)
 		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-16384)&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size(-8192)&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)

@@ -124,11 +124,13 @@ type Main struct {
 
 	ln  net.Listener
 	srv *http.Server
+
+	bulk bool // the process writes in bulk (seed): see sqldb.Config
 }
 
 // OpenDB opens and migrates the database and builds the services.
 func (m *Main) OpenDB(ctx context.Context) error {
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL})
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL, BulkWrites: m.bulk})
 	if err != nil {
 		return err
 	}
