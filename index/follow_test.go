@@ -26,12 +26,7 @@ func TestIndexFollowsOtherNodes(t *testing.T) {
 		}
 		defer other.Close()
 		newIndex := func(d *sqldb.DB) *index.Index {
-			users := sqldb.NewUserService(d)
-			ix := &index.Index{Users: users, Fields: sqldb.NewFieldService(d), Changes: sqldb.NewChangeLog(d), Fallback: users}
-			d.OnCommit = func(ids []int64) { ix.Refresh(context.Background(), ids) }
-			if err := ix.Build(ctx); err != nil {
-				t.Fatal(err)
-			}
+			ix := mustOpenIndex(t, ctx, d)
 			go ix.Follow(ctx, 250*time.Millisecond)
 			return ix
 		}

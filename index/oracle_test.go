@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"roster"
-	"roster/index"
 	"roster/query"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
@@ -282,15 +281,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 		if err := users.CreateUsers(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
-		ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users}
-		if err := ix.Build(ctx); err != nil {
-			t.Fatal(err)
-		}
-		db.OnCommit = func(ids []int64) {
-			if err := ix.Refresh(context.Background(), ids); err != nil {
-				t.Errorf("refresh: %v", err)
-			}
-		}
+		ix := mustOpenIndex(t, ctx, db)
 		reg, err := fields.Registry(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -110,16 +110,7 @@ func openStatsIndex(t *testing.T, db *sqldb.DB, us []statsUser) (*index.Index, *
 	if err := users.CreateUsers(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
-	ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if err := ix.Build(ctx); err != nil {
-		t.Fatal(err)
-	}
-	db.OnCommit = func(ids []int64) {
-		if err := ix.Refresh(context.Background(), ids); err != nil {
-			t.Errorf("refresh: %v", err)
-		}
-	}
+	ix := mustOpenIndex(t, ctx, db)
 	reg, err := fields.Registry(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -133,6 +133,7 @@ type usersView struct {
 	PageSizes   []pageSizeOption
 	Choosable   []choosable
 	Panel       []panelField
+	Statuses    []statusLink
 	Elapsed     time.Duration
 	Sorted      bool
 }
@@ -313,6 +314,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		view.Choosable = append(view.Choosable, choosable{f.Key, f.Label, false})
 	}
 	view.Panel = panelFields(reg)
+	view.Statuses = statusLinks(st)
 	view.Elapsed = time.Since(start)
 	s.render(w, r, status, "users", "Users", view)
 }
@@ -469,36 +471,36 @@ func thousands(n int64) string {
 	return b.String()
 }
 
-// statusURL is the table filtered to one status ("" for all), replacing any
-// status condition already there: the All / Active / Banned links above the
+// statusLink is one of the All / Active / Banned / ... links above the
 // table.
-func statusURL(st tableState, status string) string {
-	f, err := query.Parse(st.Q)
-	if err != nil {
-		return st.URL()
-	}
-	f.Conds = slices.DeleteFunc(f.Conds, func(c query.Cond) bool { return strings.EqualFold(c.Field, "status") })
-	if status != "" {
-		f.Conds = append(f.Conds, query.Cond{Field: "status", Op: query.OpEq, Values: []string{status}})
-	}
-	return st.with(func(t *tableState) { t.Q = f.String() }).URL()
+type statusLink struct {
+	Label, URL string
+	On         bool
 }
 
-// statusOn reports whether the table shows exactly one status ("" when it
-// shows all).
-func statusOn(st tableState, status string) bool {
-	f, err := query.Parse(st.Q)
-	if err != nil {
-		return false
-	}
+// statusLinks returns the table filtered to each status in turn (and to
+// none, "All"), replacing any status condition already there; On marks the
+// link matching what the table shows now. An unparsable filter gives links
+// without conditions to replace.
+func statusLinks(st tableState) []statusLink {
+	f, _ := query.Parse(st.Q)
 	var on []string
 	for _, c := range f.Conds {
 		if strings.EqualFold(c.Field, "status") && !c.Negate && c.Op == query.OpEq {
 			on = append(on, c.Values...)
 		}
 	}
-	if status == "" {
-		return len(on) == 0
+	rest := slices.DeleteFunc(slices.Clone(f.Conds), func(c query.Cond) bool { return strings.EqualFold(c.Field, "status") })
+	links := []statusLink{{Label: "All", On: len(on) == 0}}
+	for _, s := range roster.UserStatusNames() {
+		links = append(links, statusLink{Label: strings.ToUpper(s[:1]) + s[1:], On: len(on) == 1 && on[0] == s})
 	}
-	return len(on) == 1 && on[0] == status
+	for i := range links {
+		g := query.Filter{Words: f.Words, Conds: slices.Clone(rest)}
+		if i > 0 {
+			g.Conds = append(g.Conds, query.Cond{Field: "status", Op: query.OpEq, Values: []string{roster.UserStatusNames()[i-1]}})
+		}
+		links[i].URL = st.with(func(t *tableState) { t.Q = g.String() }).URL()
+	}
+	return links
 }

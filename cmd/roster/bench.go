@@ -79,12 +79,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	logger, err := m.Config.logger(stderr)
-	if err != nil {
-		return err
-	}
-	m.Logger = logger
-	if err := m.OpenDB(ctx); err != nil {
+	if err := m.open(ctx, stderr); err != nil {
 		return err
 	}
 	defer m.Close()

@@ -128,6 +128,17 @@ type Main struct {
 	bulk bool // the process writes in bulk (seed): see sqldb.Config
 }
 
+// open sets up the logger on stderr, then opens the database: the start of
+// every long-running command.
+func (m *Main) open(ctx context.Context, stderr io.Writer) error {
+	logger, err := m.Config.logger(stderr)
+	if err != nil {
+		return err
+	}
+	m.Logger = logger
+	return m.OpenDB(ctx)
+}
+
 // OpenDB opens and migrates the database and builds the services.
 func (m *Main) OpenDB(ctx context.Context) error {
 	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL, BulkWrites: m.bulk})
@@ -279,15 +290,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := parse("serve", args, &m.Config, true, stderr, getenv, nil); err != nil {
 		return err
 	}
-	logger, err := m.Config.logger(stderr)
-	if err != nil {
-		return err
-	}
-	m.Logger = logger
-	if err := m.OpenDB(ctx); err != nil {
+	if err := m.open(ctx, stderr); err != nil {
 		return err
 	}
 	defer m.Close()
+	logger := m.Logger
 	logger.Info("database ready", "dialect", m.DB.Dialect.String())
 	tuneGC(getenv)
 	m.OpenIndex()
