@@ -24,15 +24,18 @@ const (
 	TypeEmail       FieldType = "email"
 	TypePhone       FieldType = "phone"
 
-	TypeInteger   FieldType = "integer"   // int64
-	TypeTimestamp FieldType = "timestamp" // time.Time, UTC
-	TypeSet       FieldType = "set"       // a free set of strings: roles, badges, ...
-	TypeCountry   FieldType = "country"   // ISO 3166-1 alpha-2
-	TypeStatus    FieldType = "status"    // UserStatus
-	TypeAddresses FieldType = "addresses" // []Address
-	TypeLinks     FieldType = "links"     // []SocialLink
-	TypeDevices   FieldType = "devices"   // []PushToken
-	TypePassword  FieldType = "password"  // write-only; hashed before it is stored
+	TypeInteger   FieldType = "integer"    // int64
+	TypeTimestamp FieldType = "timestamp"  // time.Time, UTC
+	TypeSet       FieldType = "set"        // a free set of strings: roles, badges, ...
+	TypeCountry   FieldType = "country"    // ISO 3166-1 alpha-2
+	TypeStatus    FieldType = "status"     // UserStatus
+	TypeAddresses FieldType = "addresses"  // []Address
+	TypeLinks     FieldType = "links"      // []SocialLink
+	TypeDevices   FieldType = "devices"    // []PushToken
+	TypePassword  FieldType = "password"   // write-only; hashed before it is stored
+	TypeTags      FieldType = "tags"       // tag ids, newest first; names and colours in the Catalog
+	TypeGroups    FieldType = "groups"     // group ids
+	TypeSmartType FieldType = "smart_type" // derived from groups and the smart type list
 )
 
 // CustomFieldTypes lists the types a custom field may have, in the order the
@@ -179,6 +182,9 @@ var builtinFields = []Field{
 	field("roles", "Roles", TypeSet, SectionCommunity, "fie"),
 	field("badges", "Badges", TypeSet, SectionCommunity, "fie"),
 	field("missions", "Missions", TypeSet, SectionCommunity, "fie"),
+	field("tags", "Tags", TypeTags, SectionCommunity, "rfe"),
+	field("groups", "Groups", TypeGroups, SectionCommunity, "rfe"),
+	field("smart_type", "Smart type", TypeSmartType, SectionCommunity, "rfe"),
 	field("instagram_followers", "Instagram followers", TypeInteger, SectionSocial, "fsie"),
 	field("tiktok_followers", "TikTok followers", TypeInteger, SectionSocial, "fsie"),
 	field("youtube_followers", "YouTube followers", TypeInteger, SectionSocial, "fsie"),
@@ -220,7 +226,11 @@ func IsBuiltinKey(key string) bool {
 // Registry is the set of fields in force: the built-in fields followed by the
 // active custom fields in their chosen order.
 type Registry struct {
-	Fields  []Field
+	Fields []Field
+	// Catalog holds the tags, groups and segments that filters name; nil
+	// when the registry was loaded without it.
+	Catalog *Catalog
+
 	byKey   map[string]int
 	retired map[string]Field
 }
@@ -286,7 +296,7 @@ func (f *Field) Validate() error {
 	fe := FieldErrors{}
 	if !customKeyRE.MatchString(f.Key) {
 		fe.Add("key", "must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 40)")
-	} else if IsBuiltinKey(f.Key) || f.Key == "tags" || f.Key == "groups" || f.Key == "segment" || f.Key == "smart_type" || f.Key == "q" {
+	} else if IsBuiltinKey(f.Key) || f.Key == "segment" || f.Key == "q" {
 		fe.Add("key", "is reserved by a built-in field")
 	}
 	if f.Label == "" {

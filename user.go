@@ -105,6 +105,12 @@ type User struct {
 
 	// Custom holds custom field values by key, typed by the field's type.
 	Custom map[string]any
+
+	// Tags are the ids of the user's tags, newest first, and Groups those of
+	// the groups they belong to. Both are changed through TagService and
+	// GroupService, never by an update of the user.
+	Tags   []int64
+	Groups []int64
 }
 
 // TotalFollowers is derived, so it can never be out of step with its parts.
@@ -187,6 +193,12 @@ func (u *User) Get(key string) any {
 		return u.Badges
 	case "missions":
 		return u.Missions
+	case "tags":
+		return refValues(u.Tags)
+	case "groups":
+		return refValues(u.Groups)
+	case "smart_type":
+		return nil // derived: Catalog.SmartType
 	case "instagram_followers":
 		return u.InstagramFollowers
 	case "tiktok_followers":

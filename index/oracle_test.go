@@ -175,6 +175,10 @@ func randValue(r *rand.Rand, f roster.Field) string {
 		return pick(r, roster.UserStatusNames())
 	case roster.TypeSet, roster.TypeMultiChoice:
 		return pick(r, append(members, "cats", "dogs", "m3"))
+	case roster.TypeTags:
+		return pick(r, []string{"VIP", "vip", "café", "beta", "🎉 party", "nothing", "#1", "#3", "#99"})
+	case roster.TypeGroups, roster.TypeSmartType:
+		return pick(r, []string{"Gold", "silver", "Bronze", "Staff", "Nobody", "#2", "#4", "#99"})
 	}
 	if f.Key == "id" {
 		return "u_nothing"
@@ -204,6 +208,7 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 			query.KindExact:    {query.OpEq, query.OpEmpty, query.OpNotEmpty},
 			query.KindSet:      {query.OpEq, query.OpAll, query.OpEmpty, query.OpNotEmpty},
 			query.KindPresence: {query.OpEmpty, query.OpNotEmpty},
+			query.KindSmart:    {query.OpEq, query.OpEmpty, query.OpNotEmpty},
 		}[kind]
 		if fl.Type == roster.TypeBoolean {
 			ops = []query.Op{query.OpEq}
@@ -221,6 +226,9 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 				c.Values = append(c.Values, randValue(r, fl))
 			}
 		}
+		if r.IntN(6) == 0 {
+			c = query.Cond{Field: "segment", Op: query.OpEq, Negate: r.IntN(3) == 0, Values: []string{pick(r, segmentNames)}}
+		}
 		f.Conds = append(f.Conds, c)
 		if r.IntN(4) == 0 { // a second condition on the same field: ORed
 			c2 := c
@@ -232,6 +240,67 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 		}
 	}
 	return f
+}
+
+var segmentNames = []string{"French or staff", "not French", "nested", "everyone but gold"}
+
+// organise gives the users random tags (names repeat) and groups, a smart
+// type list, and segments that include, exclude and nest.
+func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids []int64) {
+	tags, groups, segs := sqldb.NewTagService(db), sqldb.NewGroupService(db), sqldb.NewSegmentService(db)
+	var tagIDs, groupIDs []int64
+	for _, name := range []string{"VIP", "vip", "Café", "beta", "🎉 party"} {
+		tg := roster.Tag{Name: name}
+		if err := tags.CreateTag(ctx, &tg); err != nil {
+			t.Fatal(err)
+		}
+		tagIDs = append(tagIDs, tg.ID)
+	}
+	for _, name := range []string{"Gold", "Silver", "Bronze", "Staff"} {
+		g := roster.Group{Name: name}
+		if err := groups.CreateGroup(ctx, &g); err != nil {
+			t.Fatal(err)
+		}
+		groupIDs = append(groupIDs, g.ID)
+	}
+	subset := func() []int64 {
+		var out []int64
+		for _, id := range ids {
+			if r.IntN(3) == 0 {
+				out = append(out, id)
+			}
+		}
+		return out
+	}
+	for _, id := range tagIDs {
+		if _, err := tags.TagUsers(ctx, id, subset(), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, id := range groupIDs {
+		if _, err := groups.AddMembers(ctx, id, subset(), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := groups.SetSmartTypes(ctx, groupIDs[:3]); err != nil {
+		t.Fatal(err)
+	}
+	grp := func(i int) roster.SegmentRef { return roster.SegmentRef{Type: roster.RefGroup, ID: groupIDs[i]} }
+	s1 := roster.Segment{Name: segmentNames[0], Q: "country:FR", Include: []roster.SegmentRef{grp(3)}}
+	s2 := roster.Segment{Name: segmentNames[1], Q: "-country:FR tags:vip"}
+	for _, sg := range []*roster.Segment{&s1, &s2} {
+		if err := segs.CreateSegment(ctx, sg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s3 := roster.Segment{Name: segmentNames[2], Q: "points:>42 zoe", Include: []roster.SegmentRef{{Type: roster.RefSegment, ID: s1.ID}, grp(2)},
+		Exclude: []roster.SegmentRef{{Type: roster.RefSegment, ID: s2.ID}}}
+	s4 := roster.Segment{Name: segmentNames[3], Exclude: []roster.SegmentRef{grp(0)}}
+	for _, sg := range []*roster.Segment{&s3, &s4} {
+		if err := segs.CreateSegment(ctx, sg); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func randSort(r *rand.Rand, reg *roster.Registry) []query.SortKey {
@@ -281,6 +350,11 @@ func TestIndexMatchesSQL(t *testing.T) {
 		if err := users.CreateUsers(ctx, batch); err != nil {
 			t.Fatal(err)
 		}
+		var ids []int64
+		for _, u := range batch {
+			ids = append(ids, u.ID)
+		}
+		organise(t, ctx, r, db, ids)
 		ix := mustOpenIndex(t, ctx, db)
 		reg, err := fields.Registry(ctx)
 		if err != nil {
@@ -329,15 +403,36 @@ func TestIndexMatchesSQL(t *testing.T) {
 		// return; the answers must still agree.
 		all, _ := ix.Search(ctx, &query.Plan{}, query.Page{Limit: 500})
 		reg2 := reg
+		tags, groups := sqldb.NewTagService(db), sqldb.NewGroupService(db)
 		for i := range 150 {
 			id := all.IDs[r.IntN(len(all.IDs))]
 			us, _ := users.FindUsersByIDs(ctx, []int64{id})
 			if len(us) == 0 {
 				continue
 			}
-			switch i % 5 {
+			switch i % 7 {
 			case 0:
 				users.DeleteUser(ctx, us[0].PublicID)
+			case 5:
+				tagID := int64(1 + r.IntN(5))
+				if r.IntN(2) == 0 {
+					err = tags.TagUser(ctx, us[0].PublicID, tagID)
+				} else {
+					err = tags.UntagUser(ctx, us[0].PublicID, tagID)
+				}
+				if err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
+					t.Fatal(err)
+				}
+			case 6:
+				groupID := int64(1 + r.IntN(4))
+				if r.IntN(2) == 0 {
+					err = groups.AddMember(ctx, groupID, us[0].PublicID)
+				} else {
+					err = groups.RemoveMember(ctx, groupID, us[0].PublicID)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
 			case 1:
 				batch := []*roster.User{randUser(r, 1000+i)}
 				if err := users.CreateUsers(ctx, batch); err != nil {

@@ -56,33 +56,24 @@ func (ix *Index) Search(ctx context.Context, p *query.Plan, page query.Page) (*q
 // URL text matching runs in SQL, and so does a field created after the
 // state was last synchronised.
 func (st *state) supports(p *query.Plan) bool {
-	ok := func(pr query.Pred) bool {
+	ok := true
+	p.Walk(func(pr query.Pred) {
+		if pr.Kind == query.KindSegment {
+			return
+		}
 		if _, known := st.reg.Field(pr.Field.Key); !known {
-			return false
+			ok = false
 		}
-		if pr.Kind == query.KindText && pr.Field.Type == roster.TypeURL {
-			return pr.Op == query.OpEmpty || pr.Op == query.OpNotEmpty
+		if pr.Kind == query.KindText && pr.Field.Type == roster.TypeURL && pr.Op != query.OpEmpty && pr.Op != query.OpNotEmpty {
+			ok = false
 		}
-		return true
-	}
-	for _, g := range p.Groups {
-		for _, pr := range g {
-			if !ok(pr) {
-				return false
-			}
-		}
-	}
-	for _, pr := range p.Not {
-		if !ok(pr) {
-			return false
-		}
-	}
+	})
 	for _, k := range p.Sort {
 		if _, known := st.reg.Field(k.Field.Key); !known {
 			return false
 		}
 	}
-	return true
+	return ok
 }
 
 // match returns the slots that p selects.
@@ -132,14 +123,28 @@ func (st *state) pred(pr query.Pred, within *roaring.Bitmap) *roaring.Bitmap {
 			return st.idBits(pr)
 		}
 		return st.dictBits(st.dicts[key], pr)
+	case query.KindSmart:
+		return st.smartBits(pr)
+	case query.KindSegment:
+		parts := make([]*roaring.Bitmap, len(pr.Segs))
+		for i, sp := range pr.Segs {
+			parts[i] = st.segmentBits(sp)
+		}
+		return roaring.FastOr(parts...)
 	case query.KindSet:
 		c := st.sets[key]
-		switch pr.Op {
-		case query.OpEmpty:
+		switch {
+		case pr.Op == query.OpEmpty:
 			return roaring.AndNot(st.alive, c.any)
-		case query.OpNotEmpty:
+		case pr.Op == query.OpNotEmpty:
 			return c.any
-		case query.OpAll:
+		case pr.Op == query.OpAll && pr.Alts != nil:
+			parts := make([]*roaring.Bitmap, len(pr.Alts))
+			for i, alt := range pr.Alts {
+				parts[i] = c.anyOf(alt)
+			}
+			return roaring.FastAnd(parts...)
+		case pr.Op == query.OpAll:
 			parts := make([]*roaring.Bitmap, 0, len(pr.Strs))
 			for _, v := range pr.Strs {
 				b := c.members[v]
@@ -150,13 +155,7 @@ func (st *state) pred(pr query.Pred, within *roaring.Bitmap) *roaring.Bitmap {
 			}
 			return roaring.FastAnd(parts...)
 		}
-		parts := make([]*roaring.Bitmap, 0, len(pr.Strs))
-		for _, v := range pr.Strs {
-			if b := c.members[v]; b != nil {
-				parts = append(parts, b)
-			}
-		}
-		return roaring.FastOr(parts...)
+		return c.anyOf(pr.Strs)
 	case query.KindPresence:
 		return st.presenceBits(st.presence[key], pr)
 	}

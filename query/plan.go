@@ -22,6 +22,8 @@ const (
 	KindExact                // id, country, status: exact strings
 	KindSet                  // sets and multiple choice: folded members
 	KindPresence             // addresses, links, push tokens: only empty or not
+	KindSmart                // smart_type: derived from groups (refs.go)
+	KindSegment              // segment:NAME, a saved filter (refs.go)
 )
 
 // KindOf returns the kind of field f.
@@ -29,8 +31,10 @@ func KindOf(f roster.Field) Kind {
 	switch f.Type {
 	case roster.TypeInteger, roster.TypeNumber, roster.TypeDate, roster.TypeTimestamp, roster.TypeBoolean:
 		return KindOrdered
-	case roster.TypeSet, roster.TypeMultiChoice:
+	case roster.TypeSet, roster.TypeMultiChoice, roster.TypeTags, roster.TypeGroups:
 		return KindSet
+	case roster.TypeSmartType:
+		return KindSmart
 	case roster.TypeCountry, roster.TypeStatus:
 		return KindExact
 	case roster.TypeAddresses, roster.TypeLinks, roster.TypeDevices:
@@ -66,6 +70,14 @@ type Pred struct {
 	Negate bool
 	Strs   []string // KindText (folded), KindExact, KindSet (folded): eq, contains, all
 	Ranges []Range  // KindOrdered: the union of intervals that match
+	// Alts: tags and groups "all of": per value, the ids it names (a tag
+	// name may name several tags). The user must have one of each.
+	Alts [][]string
+	// Smart: KindSmart's ranking, group ids in priority order; Strs holds
+	// the target groups.
+	Smart []string
+	// Segs: KindSegment, any of these segments.
+	Segs []*SegPlan
 }
 
 // SortKey is one key of a sort order.
@@ -124,6 +136,11 @@ const DefaultSort = "-created_at"
 // Compile validates f against reg and types its values; dates are calendar
 // days in loc. Errors are EINVALID with the position of the culprit.
 func Compile(f Filter, reg *roster.Registry, loc *time.Location) (*Plan, error) {
+	return compile(f, reg, loc, nil)
+}
+
+// compile is Compile inside the segments named by path.
+func compile(f Filter, reg *roster.Registry, loc *time.Location, path []string) (*Plan, error) {
 	p := &Plan{}
 	for i, w := range f.Words {
 		fw := Fold(strings.TrimSpace(w))
@@ -137,11 +154,18 @@ func Compile(f Filter, reg *roster.Registry, loc *time.Location) (*Plan, error) 
 	}
 	groups := map[string]int{}
 	for _, c := range f.Conds {
+		var pr Pred
+		var err error
 		fld, ok := lookupField(reg, c.Field)
-		if !ok {
+		switch {
+		case isSegmentKey(c.Field):
+			fld = SegmentField
+			pr, err = compileSegmentCond(c, reg, loc, path)
+		case !ok:
 			return nil, errAt(c.Pos, "unknown field %q%s", c.Field, suggestion(reg, c.Field))
+		default:
+			pr, err = compileCond(fld, c, loc, reg.Catalog)
 		}
-		pr, err := compileCond(fld, c, loc)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +212,7 @@ func errAt(p int, format string, args ...any) error {
 	return e
 }
 
-func compileCond(f roster.Field, c Cond, loc *time.Location) (Pred, error) {
+func compileCond(f roster.Field, c Cond, loc *time.Location, cat *roster.Catalog) (Pred, error) {
 	k := KindOf(f)
 	if c.Op == OpAll && k != KindSet {
 		// "+" only means "all of" for sets; elsewhere it is part of the
@@ -205,6 +229,7 @@ func compileCond(f roster.Field, c Cond, loc *time.Location) (Pred, error) {
 		KindExact:    {OpEq, OpEmpty, OpNotEmpty},
 		KindSet:      {OpEq, OpAll, OpEmpty, OpNotEmpty},
 		KindPresence: {OpEmpty, OpNotEmpty},
+		KindSmart:    {OpEq, OpEmpty, OpNotEmpty},
 	}[k]
 	if f.Type == roster.TypeBoolean {
 		allowed = []Op{OpEq}
@@ -233,6 +258,12 @@ func compileCond(f roster.Field, c Cond, loc *time.Location) (Pred, error) {
 		if len(c.Values) > 1000 {
 			return bad("at most 1000 values")
 		}
+	}
+	switch {
+	case f.Type == roster.TypeTags || f.Type == roster.TypeGroups:
+		return compileRefs(pr, f, c, cat), nil
+	case k == KindSmart:
+		return compileSmart(pr, f, c, cat), nil
 	}
 	switch k {
 	case KindOrdered:

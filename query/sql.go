@@ -68,6 +68,19 @@ var ErrSQLCursor = errors.New("cursor value does not fit the sort")
 // supplies the searchable fields for p.Words; predicates use their own
 // Field.
 func CompileSQL(p *Plan, reg *roster.Registry, d SQLDialect) (where string, args []any, orderBy string, err error) {
+	w, err := d.whereSQL(p, reg)
+	if err != nil {
+		return "", nil, "", err
+	}
+	orderBy, err = OrderBySQL(p, d)
+	if err != nil {
+		return "", nil, "", err
+	}
+	return w.sql, w.args, orderBy, nil
+}
+
+// whereSQL is the condition p selects by.
+func (d SQLDialect) whereSQL(p *Plan, reg *roster.Registry) (sqlFrag, error) {
 	var conds []sqlFrag
 	if len(p.Words) > 0 {
 		var fields []roster.Field
@@ -78,8 +91,9 @@ func CompileSQL(p *Plan, reg *roster.Registry, d SQLDialect) (where string, args
 		}
 		exprs := make([]string, len(fields))
 		for i, f := range fields {
+			var err error
 			if exprs[i], err = d.foldedExpr(f); err != nil {
-				return "", nil, "", err
+				return sqlFrag{}, err
 			}
 		}
 		for _, w := range p.Words {
@@ -95,7 +109,7 @@ func CompileSQL(p *Plan, reg *roster.Registry, d SQLDialect) (where string, args
 		for _, pr := range g {
 			fr, err := d.predSQL(pr)
 			if err != nil {
-				return "", nil, "", err
+				return sqlFrag{}, err
 			}
 			alts = append(alts, fr)
 		}
@@ -104,16 +118,11 @@ func CompileSQL(p *Plan, reg *roster.Registry, d SQLDialect) (where string, args
 	for _, pr := range p.Not {
 		fr, err := d.predSQL(pr)
 		if err != nil {
-			return "", nil, "", err
+			return sqlFrag{}, err
 		}
 		conds = append(conds, sqlNot(fr))
 	}
-	w := sqlAnd(conds)
-	orderBy, err = OrderBySQL(p, d)
-	if err != nil {
-		return "", nil, "", err
-	}
-	return w.sql, w.args, orderBy, nil
+	return sqlAnd(conds), nil
 }
 
 // OrderBySQL is the ORDER BY list (without the keywords) of p.Sort, then
@@ -468,6 +477,14 @@ func (d SQLDialect) predSQL(pr Pred) (sqlFrag, error) {
 	f := pr.Field
 	bad := func() (sqlFrag, error) {
 		return sqlFrag{}, fmt.Errorf("query: the operator %s is not available for %s", pr.Op, f.Key)
+	}
+	switch {
+	case f.Type == roster.TypeTags || f.Type == roster.TypeGroups:
+		return d.refSQL(pr)
+	case pr.Kind == KindSmart:
+		return d.smartSQL(pr)
+	case pr.Kind == KindSegment:
+		return d.segmentSQL(pr)
 	}
 	switch pr.Kind {
 	case KindOrdered:

@@ -58,9 +58,17 @@ func findCustomFields(ctx context.Context, q querier, db *DB) ([]roster.Field, e
 	return out, formatError(rows.Err(), "load fields")
 }
 
-// Registry returns the fields in force.
+// Registry returns the fields in force, with the catalog that filters on
+// tags, groups, segments and smart types resolve names against.
 func (s *FieldService) Registry(ctx context.Context) (*roster.Registry, error) {
-	return loadRegistry(ctx, s.db.read, s.db)
+	reg, err := loadRegistry(ctx, s.db.read, s.db)
+	if err != nil {
+		return nil, err
+	}
+	if reg.Catalog, err = loadCatalog(ctx, s.db.read); err != nil {
+		return nil, err
+	}
+	return reg, nil
 }
 
 // FindCustomFields returns every custom field, retired ones included.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"roster"
@@ -132,6 +133,9 @@ func (s *UserService) FindUserByID(ctx context.Context, id string) (*roster.User
 	if err != nil {
 		return nil, formatError(err, "find user")
 	}
+	if err := s.db.attachRefs(ctx, s.db.read, []*roster.User{u}, u.ID, u.ID); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
@@ -149,9 +153,12 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 	}
 	byID := make(map[int64]*roster.User, len(ids))
 	sc := newUserScanner()
+	// Sorted chunks hold nearby ids, which the refs are read by range for.
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
 	const chunk = 500
-	for start := 0; start < len(ids); start += chunk {
-		part := ids[start:min(start+chunk, len(ids))]
+	for start := 0; start < len(sorted); start += chunk {
+		part := sorted[start:min(start+chunk, len(sorted))]
 		args := make([]any, len(part))
 		for i, id := range part {
 			args[i] = id
@@ -160,6 +167,7 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 		if err != nil {
 			return nil, formatError(err, "find users")
 		}
+		var got []*roster.User
 		for rows.Next() {
 			u, err := sc.scan(rows, reg)
 			if err != nil {
@@ -167,11 +175,16 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 				return nil, formatError(err, "find users")
 			}
 			byID[u.ID] = u
+			got = append(got, u)
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
 			return nil, formatError(err, "find users")
+		}
+		lo, hi := idSpan(got)
+		if err := s.db.attachRefs(ctx, s.db.read, got, lo, hi); err != nil {
+			return nil, err
 		}
 	}
 	out := make([]*roster.User, 0, len(ids))
@@ -196,26 +209,32 @@ func (s *UserService) ScanUsers(ctx context.Context, afterID int64, batch int, f
 		if err != nil {
 			return formatError(err, "scan users")
 		}
-		n := 0
+		got := make([]*roster.User, 0, batch)
 		for rows.Next() {
 			u, err := sc.scan(rows, reg)
 			if err != nil {
 				rows.Close()
 				return formatError(err, "scan users")
 			}
-			n++
-			afterID = u.ID
-			if err := fn(u); err != nil {
-				rows.Close()
-				return err
-			}
+			got = append(got, u)
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
 			return formatError(err, "scan users")
 		}
-		if n < batch {
+		if len(got) > 0 {
+			if err := s.db.attachRefs(ctx, s.db.read, got, got[0].ID, got[len(got)-1].ID); err != nil {
+				return err
+			}
+			afterID = got[len(got)-1].ID
+		}
+		for _, u := range got {
+			if err := fn(u); err != nil {
+				return err
+			}
+		}
+		if len(got) < batch {
 			return nil
 		}
 	}

@@ -1,0 +1,78 @@
+-- Tags, groups and their codes, segments and Members of the Month.
+
+CREATE TABLE tags (
+	id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name       TEXT NOT NULL,          -- names may repeat
+	color      TEXT NOT NULL,
+	created_at TIMESTAMPTZ NOT NULL
+);
+
+-- Who carries which tag; a user's tags show newest first.
+CREATE TABLE user_tags (
+	user_id  BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	tag_id   BIGINT NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+	added_at TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (user_id, tag_id)
+);
+CREATE INDEX user_tags_tag ON user_tags (tag_id);
+
+-- "groups" is an SQL keyword; the table is user_groups.
+CREATE TABLE user_groups (
+	id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name          TEXT NOT NULL,
+	description   TEXT NOT NULL DEFAULT '',
+	starts_at     TIMESTAMPTZ,
+	stops_at      TIMESTAMPTZ,
+	user_viewable BOOLEAN NOT NULL DEFAULT FALSE,
+	join_type     TEXT NOT NULL CHECK (join_type IN ('open', 'code')),
+	position      INTEGER NOT NULL DEFAULT 0,
+	properties    TEXT NOT NULL DEFAULT '{}',
+	smart_rank    INTEGER,             -- place in the smart type list; NULL: not on it
+	created_at    TIMESTAMPTZ NOT NULL,
+	updated_at    TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX user_groups_name ON user_groups (lower(name));
+
+-- Codes are stored hashed, like every other secret; hint is their start.
+CREATE TABLE group_codes (
+	id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	group_id   BIGINT NOT NULL REFERENCES user_groups (id) ON DELETE CASCADE,
+	code_hash  TEXT NOT NULL UNIQUE,
+	hint       TEXT NOT NULL,
+	max_uses   INTEGER NOT NULL DEFAULT 0, -- 0: unlimited
+	uses       INTEGER NOT NULL DEFAULT 0,
+	starts_at  TIMESTAMPTZ,
+	expires_at TIMESTAMPTZ,
+	created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX group_codes_group ON group_codes (group_id);
+
+CREATE TABLE group_members (
+	user_id   BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	group_id  BIGINT NOT NULL REFERENCES user_groups (id) ON DELETE CASCADE,
+	via       TEXT NOT NULL CHECK (via IN ('self', 'code', 'staff', 'import')),
+	code_id   BIGINT,                  -- no foreign key: how one joined outlives a revoked code
+	joined_at TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (user_id, group_id)
+);
+CREATE INDEX group_members_group ON group_members (group_id);
+
+CREATE TABLE segments (
+	id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	name       TEXT NOT NULL,
+	q          TEXT NOT NULL DEFAULT '',
+	includes   TEXT NOT NULL DEFAULT '[]',
+	excludes   TEXT NOT NULL DEFAULT '[]',
+	created_at TIMESTAMPTZ NOT NULL,
+	updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE UNIQUE INDEX segments_name ON segments (lower(name));
+
+CREATE TABLE members_of_month (
+	month      TEXT PRIMARY KEY,       -- YYYY-MM
+	user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	citation   TEXT NOT NULL DEFAULT '',
+	named_by   TEXT NOT NULL,
+	created_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX members_of_month_user ON members_of_month (user_id);
