@@ -40,6 +40,7 @@ const (
 	PermManageUsers  Permission = "users.manage"  // create and delete users, bulk actions
 	PermExport       Permission = "users.export"  // export and import
 	PermManageFields Permission = "fields.manage" // custom fields
+	PermOrganize     Permission = "organize"      // tags, groups, codes, segments, smart types, Member of the Month
 	PermViewAudit    Permission = "audit.view"
 	PermManageStaff  Permission = "staff.manage" // staff accounts and their tokens
 	PermManageOwners Permission = "owners.manage"
@@ -47,11 +48,11 @@ const (
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleOwner: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields,
+	RoleOwner: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields, PermOrganize,
 		PermViewAudit, PermManageStaff, PermManageOwners, PermSelf},
-	RoleAdmin: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields,
+	RoleAdmin: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields, PermOrganize,
 		PermViewAudit, PermManageStaff, PermSelf},
-	RoleManager: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermViewAudit, PermSelf},
+	RoleManager: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermViewAudit, PermOrganize, PermSelf},
 	RoleSupport: {PermViewUsers, PermEditUsers, PermSelf},
 	RoleViewer:  {PermViewUsers, PermSelf},
 }

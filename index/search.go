@@ -52,6 +52,30 @@ func (ix *Index) Search(ctx context.Context, p *query.Plan, page query.Page) (*q
 	return out, nil
 }
 
+// Match returns the ids of every user p selects, ascending.
+func (ix *Index) Match(ctx context.Context, p *query.Plan) ([]int64, error) {
+	if !ix.ready.Load() {
+		return nil, ErrNotReady
+	}
+	ix.mu.RLock()
+	st := ix.st
+	if !st.supports(p) {
+		ix.mu.RUnlock()
+		if ix.Fallback == nil {
+			return nil, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
+		}
+		return ix.Fallback.Match(ctx, p)
+	}
+	res := st.match(p)
+	ix.mu.RUnlock()
+	out := make([]int64, 0, res.GetCardinality())
+	it := res.Iterator()
+	for it.HasNext() {
+		out = append(out, int64(it.Next()))
+	}
+	return out, nil
+}
+
 // supports reports whether every predicate of p can run on this state:
 // URL text matching runs in SQL, and so does a field created after the
 // state was last synchronised.

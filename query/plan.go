@@ -99,6 +99,9 @@ type Plan struct {
 // Searcher runs plans: the query index in memory, sqldb in SQL.
 type Searcher interface {
 	Search(ctx context.Context, p *Plan, page Page) (*Result, error)
+	// Match returns the store ids of every user p selects, ascending: the
+	// targets of a bulk action or an export.
+	Match(ctx context.Context, p *Plan) ([]int64, error)
 }
 
 // Page asks for up to Limit users after a position, skipping Offset of

@@ -93,6 +93,32 @@ func (s *UserService) Search(ctx context.Context, p *query.Plan, page query.Page
 }
 
 // searchRegistry loads the fields in force, which keyword search needs.
+// Match returns the ids of every user p selects, ascending.
+func (s *UserService) Match(ctx context.Context, p *query.Plan) ([]int64, error) {
+	reg, err := s.searchRegistry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	where, args, _, err := query.CompileSQL(p, reg, s.sqlDialect())
+	if err != nil {
+		return nil, fmt.Errorf("match: %w", err)
+	}
+	rows, err := s.db.query(ctx, "SELECT id FROM users WHERE "+where+" ORDER BY id", args...)
+	if err != nil {
+		return nil, formatError(err, "match")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, formatError(err, "match")
+		}
+		out = append(out, id)
+	}
+	return out, formatError(rows.Err(), "match")
+}
+
 func (s *UserService) searchRegistry(ctx context.Context) (*roster.Registry, error) {
 	return loadRegistry(ctx, s.db.read, s.db)
 }

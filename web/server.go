@@ -22,6 +22,11 @@ type Server struct {
 	Audit  roster.AuditService
 	Prefs  roster.PrefService
 
+	Tags     roster.TagService
+	Groups   roster.GroupService
+	Segments roster.SegmentService
+	Months   roster.MonthService
+
 	// Search runs filters: the query index, which falls back to SQL for
 	// what it cannot do. CursorKey signs page cursors.
 	Search    query.Searcher

@@ -38,6 +38,8 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 	s := web.NewServer(&web.Server{
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
+		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
+		Segments: sqldb.NewSegmentService(db), Months: sqldb.NewMonthService(db),
 		Stats:  ix,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

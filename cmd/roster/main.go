@@ -206,6 +206,8 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	return web.NewServer(&web.Server{
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
+		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
+		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
 		Stats:         m.Index,
 		Ready:         m.ready,
 		Logger:        m.Logger,
