@@ -12,6 +12,9 @@ type ChangeKind string
 const (
 	ChangeUpsert ChangeKind = "upsert" // created or changed: reload the user
 	ChangeDelete ChangeKind = "delete"
+	// ChangeRefs: only the user's tags or groups changed. Readers reload
+	// just those (bulk tagging touches 100,000 users at a time).
+	ChangeRefs ChangeKind = "refs"
 )
 
 // UserChange is one row of the change log, written in the same transaction as

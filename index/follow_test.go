@@ -73,5 +73,44 @@ func TestIndexFollowsOtherNodes(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+		// Tagging and untagging (a refs change) reach the other node too.
+		tags := sqldb.NewTagService(db)
+		tg := roster.Tag{Name: "followed"}
+		if err := tags.CreateTag(ctx, &tg); err != nil {
+			t.Fatal(err)
+		}
+		reg, _ = sqldb.NewFieldService(db).Registry(ctx)
+		tagPlan, err := query.Compile(query.Filter{Conds: []query.Cond{{Field: "tags", Op: query.OpEq, Values: []string{"followed"}}}}, reg, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tagged := func(ix *index.Index) int {
+			res, err := ix.Search(ctx, tagPlan, query.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Total
+		}
+		for _, step := range []struct {
+			do   func() error
+			want int
+		}{
+			{func() error { _, err := tags.TagUsers(ctx, tg.ID, []int64{1, 2}, ""); return err }, 2},
+			{func() error { return tags.UntagUser(ctx, u[0].PublicID, tg.ID) }, 1},
+		} {
+			if err := step.do(); err != nil {
+				t.Fatal(err)
+			}
+			if got := tagged(a); got != step.want {
+				t.Fatalf("same node: %d tagged, want %d", got, step.want)
+			}
+			deadline := time.Now().Add(time.Second)
+			for tagged(b) != step.want {
+				if time.Now().After(deadline) {
+					t.Fatalf("other node: %d tagged after 1s, want %d", tagged(b), step.want)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
 	})
 }

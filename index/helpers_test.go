@@ -25,5 +25,10 @@ func mustOpenIndex(tb testing.TB, ctx context.Context, db *sqldb.DB) *index.Inde
 			tb.Errorf("refresh: %v", err)
 		}
 	}
+	db.OnRefsCommit = func(ids []int64) {
+		if err := ix.RefreshRefs(context.Background(), ids); err != nil {
+			tb.Errorf("refresh refs: %v", err)
+		}
+	}
 	return ix
 }

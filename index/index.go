@@ -34,6 +34,8 @@ import (
 type Source interface {
 	ScanUsers(ctx context.Context, afterID int64, batch int, fn func(*roster.User) error) error
 	FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.User, error)
+	// FindUserRefs loads only ID, Tags and Groups of the users that exist.
+	FindUserRefs(ctx context.Context, ids []int64) ([]*roster.User, error)
 	LastUserID(ctx context.Context) (int64, error)
 }
 
@@ -579,15 +581,32 @@ func (ix *Index) CatchUp(ctx context.Context) error {
 			ix.expireGaps(from)
 			return nil
 		}
-		ids := make([]int64, 0, len(changes))
+		// A user with any full change is reloaded whole; one whose tags or
+		// groups alone changed gets only those reloaded.
+		full := map[int64]bool{}
+		for _, c := range changes {
+			if c.Kind != roster.ChangeRefs {
+				full[c.UserID] = true
+			}
+		}
+		ids := make([]int64, 0, len(full))
+		var refs []int64
 		seen := map[int64]bool{}
 		for _, c := range changes {
-			if !seen[c.UserID] {
-				seen[c.UserID] = true
+			if seen[c.UserID] {
+				continue
+			}
+			seen[c.UserID] = true
+			if full[c.UserID] {
 				ids = append(ids, c.UserID)
+			} else {
+				refs = append(refs, c.UserID)
 			}
 		}
 		if err := ix.reload(ctx, ids); err != nil {
+			return err
+		}
+		if err := ix.reloadRefs(ctx, refs); err != nil {
 			return err
 		}
 		ix.noteGaps(from, changes)

@@ -1,10 +1,13 @@
 package index
 
 import (
+	"context"
+	"math"
 	"slices"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
+	"roster"
 	"roster/query"
 )
 
@@ -68,4 +71,74 @@ func (st *state) segmentBits(sp *query.SegPlan) *roaring.Bitmap {
 		res.AndNot(st.pred(pr, res))
 	}
 	return res
+}
+
+// RefreshRefs reloads the tags and groups of the given users, whose other
+// fields did not change; the store calls it after commits such as a bulk
+// tagging.
+func (ix *Index) RefreshRefs(ctx context.Context, ids []int64) error {
+	if !ix.ready.Load() {
+		return nil // Build's catch-up will see these changes
+	}
+	return ix.reloadRefs(ctx, ids)
+}
+
+// reloadRefs clears the affected slots from every member bitmap of tags and
+// groups at once (one AndNot per member, cheaper than finding each slot's
+// members) and sets them again from the store.
+func (ix *Index) reloadRefs(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	users, err := ix.Users.FindUserRefs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	st := ix.st
+	if st == nil {
+		return nil
+	}
+	affected := roaring.New()
+	for _, id := range ids {
+		// A user not in the index yet gets their refs with the rest of
+		// them when their own change is applied.
+		if id > 0 && id < math.MaxUint32 && st.alive.Contains(uint32(id)) {
+			affected.Add(uint32(id))
+		}
+	}
+	for _, key := range []string{"tags", "groups"} {
+		c := st.sets[key]
+		if c == nil {
+			continue
+		}
+		for m, b := range c.members {
+			b.AndNot(affected)
+			if b.IsEmpty() {
+				delete(c.members, m)
+			}
+		}
+		c.any.AndNot(affected)
+	}
+	for _, u := range users {
+		slot := uint32(u.ID)
+		if !affected.Contains(slot) {
+			continue
+		}
+		for key, vals := range map[string][]string{"tags": refStrings(u.Tags), "groups": refStrings(u.Groups)} {
+			if c := st.sets[key]; c != nil && len(vals) > 0 {
+				c.set(slot, nil, vals)
+			}
+		}
+	}
+	return nil
+}
+
+func refStrings(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = roster.RefValue(id)
+	}
+	return out
 }

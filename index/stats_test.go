@@ -412,6 +412,10 @@ func (s demoSource) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.
 	return out, nil
 }
 
+func (s demoSource) FindUserRefs(ctx context.Context, ids []int64) ([]*roster.User, error) {
+	return s.FindUsersByIDs(ctx, ids)
+}
+
 func (s demoSource) LastUserID(ctx context.Context) (int64, error) { return int64(s.n), nil }
 
 type builtinFields struct{ roster.FieldService }

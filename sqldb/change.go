@@ -76,8 +76,16 @@ func (tx *Tx) commit() error {
 	if err := tx.Commit(); err != nil {
 		return formatError(err, "commit")
 	}
-	if fn := tx.db.OnCommit; fn != nil && len(tx.changed) > 0 {
-		fn(tx.changed)
+	changed, refs := tx.changed, tx.changedRefs
+	if tx.db.OnRefsCommit == nil {
+		changed = append(changed, refs...)
+		refs = nil
+	}
+	if fn := tx.db.OnCommit; fn != nil && len(changed) > 0 {
+		fn(changed)
+	}
+	if fn := tx.db.OnRefsCommit; fn != nil && len(refs) > 0 {
+		fn(refs)
 	}
 	return nil
 }

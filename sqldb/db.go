@@ -57,6 +57,9 @@ type DB struct {
 	// with their store ids. The query index sets it to apply its own node's
 	// writes at once; other nodes' writes reach it through the change log.
 	OnCommit func(userIDs []int64)
+	// OnRefsCommit, when set, is called with the users whose tags or
+	// groups alone changed; when nil, OnCommit gets them too.
+	OnRefsCommit func(userIDs []int64)
 }
 
 // Config says which database to open: PostgreSQL when DatabaseURL is set,
@@ -153,9 +156,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // writes uses.
 type Tx struct {
 	*sql.Tx
-	db      *DB
-	now     time.Time
-	changed []int64 // users changed in this transaction
+	db          *DB
+	now         time.Time
+	changed     []int64 // users changed in this transaction
+	changedRefs []int64 // users whose tags or groups only changed
 }
 
 // begin starts a write transaction.

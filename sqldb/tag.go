@@ -289,7 +289,8 @@ func (tx *Tx) ids(ctx context.Context, q string, args ...any) ([]int64, error) {
 	return out, rows.Err()
 }
 
-// logChangeIDs appends an upsert change for each of ids with one statement.
+// logChangeIDs appends a refs change (tags or groups changed) for each of
+// ids with one statement.
 func (tx *Tx) logChangeIDs(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
@@ -298,11 +299,59 @@ func (tx *Tx) logChangeIDs(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, "INSERT INTO user_changes (user_id, kind, at) SELECT id, ?, ? FROM "+list+" l", string(roster.ChangeUpsert), tx.db.timeArg(tx.now), arg); err != nil {
+	if _, err := tx.exec(ctx, "INSERT INTO user_changes (user_id, kind, at) SELECT id, ?, ? FROM "+list+" l", string(roster.ChangeRefs), tx.db.timeArg(tx.now), arg); err != nil {
 		return formatError(err, "log changes")
 	}
-	tx.changed = append(tx.changed, ids...)
+	tx.changedRefs = append(tx.changedRefs, ids...)
 	return nil
+}
+
+// FindUserRefs returns the users with the given store ids that exist,
+// with only ID, Tags and Groups filled in: what the query index reloads
+// after a refs change.
+func (s *UserService) FindUserRefs(ctx context.Context, ids []int64) ([]*roster.User, error) {
+	byID := make(map[int64]*roster.User, len(ids))
+	var out []*roster.User
+	const chunk = 50_000
+	for start := 0; start < len(ids); start += chunk {
+		list, arg, err := s.db.idList(ids[start:min(start+chunk, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		rows, err := s.db.query(ctx, `SELECT u.id, 0, 0 FROM users u JOIN `+list+` l ON l.id = u.id
+			UNION ALL SELECT r.user_id, 1, r.tag_id FROM user_tags r JOIN `+list+` l ON l.id = r.user_id
+			UNION ALL SELECT r.user_id, 2, r.group_id FROM group_members r JOIN `+list+` l ON l.id = r.user_id`, arg, arg, arg)
+		if err != nil {
+			return nil, formatError(err, "find refs")
+		}
+		for rows.Next() {
+			var uid, ref int64
+			var kind int
+			if err := rows.Scan(&uid, &kind, &ref); err != nil {
+				rows.Close()
+				return nil, formatError(err, "find refs")
+			}
+			u := byID[uid]
+			if u == nil {
+				u = &roster.User{ID: uid}
+				byID[uid] = u
+			}
+			switch kind {
+			case 0:
+				out = append(out, u)
+			case 1:
+				u.Tags = append(u.Tags, ref)
+			case 2:
+				u.Groups = append(u.Groups, ref)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, formatError(err, "find refs")
+		}
+	}
+	return out, nil
 }
 
 // userID returns the store id of the user with publicID. ENOTFOUND.

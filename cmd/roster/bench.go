@@ -21,6 +21,7 @@ import (
 
 	"roster"
 	"roster/query"
+	"roster/sqldb"
 )
 
 // The benchmark behind make bench: a database of N demo users (seeded
@@ -185,11 +186,127 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		slices.Sort(times)
 		fmt.Fprintf(stdout, "%-52s %9s %9s %9s %10d\n", bq.name, ms(times[len(times)/2]), ms(times[len(times)*95/100]), ms(times[len(times)-1]), total/runs)
 	}
+	if err := m.benchBulkTag(ctx, stdout, reg, runs); err != nil {
+		return err
+	}
 	if err := m.benchPages(ctx, stdout, runs); err != nil {
 		return err
 	}
 	runtime.GC()
 	fmt.Fprintf(stdout, "\nresident memory at the end: %d MB\n", rssMB())
+	return nil
+}
+
+// benchBulkTag times tagging every user of a filter that matches about
+// 100,000 users, as the table's bulk action does: the ids from the index,
+// one transaction, the index refreshed before the call returns. Then the
+// tag's filter must find exactly those users, and tag filters are timed.
+func (m *Main) benchBulkTag(ctx context.Context, stdout io.Writer, reg *roster.Registry, runs int) error {
+	tags := sqldb.NewTagService(m.DB)
+	// Tags left by an earlier run would make the counts wrong.
+	old, err := tags.FindTags(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range old {
+		if strings.HasPrefix(t.Name, "bench ") {
+			if _, err := tags.DeleteTag(ctx, t.ID); err != nil {
+				return err
+			}
+		}
+	}
+	count := func(q string) (int, error) {
+		f, err := query.Parse(q)
+		if err != nil {
+			return 0, err
+		}
+		p, err := query.Compile(f, reg, time.UTC)
+		if err != nil {
+			return 0, err
+		}
+		res, err := m.Index.Search(ctx, p, query.Page{Limit: 1})
+		if err != nil {
+			return 0, err
+		}
+		return res.Total, nil
+	}
+	// The earliest sign-up date that selects at least 100,000 users.
+	at := func(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z") }
+	lo, hi := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), time.Now().UnixMilli()
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		n, err := count("created_at:<=" + at(mid))
+		if err != nil {
+			return err
+		}
+		if n >= 100_000 {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	var ids []int64
+	var tagIDs []int64
+	fmt.Fprintf(stdout, "\n%-52s %9s %10s\n", "bulk action", "time", "users")
+	for i, q := range []string{"created_at:<=" + at(lo), "country:FR", "status:banned"} {
+		t := roster.Tag{Name: fmt.Sprintf("bench %c", 'a'+i)}
+		if err := tags.CreateTag(ctx, &t); err != nil {
+			return err
+		}
+		tagIDs = append(tagIDs, t.ID)
+		f, _ := query.Parse(q)
+		p, err := query.Compile(f, reg, time.UTC)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		ids, err = m.Index.Match(ctx, p)
+		if err != nil {
+			return err
+		}
+		n, err := tags.TagUsers(ctx, t.ID, ids, q)
+		if err != nil {
+			return err
+		}
+		el := time.Since(t0)
+		if i == 0 {
+			reg.Catalog, err = sqldb.NewCatalogService(m.DB).Catalog(ctx)
+			if err != nil {
+				return err
+			}
+			got, err := count(fmt.Sprintf("tags:#%d", t.ID))
+			if err != nil {
+				return err
+			}
+			if got != n || n != len(ids) {
+				return fmt.Errorf("bulk tag: tagged %d of %d users but tags:#%d finds %d", n, len(ids), t.ID, got)
+			}
+			fmt.Fprintf(stdout, "%-52s %9s %10d   (then tags:#%d finds exactly %d)\n", "tag every user of "+q, ms(el), n, t.ID, got)
+		} else {
+			fmt.Fprintf(stdout, "%-52s %9s %10d\n", "tag every user of "+q, ms(el), n)
+		}
+	}
+	var times []time.Duration
+	total := 0
+	for range runs {
+		t0 := time.Now()
+		n, err := count(fmt.Sprintf("tags:#%d+#%d -tags:#%d", tagIDs[0], tagIDs[1], tagIDs[2]))
+		if err != nil {
+			return err
+		}
+		times = append(times, time.Since(t0))
+		total = n
+	}
+	slices.Sort(times)
+	fmt.Fprintf(stdout, "%-52s %9s p50, %s p95 %10d\n", "query: tags all of 2 + none of 1", ms(times[len(times)/2]), ms(times[len(times)*95/100]), total)
+	for _, id := range tagIDs {
+		t0 := time.Now()
+		n, err := tags.DeleteTag(ctx, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-52s %9s %10d\n", "delete a tag (taken off its users)", ms(time.Since(t0)), n)
+	}
 	return nil
 }
 

@@ -171,6 +171,11 @@ func (m *Main) OpenIndex() {
 			m.Logger.Error("index: refresh after write", "err", err)
 		}
 	}
+	m.DB.OnRefsCommit = func(ids []int64) {
+		if err := m.Index.RefreshRefs(context.Background(), ids); err != nil {
+			m.Logger.Error("index: refresh after write", "err", err)
+		}
+	}
 }
 
 // tuneGC lowers the garbage collector's target unless GOGC is set: the
