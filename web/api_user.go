@@ -68,7 +68,7 @@ func userValues(reg *roster.Registry, body map[string]json.RawMessage) (map[stri
 		case !ok:
 			fe.Add(key, "is not a field"+suggest(reg, key))
 		case f.ReadOnly:
-			fe.Add(key, "is read-only")
+			fe.Add(key, "is read-only"+readOnlyHint(f))
 		default:
 			v, err := f.DecodeJSON(raw)
 			if err != nil {
@@ -82,6 +82,19 @@ func userValues(reg *roster.Registry, body map[string]json.RawMessage) (map[stri
 		}
 	}
 	return values, pw, fe.Err()
+}
+
+// readOnlyHint says where the fields changed by other means are changed.
+func readOnlyHint(f roster.Field) string {
+	switch f.Type {
+	case roster.TypeTags:
+		return ": tag users with POST /api/v1/users/{id}/tags"
+	case roster.TypeGroups:
+		return ": change memberships with /api/v1/groups/{id}/members"
+	case roster.TypeSmartType:
+		return ": it follows from the user's groups and the smart type list"
+	}
+	return ""
 }
 
 // suggest names the closest field key, for messages about typos.
@@ -107,7 +120,7 @@ func (uj userJSON) MarshalJSON() ([]byte, error) {
 		if f.Type == roster.TypePassword || f.Key == "password_hash" {
 			continue
 		}
-		v, err := json.Marshal(jsonValue(f, uj.u.Get(f.Key)))
+		v, err := json.Marshal(uj.value(f))
 		if err != nil {
 			return nil, err
 		}
@@ -122,6 +135,41 @@ func (uj userJSON) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// refJSON is a tag, group or smart type as a user's JSON names it.
+type refJSON struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Color string `json:"color,omitempty"` // tags only
+}
+
+// value is the JSON form of the user's value of f. Tags, groups and the
+// smart type are ids in the user; the catalog gives their names.
+func (uj userJSON) value(f roster.Field) any {
+	cat := uj.reg.Catalog
+	switch f.Type {
+	case roster.TypeTags:
+		out := make([]refJSON, 0, len(uj.u.Tags))
+		for _, id := range uj.u.Tags {
+			t, _ := cat.Tag(id)
+			out = append(out, refJSON{ID: id, Name: t.Name, Color: t.Color})
+		}
+		return out
+	case roster.TypeGroups:
+		out := make([]refJSON, 0, len(uj.u.Groups))
+		for _, id := range uj.u.Groups {
+			g, _ := cat.Group(id)
+			out = append(out, refJSON{ID: id, Name: g.Name})
+		}
+		return out
+	case roster.TypeSmartType:
+		if g, ok := cat.SmartType(uj.u.Groups); ok {
+			return refJSON{ID: g.ID, Name: g.Name}
+		}
+		return nil
+	}
+	return jsonValue(f, uj.u.Get(f.Key))
 }
 
 // jsonValue is the JSON form of a field value: empty dates and times are
@@ -159,6 +207,11 @@ func jsonValue(f roster.Field, v any) any {
 }
 
 func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
+	s.writeUser(w, r, http.StatusOK)
+}
+
+// writeUser answers with the user the path names, as it is now.
+func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, status int) {
 	reg, err := s.Fields.Registry(r.Context())
 	if err != nil {
 		s.error(w, r, err)
@@ -169,7 +222,7 @@ func (s *Server) apiGetUser(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, userJSON{reg, u})
+	writeJSON(w, status, userJSON{reg, u})
 }
 
 // decodeUser reads a user body: the registry it was checked against, the
@@ -211,17 +264,18 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
-	reg, values, pw, err := s.decodeUser(w, r)
+	_, values, pw, err := s.decodeUser(w, r)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	u, err := s.Users.UpdateUser(r.Context(), r.PathValue("id"), roster.UserUpdate{Values: values, Password: pw})
-	if err != nil {
+	if _, err := s.Users.UpdateUser(r.Context(), r.PathValue("id"), roster.UserUpdate{Values: values, Password: pw}); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, userJSON{reg, u})
+	// UpdateUser answers with the profile only: read the user again for
+	// their tags and groups.
+	s.writeUser(w, r, http.StatusOK)
 }
 
 func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {

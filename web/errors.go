@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 
 	"roster"
 )
@@ -74,4 +75,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
 	enc.Encode(v)
+}
+
+// asField turns an EINVALID error that names no field into one that names
+// key, keeping its message and position: a storage refusal ("This code has
+// been used up.") about a well-formed request is a 422, not a 400. Other
+// errors are returned as they are.
+func asField(err error, key string) error {
+	var e *roster.Error
+	if !errors.As(err, &e) || e.Code != roster.EINVALID || len(e.Fields) > 0 {
+		return err
+	}
+	msg := strings.TrimPrefix(e.Message, key+": ")
+	return &roster.Error{Code: roster.EINVALID, Message: e.Message, Fields: map[string]string{key: msg}, Position: e.Position}
+}
+
+// notFoundAs turns an ENOTFOUND error into a 422 naming key: for ids in a
+// request body, where the resource the URL names exists but what the body
+// refers to does not.
+func notFoundAs(err error, key, msg string) error {
+	if roster.ErrorCode(err) != roster.ENOTFOUND {
+		return err
+	}
+	return roster.FieldErrors{key: msg}.Err()
 }

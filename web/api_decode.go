@@ -1,0 +1,165 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"roster"
+	"roster/query"
+)
+
+// decodeInto reads a JSON object body into v. A body that is not one JSON
+// object, or that has a member v lacks, is malformed: 400. A member of the
+// wrong type is a bad value: 422 naming it.
+func decodeInto(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := decodeObject(w, r)
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(body)
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	err = d.Decode(v)
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return roster.FieldErrors{te.Field: "must be " + jsonKind(te.Type)}.Err()
+	}
+	if err != nil {
+		return roster.Errorf(roster.EINVALID, "%s", fieldDecodeProblem(err))
+	}
+	return nil
+}
+
+// jsonKind names what a Go type holds in JSON terms, for messages.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "of another type"
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	case reflect.String:
+		return "text"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "of another type"
+}
+
+// pathID reads the numeric id named name from r's path. An id that is not
+// a number names nothing that exists: ENOTFOUND with "No such what."
+func pathID(r *http.Request, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, roster.Errorf(roster.ENOTFOUND, "No such %s.", what)
+	}
+	return id, nil
+}
+
+// timeArg is an optional time member of a request: Set when the member is
+// present, T zero for null. A value that is not an RFC 3339 time sets Bad,
+// checked by the handler so that the message names the member.
+type timeArg struct {
+	Set bool
+	Bad bool
+	T   time.Time
+}
+
+// UnmarshalJSON is called for null too, so a null member is Set.
+func (a *timeArg) UnmarshalJSON(b []byte) error {
+	a.Set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		a.Bad = true
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		a.Bad = true
+		return nil
+	}
+	a.T = t.UTC()
+	return nil
+}
+
+// check records a message in fe under key when a is not a time.
+func (a timeArg) check(fe roster.FieldErrors, key string) {
+	if a.Bad {
+		fe.Add(key, "must be a time in RFC 3339 form (such as 2026-11-01T09:00:00Z) or null")
+	}
+}
+
+// jsonTime is a time as the API shows it: RFC 3339 in UTC, null when zero.
+func jsonTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// bulkRequest is the body of a bulk action: a filter choosing the users,
+// or All to act on every user on purpose.
+type bulkRequest struct {
+	Q   string `json:"q"`
+	All bool   `json:"all"`
+}
+
+// bulkResult answers a bulk action: Count users changed of the Matched
+// users the filter chose.
+type bulkResult struct {
+	Count   int `json:"count"`
+	Matched int `json:"matched"`
+}
+
+// bulkTargets reads a bulk request and returns the store ids of the users
+// its filter matches, with the filter text for the audit. An empty filter
+// is refused unless the body says "all": true: acting on every user must
+// be asked for explicitly.
+func (s *Server) bulkTargets(w http.ResponseWriter, r *http.Request) ([]int64, string, error) {
+	var req bulkRequest
+	if err := decodeInto(w, r, &req); err != nil {
+		return nil, "", err
+	}
+	req.Q = strings.TrimSpace(req.Q)
+	switch {
+	case req.Q == "" && !req.All:
+		return nil, "", roster.FieldErrors{"q": `is required (to act on every user, send "all": true)`}.Err()
+	case req.Q != "" && req.All:
+		return nil, "", roster.FieldErrors{"all": `cannot be combined with a filter: send either q or "all": true`}.Err()
+	}
+	f, err := query.Parse(req.Q)
+	if err != nil {
+		return nil, "", asField(err, "q")
+	}
+	reg, err := s.Fields.Registry(r.Context())
+	if err != nil {
+		return nil, "", err
+	}
+	plan, err := query.Compile(f, reg, staffFrom(r).Location())
+	if err != nil {
+		return nil, "", asField(err, "q")
+	}
+	ids, err := s.Search.Match(r.Context(), plan)
+	if err != nil {
+		return nil, "", asField(err, "q")
+	}
+	return ids, req.Q, nil
+}
