@@ -163,12 +163,13 @@ func navigate(t *testing.T, ctx context.Context, base, path string) {
 	}
 }
 
-// clickAt moves the mouse over the centre of the element expr names, as a
+// mouseTo moves the mouse over the centre of the element expr names, as a
 // person would, and clicks when click is true.
 func mouseTo(t *testing.T, ctx context.Context, expr string, click bool) {
 	t.Helper()
-	xy := eval[[]float64](t, ctx, `(() => { const el = `+expr+`; el.scrollIntoView({block: "center"});
-		const r = el.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
+	run(t, ctx, "scroll to "+expr, chromedp.Evaluate[chromedp.Void](`(`+expr+`).scrollIntoView({block: "nearest"})`))
+	time.Sleep(100 * time.Millisecond) // the fixed tag panel follows scrolls on the next frame
+	xy := eval[[]float64](t, ctx, `(() => { const r = (`+expr+`).getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; })()`)
 	if click {
 		run(t, ctx, "click "+expr, chromedp.MouseClickXY(xy[0], xy[1]))
 	} else {
@@ -227,17 +228,17 @@ func TestTagBrowser(t *testing.T) {
 	waitFor(t, tab, `"+ Add a tag" on hover`, `getComputedStyle(`+addLink+`).visibility === "visible"`)
 	run(t, tab, "mark the page", chromedp.Evaluate[chromedp.Void](`window.notReloaded = true`))
 	mouseTo(t, tab, addLink, true)
-	waitFor(t, tab, "panel in the cell", cell+`.querySelector("#tag-panel") !== null && `+cell+`.querySelector("#tag-panel").offsetParent !== null`)
+	waitFor(t, tab, "panel in the cell", cell+`.querySelector("#tag-panel") !== null && `+cell+`.querySelector("#tag-panel").checkVisibility()`)
 	snap(t, tab, "tags-panel")
 
 	// + Create new tag, then Cancel returns to the list, then create for real.
 	mouseTo(t, tab, cell+`.querySelector(".tag-create > summary")`, true)
 	waitFor(t, tab, "name input", `document.activeElement && document.activeElement.id === "tag-new-name"`)
-	if eval[bool](t, tab, cell+`.querySelector(".tag-pick").offsetParent !== null`) {
+	if eval[bool](t, tab, cell+`.querySelector(".tag-pick").checkVisibility()`) {
 		t.Fatal("the tag list still shows while creating a tag")
 	}
 	mouseTo(t, tab, cell+`.querySelector(".tag-cancel")`, true)
-	waitFor(t, tab, "back to the list", cell+`.querySelector(".tag-pick").offsetParent !== null`)
+	waitFor(t, tab, "back to the list", cell+`.querySelector(".tag-pick").checkVisibility()`)
 	mouseTo(t, tab, cell+`.querySelector(".tag-create > summary")`, true)
 	waitFor(t, tab, "name input again", `document.activeElement && document.activeElement.id === "tag-new-name"`)
 	run(t, tab, "type the name", chromedp.SendKeys(chromedp.ID("tag-new-name"), name))
@@ -282,11 +283,11 @@ func TestTagBrowser(t *testing.T) {
 	// Remove: the chip shows its × when clicked.
 	chip := cell + `.querySelector(".tag-list .tag:nth-child(2)")`
 	cross := chip + `.querySelector(".tag-remove button")`
-	if eval[bool](t, tab, cross+`.offsetParent !== null`) {
+	if eval[bool](t, tab, cross+`.checkVisibility()`) {
 		t.Fatal("× shows before the chip is clicked")
 	}
 	mouseTo(t, tab, chip+`.querySelector(".tag-name")`, true)
-	waitFor(t, tab, "× shown", cross+`.offsetParent !== null`)
+	waitFor(t, tab, "× shown", cross+`.checkVisibility()`)
 	mouseTo(t, tab, cross, true)
 	waitFor(t, tab, "chip removed", cell+`.querySelectorAll(".tag-list .tag").length === 2`)
 	wantChips("after removing", "Alpha", "Old")

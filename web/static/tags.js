@@ -41,11 +41,25 @@
     cell.appendChild(panel);
     home.hidden = false; // the panel left it; only the cell shows it
     cell.classList.add("panel-open");
+    place();
     const filter = panel.querySelector(".tag-filter");
     filter.value = "";
     filterTags(filter);
     filter.focus();
   };
+
+  // The table scrolls sideways in a box that would clip the panel, so the
+  // panel is fixed on the page, under the cell's "+ Add a tag".
+  const place = () => {
+    const cell = panel && cellOf(panel);
+    if (!cell || !home) return;
+    const r = cell.getBoundingClientRect();
+    panel.style.position = "fixed";
+    panel.style.top = Math.round(r.bottom) + "px";
+    panel.style.left = Math.round(Math.max(8, Math.min(r.left, window.innerWidth - panel.offsetWidth - 8))) + "px";
+  };
+  window.addEventListener("scroll", place, true);
+  window.addEventListener("resize", place);
 
   const filterTags = (input) => {
     const q = input.value.trim().toLowerCase();
