@@ -18,7 +18,7 @@ import (
 
 // defaultColumns are the table's columns until a staff member chooses.
 var defaultColumns = []string{"id", "client_id", "created_at", "points", "email", "city", "country",
-	"last_interaction", "last_visit", "roles", "badges", "total_followers", "status"}
+	"last_interaction", "last_visit", "roles", "badges", "total_followers", "tags", "status"}
 
 // pageSizes are the page sizes the table offers.
 var pageSizes = []int{25, 50, 100, 200, 500}
@@ -111,8 +111,9 @@ type chip struct {
 type cell struct {
 	Text  string
 	Title string
-	Kind  string // "num", "set", "status", "bool", "empty", ""
+	Kind  string // "num", "set", "status", "bool", "empty", "tags", ""
 	Items []string
+	Tags  *tagChips // the Tags column
 }
 
 type usersView struct {
@@ -136,6 +137,8 @@ type usersView struct {
 	Statuses    []statusLink
 	Elapsed     time.Duration
 	Sorted      bool
+	TagPanel    *tagPanel // when the Tags column is shown
+	Bulk        *bulkForm // for staff who may organize
 }
 
 type userRow struct {
@@ -281,6 +284,10 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	for _, u := range users {
 		row := userRow{ID: u.PublicID, Name: u.Name()}
 		for _, c := range view.Columns {
+			if c.Field.Type == roster.TypeTags {
+				row.Cells = append(row.Cells, cell{Kind: "tags", Tags: s.chipsFor(r, reg, u, st.URL())})
+				continue
+			}
 			row.Cells = append(row.Cells, renderCell(c.Field, u.Get(c.Field.Key), loc))
 		}
 		view.Rows = append(view.Rows, row)
@@ -314,6 +321,10 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		view.Choosable = append(view.Choosable, choosable{f.Key, f.Label, false})
 	}
 	view.Panel = panelFields(reg)
+	if slices.Contains(cols, "tags") {
+		view.TagPanel = s.panelFor(r, reg, "", st.URL())
+	}
+	view.Bulk = s.bulkForm(r, reg)
 	view.Statuses = statusLinks(st)
 	view.Elapsed = time.Since(start)
 	s.render(w, r, status, "users", "Users", view)

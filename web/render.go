@@ -22,7 +22,7 @@ import (
 var assets embed.FS
 
 // templates holds one parsed template set per page: the layout, the
-// partials, then the page itself.
+// partials (templates/partials), then the page itself.
 type templates struct {
 	pages map[string]*template.Template
 	// static maps an asset path to its content hash, for cache-busting URLs.
@@ -52,6 +52,11 @@ func mustParseTemplates() *templates {
 		"slug":      func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "-")) },
 		"show":      showValue,
 		"label":     func(key string) string { f, _ := roster.NewRegistry(nil).Field(key); return f.Label },
+		"tagclass":  tagColorClass,
+		"bulkpanel": func(f *bulkForm, st tableState) bulkPanel { return bulkPanel{Form: f, State: st} },
+		"swatches": func(id string, palette []string, selected string) swatches {
+			return swatches{ID: id, Palette: palette, Selected: selected}
+		},
 	}
 	pages, err := fs.Glob(assets, "templates/pages/*.html")
 	if err != nil || len(pages) == 0 {
@@ -59,7 +64,7 @@ func mustParseTemplates() *templates {
 	}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		t.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", p))
+		t.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials/*.html", p))
 	}
 	return t
 }

@@ -44,6 +44,17 @@ func (s *Server) routes() {
 	s.handle("GET /settings/tokens", roster.PermManageStaff, s.handleTokens)
 	s.handle("POST /settings/tokens", roster.PermManageStaff, s.handleTokenCreate)
 	s.handle("POST /settings/tokens/{id}/revoke", roster.PermManageStaff, s.handleTokenRevoke)
+
+	// Tags
+	s.handle("GET /tags", roster.PermViewUsers, s.handleTags)
+	s.handle("POST /tags", roster.PermOrganize, s.handleTagCreate)
+	s.handle("POST /tags/{id}", roster.PermOrganize, s.handleTagUpdate)
+	s.handle("POST /tags/{id}/delete", roster.PermOrganize, s.handleTagDelete)
+	s.handle("POST /users/{id}/tags", roster.PermEditUsers, s.handleUserTag)
+	s.handle("POST /users/{id}/tags/{tag}/remove", roster.PermEditUsers, s.handleUserUntag)
+	s.handle("GET /users/bulk", roster.PermOrganize, s.handleBulkConfirm)
+	s.handle("POST /users/bulk", roster.PermOrganize, s.handleBulkApply)
+
 	s.handle("GET /account", roster.PermSelf, s.handleAccount)
 	s.handle("POST /account", roster.PermSelf, s.handleAccountUpdate)
 
