@@ -23,8 +23,8 @@ var bulkActions = map[string]struct{ Ask, Done string }{
 	"group-remove": {"Remove %[1]s %[2]s from the group %[3]s?", "Removed %[1]s %[2]s from the group %[3]s."},
 }
 
-// bulkRequest is a bulk action as the forms carry it.
-type bulkRequest struct {
+// bulkAction is a bulk action as the table's forms carry it.
+type bulkAction struct {
 	State  tableState // Q and Members choose the users
 	Action string
 	Target int64 // the tag or group id
@@ -33,7 +33,7 @@ type bulkRequest struct {
 
 // bulkView is the confirmation page.
 type bulkView struct {
-	bulkRequest
+	bulkAction
 	Question string
 	Count    int
 	Back     string
@@ -41,12 +41,12 @@ type bulkView struct {
 
 // readBulk reads and checks a bulk request from GET or POST values, and
 // names its tag or group.
-func (s *Server) readBulk(r *http.Request) (*bulkRequest, error) {
+func (s *Server) readBulk(r *http.Request) (*bulkAction, error) {
 	v := r.Form
 	if r.Method == http.MethodGet {
 		v = r.URL.Query()
 	}
-	b := &bulkRequest{
+	b := &bulkAction{
 		State:  tableState{Q: strings.TrimSpace(v.Get("q")), Members: v.Get("view") == "members", Limit: query.DefaultLimit, Page: 1},
 		Action: v.Get("action"),
 	}
@@ -103,7 +103,7 @@ func (s *Server) match(r *http.Request, st tableState) ([]int64, error) {
 }
 
 // filterText says what chose the users, for the audit log.
-func (b *bulkRequest) filterText() string {
+func (b *bulkAction) filterText() string {
 	text := b.State.Q
 	if b.State.Members {
 		text = strings.TrimSpace(text + " (community members)")
@@ -131,7 +131,7 @@ func (s *Server) handleBulkConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	n := len(ids)
 	q := fmt.Sprintf(bulkActions[b.Action].Ask, thousands(int64(n)), usersWord(n), b.Name)
-	s.render(w, r, http.StatusOK, "bulk", "Bulk action", &bulkView{bulkRequest: *b, Question: q, Count: n, Back: b.State.URL()})
+	s.render(w, r, http.StatusOK, "bulk", "Bulk action", &bulkView{bulkAction: *b, Question: q, Count: n, Back: b.State.URL()})
 }
 
 // handleBulkApply does a confirmed bulk action on the users the filter
