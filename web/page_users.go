@@ -281,6 +281,10 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	for _, u := range users {
 		row := userRow{ID: u.PublicID, Name: u.Name()}
 		for _, c := range view.Columns {
+			if oc, ok := orgCell(reg, c.Field, u); ok {
+				row.Cells = append(row.Cells, oc)
+				continue
+			}
 			row.Cells = append(row.Cells, renderCell(c.Field, u.Get(c.Field.Key), loc))
 		}
 		view.Rows = append(view.Rows, row)
