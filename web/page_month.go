@@ -142,22 +142,26 @@ func (s *Server) loadDashboardOrg(r *http.Request, now time.Time) *dashboardOrg 
 	ctx := r.Context()
 	org := &dashboardOrg{}
 	if reg, err := s.Fields.Registry(ctx); err == nil && reg.Catalog != nil && len(reg.Catalog.SmartTypes) > 0 {
-		ok := true
-		add := func(name, filter string) {
+		ok, sum := true, 0
+		add := func(name, filter string) int {
 			n, err := s.countFilter(r, reg, filter)
 			if err != nil {
 				s.Logger.Warn("dashboard smart type", "filter", filter, "err", err)
 				ok = false
-				return
 			}
 			org.SmartTypes = append(org.SmartTypes, smartTypeCount{name, thousands(int64(n)), "/users?q=" + url.QueryEscape(filter)})
+			return n
 		}
 		for _, id := range reg.Catalog.SmartTypes {
 			if g, found := reg.Catalog.Group(id); found {
-				add(g.Name, fmt.Sprintf("smart_type:#%d", id))
+				sum += add(g.Name, fmt.Sprintf("smart_type:#%d", id))
 			}
 		}
-		add("None", "smart_type:none")
+		// Smart types split the users: those in none are all the others.
+		// Counted so rather than with smart_type:none, which the query
+		// package compiles without the list and so matches everyone.
+		total := add("None", "")
+		org.SmartTypes[len(org.SmartTypes)-1] = smartTypeCount{"None", thousands(int64(total - sum)), "/users?q=" + url.QueryEscape("smart_type:none")}
 		if !ok {
 			org.SmartTypes = nil
 		}
