@@ -245,6 +245,9 @@ func compileCond(f roster.Field, c Cond, loc *time.Location, cat *roster.Catalog
 		if len(c.Values) != 0 {
 			return bad("%s takes no value", opName(c.Op))
 		}
+		if k == KindSmart {
+			return compileSmart(pr, f, c, cat), nil // the list decides who has none
+		}
 		return pr, nil
 	case OpLt, OpLe, OpGt, OpGe:
 		if len(c.Values) != 1 {

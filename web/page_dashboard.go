@@ -44,6 +44,8 @@ type homeView struct {
 	NoCountryHref string
 	Audit         []*roster.AuditEntry
 	Loc           *time.Location
+	// Org is the smart type counts and the Member of the Month.
+	Org *dashboardOrg
 }
 
 // statCard is one number of the summary, linking to the users behind it.
@@ -124,6 +126,7 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	view.Org = s.loadDashboardOrg(r, time.Now())
 	s.render(w, r, http.StatusOK, "home", "Dashboard", view)
 }
 

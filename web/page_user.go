@@ -43,6 +43,8 @@ type profileView struct {
 	// Tags are the user's tag chips and the panel that adds one.
 	Tags     *tagChips
 	TagPanel *tagPanel
+	// Org is the user's groups, smart type and months as Member of the Month.
+	Org *userOrg
 }
 
 func (s *Server) loadProfile(w http.ResponseWriter, r *http.Request) (*roster.User, *roster.Registry, bool) {
@@ -101,6 +103,9 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 			continue
 		}
 		pf := profileField{Field: f, Cell: renderCell(f, u.Get(f.Key), loc), Input: inputValue(f, u.Get(f.Key), loc), Kind: inputKind(f)}
+		if c, ok := orgCell(reg, f, u); ok {
+			pf.Cell = c
+		}
 		if v, ok := submitted[f.Key]; ok {
 			pf.Input = v
 		}
@@ -113,6 +118,7 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 		}
 		view.Sections[i].Fields = append(view.Sections[i].Fields, pf)
 	}
+	view.Org = s.userOrg(r, u, reg)
 	return view
 }
 

@@ -288,6 +288,10 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 				row.Cells = append(row.Cells, cell{Kind: "tags", Tags: s.chipsFor(r, reg, u, st.URL())})
 				continue
 			}
+			if oc, ok := orgCell(reg, c.Field, u); ok {
+				row.Cells = append(row.Cells, oc)
+				continue
+			}
 			row.Cells = append(row.Cells, renderCell(c.Field, u.Get(c.Field.Key), loc))
 		}
 		view.Rows = append(view.Rows, row)

@@ -58,6 +58,27 @@ func (s *Server) routes() {
 	s.handle("GET /account", roster.PermSelf, s.handleAccount)
 	s.handle("POST /account", roster.PermSelf, s.handleAccountUpdate)
 
+	// Groups, segments, Member of the Month
+	s.handle("GET /groups", roster.PermViewUsers, s.handleGroups)
+	s.handle("POST /groups", roster.PermOrganize, s.handleGroupCreate)
+	s.handle("GET /groups/{id}", roster.PermViewUsers, s.handleGroup)
+	s.handle("POST /groups/{id}", roster.PermOrganize, s.handleGroupUpdate)
+	s.handle("POST /groups/{id}/delete", roster.PermOrganize, s.handleGroupDelete)
+	s.handle("POST /groups/{id}/codes", roster.PermOrganize, s.handleCodesCreate)
+	s.handle("POST /groups/{id}/codes.csv", roster.PermOrganize, s.handleCodesCSV)
+	s.handle("POST /groups/{id}/codes/{code}/delete", roster.PermOrganize, s.handleCodeDelete)
+	s.handle("POST /users/{id}/groups", roster.PermEditUsers, s.handleMemberAdd)
+	s.handle("POST /users/{id}/groups/{group}/remove", roster.PermEditUsers, s.handleMemberRemove)
+	s.handle("GET /segments", roster.PermViewUsers, s.handleSegments)
+	s.handle("POST /segments", roster.PermOrganize, s.handleSegmentCreate)
+	s.handle("GET /segments/{id}", roster.PermViewUsers, s.handleSegment)
+	s.handle("POST /segments/{id}", roster.PermOrganize, s.handleSegmentUpdate)
+	s.handle("POST /segments/{id}/delete", roster.PermOrganize, s.handleSegmentDelete)
+	s.handle("GET /settings/smart-types", roster.PermViewUsers, s.handleSmartTypes)
+	s.handle("POST /settings/smart-types", roster.PermOrganize, s.handleSmartTypesSave)
+	s.handle("GET /member-of-the-month", roster.PermViewUsers, s.handleMonths)
+	s.handle("POST /member-of-the-month", roster.PermOrganize, s.handleMonthName)
+
 	// JSON API, authenticated by bearer token.
 	s.handle("GET /api/v1/users", roster.PermViewUsers, s.apiSearchUsers)
 	s.handle("POST /api/v1/users/search", roster.PermViewUsers, s.apiSearchUsersJSON)
