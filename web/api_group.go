@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -383,31 +384,11 @@ func (s *Server) apiRemoveMembers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) bulkMembers(w http.ResponseWriter, r *http.Request, add bool) {
-	id, err := pathID(r, "id", "group")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	apply := s.Groups.AddMembers
+	if !add {
+		apply = s.Groups.RemoveMembers
 	}
-	if _, err := s.Groups.FindGroup(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	ids, q, err := s.bulkTargets(w, r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	var n int
-	if add {
-		n, err = s.Groups.AddMembers(r.Context(), id, ids, q)
-	} else {
-		n, err = s.Groups.RemoveMembers(r.Context(), id, ids, q)
-	}
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, bulkResult{Count: n, Matched: len(ids)})
+	s.bulkAPI(w, r, "group", func(ctx context.Context, id int64) error { _, err := s.Groups.FindGroup(ctx, id); return err }, apply)
 }
 
 // smartTypesJSON is the smart type list: group ids in priority order, and

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"roster"
-	"roster/query"
 )
 
 // segmentJSON is a segment as the API shows it; Count, its live number of
@@ -33,19 +32,7 @@ func (s *Server) countSegment(r *http.Request, id int64) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	f, err := query.Parse("segment:#" + roster.RefValue(id))
-	if err != nil {
-		return 0, err
-	}
-	plan, err := query.Compile(f, reg, staffFrom(r).Location())
-	if err != nil {
-		return 0, err
-	}
-	res, err := s.Search.Search(r.Context(), plan, query.Page{Limit: 1})
-	if err != nil {
-		return 0, err
-	}
-	return res.Total, nil
+	return s.countFilter(r, reg, "segment:#"+roster.RefValue(id))
 }
 
 // writeSegment answers with sg and its count.

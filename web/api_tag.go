@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"roster"
@@ -137,12 +138,24 @@ func (s *Server) apiRemoveTag(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) bulkTag(w http.ResponseWriter, r *http.Request, add bool) {
-	id, err := pathID(r, "id", "tag")
+	apply := s.Tags.TagUsers
+	if !add {
+		apply = s.Tags.UntagUsers
+	}
+	s.bulkAPI(w, r, "tag", func(ctx context.Context, id int64) error { _, err := s.Tags.FindTag(ctx, id); return err }, apply)
+}
+
+// bulkAPI runs a bulk action on the tag or group named by the path: the
+// users the body's filter selects, applied in one call; it answers with
+// how many changed and how many matched.
+func (s *Server) bulkAPI(w http.ResponseWriter, r *http.Request, what string, find func(context.Context, int64) error,
+	apply func(ctx context.Context, id int64, ids []int64, filter string) (int, error)) {
+	id, err := pathID(r, "id", what)
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	if _, err := s.Tags.FindTag(r.Context(), id); err != nil {
+	if err := find(r.Context(), id); err != nil {
 		s.error(w, r, err)
 		return
 	}
@@ -151,12 +164,7 @@ func (s *Server) bulkTag(w http.ResponseWriter, r *http.Request, add bool) {
 		s.error(w, r, err)
 		return
 	}
-	var n int
-	if add {
-		n, err = s.Tags.TagUsers(r.Context(), id, ids, q)
-	} else {
-		n, err = s.Tags.UntagUsers(r.Context(), id, ids, q)
-	}
+	n, err := apply(r.Context(), id, ids, q)
 	if err != nil {
 		s.error(w, r, err)
 		return
