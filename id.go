@@ -3,6 +3,7 @@ package roster
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -48,4 +49,18 @@ func PublicIDAt(t time.Time, seq uint64) string {
 		seq >>= 5
 	}
 	return string(b[:])
+}
+
+// ValidPublicID reports whether s has the form of a public user id, so that
+// an import can keep the ids of users exported from another Roster.
+func ValidPublicID(s string) bool {
+	if len(s) != 18 || s[:2] != "u_" {
+		return false
+	}
+	for i := 2; i < len(s); i++ {
+		if strings.IndexByte(publicIDAlphabet, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
 }

@@ -338,6 +338,19 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 		return err
 	}
 	defer tx.Rollback()
+	if err := tx.insertUsers(ctx, users); err != nil {
+		return err
+	}
+	if err := tx.audit(ctx, "user.create_many", "user", "", nil, fmt.Sprintf("%d users", len(users))); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// insertUsers stores valid users with multi-row inserts, filling their ids
+// and times, and logs them.
+func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
+	var err error
 	// One prepared statement per batch size: parsing a 200-row INSERT
 	// costs more than running it.
 	stmts := map[int]*sql.Stmt{}
@@ -398,10 +411,7 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 			return err
 		}
 	}
-	if err := tx.audit(ctx, "user.create_many", "user", "", nil, fmt.Sprintf("%d users", len(users))); err != nil {
-		return err
-	}
-	return tx.commit()
+	return nil
 }
 
 // UpdateUser applies upd to the user with public id.
@@ -474,18 +484,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 		return before, nil
 	}
 	u.UpdatedAt = tx.now
-	args, err := s.db.userArgs(&u)
-	if err != nil {
-		return nil, fmt.Errorf("update user: %w", err)
-	}
-	sets := make([]string, len(userColumns))
-	for i, c := range userColumns {
-		sets[i] = c + " = ?"
-	}
-	if _, err := tx.exec(ctx, "UPDATE users SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(args, u.ID)...); err != nil {
-		return nil, formatError(err, "update user")
-	}
-	if err := tx.logChange(ctx, u.ID, roster.ChangeUpsert); err != nil {
+	if err := tx.updateUserRow(ctx, &u); err != nil {
 		return nil, err
 	}
 	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {

@@ -1,0 +1,251 @@
+package roster
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"time"
+)
+
+// ImportMode says what an import does with each row.
+type ImportMode string
+
+// Import modes. Create refuses rows whose key exists, update refuses rows
+// whose key does not, upsert does whichever applies.
+const (
+	ImportCreate ImportMode = "create"
+	ImportUpdate ImportMode = "update"
+	ImportUpsert ImportMode = "upsert"
+)
+
+// ImportKeys are the fields an import may match existing users on.
+var ImportKeys = []string{"email", "client_id", "id"}
+
+// ImportOptions are what the operator chose for an import.
+type ImportOptions struct {
+	Mode   ImportMode `json:"mode"`
+	Key    string     `json:"key"`
+	DryRun bool       `json:"dry_run"`
+	// Mapping overrides header matching: header cell as written → field
+	// key, or "" to ignore the column.
+	Mapping map[string]string `json:"mapping,omitempty"`
+}
+
+// Normalize fills the defaults: upsert keyed by email.
+func (o *ImportOptions) Normalize() {
+	if o.Mode == "" {
+		o.Mode = ImportUpsert
+	}
+	if o.Key == "" {
+		o.Key = "email"
+	}
+}
+
+// Validate checks the mode and key. EINVALID.
+func (o *ImportOptions) Validate() error {
+	fe := FieldErrors{}
+	switch o.Mode {
+	case ImportCreate, ImportUpdate, ImportUpsert:
+	default:
+		fe.Add("mode", quote(string(o.Mode))+" is not one of create, update, upsert")
+	}
+	switch o.Key {
+	case "email", "client_id", "id":
+	default:
+		fe.Add("key", quote(o.Key)+" is not one of email, client_id, id")
+	}
+	return fe.Err()
+}
+
+// JobStatus is where a job is in its life.
+type JobStatus string
+
+// Job statuses. A job needing a mapping waits for the operator to say what
+// its unknown columns are; a running job whose process died is taken over.
+const (
+	JobNeedsMapping JobStatus = "needs_mapping"
+	JobQueued       JobStatus = "queued"
+	JobRunning      JobStatus = "running"
+	JobDone         JobStatus = "done"
+	JobFailed       JobStatus = "failed"
+	JobCanceled     JobStatus = "canceled"
+)
+
+// Finished reports whether the job will not run again.
+func (s JobStatus) Finished() bool {
+	return s == JobDone || s == JobFailed || s == JobCanceled
+}
+
+// ImportCounts are an import's progress: rows read and what became of them.
+type ImportCounts struct {
+	Read      int64 `json:"read"`
+	Created   int64 `json:"created"`
+	Updated   int64 `json:"updated"`
+	Unchanged int64 `json:"unchanged"`
+	Failed    int64 `json:"failed"`
+}
+
+// Add adds d to c.
+func (c *ImportCounts) Add(d ImportCounts) {
+	c.Read += d.Read
+	c.Created += d.Created
+	c.Updated += d.Updated
+	c.Unchanged += d.Unchanged
+	c.Failed += d.Failed
+}
+
+// Job is long work with stored progress. Today: imports.
+type Job struct {
+	ID      int64         `json:"id"`
+	Kind    string        `json:"kind"` // "import"
+	Status  JobStatus     `json:"status"`
+	Options ImportOptions `json:"options"`
+
+	FileName   string `json:"file_name"`
+	FileSize   int64  `json:"file_size"`
+	FileSHA256 string `json:"file_sha256"`
+	// FilePath is set for imports run by the CLI, which read the operator's
+	// own file; uploads are stored in the database with the job (in
+	// FileJob's chunks, which a dry run's follow-up shares).
+	FilePath string `json:"-"`
+	FileJob  int64  `json:"-"`
+
+	// Header is the file's header row, once a run has read it.
+	Header []string `json:"header,omitempty"`
+	// Unknown lists the header cells that match no field, while the job
+	// needs a mapping.
+	Unknown []string `json:"unknown_columns,omitempty"`
+
+	// Position is the spreadsheet row number of the last row whose outcome
+	// is committed (1: the header); Offset is the byte offset after it.
+	Position int64        `json:"position"`
+	Offset   int64        `json:"offset"`
+	Counts   ImportCounts `json:"counts"`
+	Error    string       `json:"error,omitempty"`
+
+	StaffID    int64     `json:"-"`
+	Actor      string    `json:"actor"`
+	Owner      string    `json:"-"` // the process running it
+	CreatedAt  time.Time `json:"created_at"`
+	StartedAt  time.Time `json:"started_at,omitzero"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Progress is the share of the file read, 0 to 1.
+func (j *Job) Progress() float64 {
+	if j.Status == JobDone {
+		return 1
+	}
+	if j.FileSize <= 0 {
+		return 0
+	}
+	return min(float64(j.Offset)/float64(j.FileSize), 1)
+}
+
+// CellError is one problem of one row: Column is the header cell as the file
+// wrote it, "" for the whole row.
+type CellError struct {
+	Column  string `json:"column,omitempty"`
+	Message string `json:"message"`
+}
+
+// FailedRow is a row an import did not apply, with every reason and the
+// row's cells as read, so that the operator can fix and re-import it.
+type FailedRow struct {
+	Row    int64       `json:"row"`
+	Errors []CellError `json:"errors"`
+	Cells  []string    `json:"cells,omitempty"`
+}
+
+// Reason joins the row's errors into one line for the failed-rows CSV.
+func (r *FailedRow) Reason() string {
+	s := ""
+	for i, e := range r.Errors {
+		if i > 0 {
+			s += "; "
+		}
+		if e.Column != "" {
+			s += e.Column + ": "
+		}
+		s += e.Message
+	}
+	return s
+}
+
+// ImportRow is one decoded row on its way to the store.
+type ImportRow struct {
+	Row int64
+	// Key is the row's normalised value of the import's key field.
+	Key    string
+	Values map[string]any // by field key, typed as User.Get returns them; tags and groups as names
+	// PasswordHash is the hash to store: ours of a plain password column,
+	// or a checked hash from a password_hash column.
+	PasswordHash string
+	Cells        []string
+}
+
+// ImportChunk is what one transaction of an import applies: rows, the rows
+// that failed before reaching the store, and where the job then stands.
+type ImportChunk struct {
+	Rows   []ImportRow
+	Failed []FailedRow
+	Read   int64 // rows read, failed ones included
+	// From is the job's position the chunk continues from; the store
+	// refuses the chunk if the job has moved (another process took it).
+	From, To int64
+	Offset   int64
+	// Headers names each field key's column in messages; Header is the
+	// file's, kept with the job for the failed-rows file.
+	Headers map[string]string
+	Header  []string
+}
+
+// JobService stores jobs and applies imports.
+type JobService interface {
+	// CreateJob stores j; file, when not nil, is the uploaded file, read to
+	// the end and kept with the job. EINVALID when it is too large.
+	CreateJob(ctx context.Context, j *Job, file io.Reader, maxBytes int64) error
+	FindJob(ctx context.Context, id int64) (*Job, error)
+	FindJobs(ctx context.Context, kind string, limit int) ([]*Job, error)
+	// OpenJobFile reads the uploaded file of job j.
+	OpenJobFile(ctx context.Context, j *Job) (io.ReadCloser, error)
+	// QueuedJobs returns the ids of uploaded jobs waiting to run or running,
+	// oldest first: what a server's runner looks at.
+	QueuedJobs(ctx context.Context) ([]int64, error)
+	// FindResumable returns the newest unfinished CLI import of the file
+	// with sha256 and the same options, or nil.
+	FindResumable(ctx context.Context, sha256 string, opts ImportOptions) (*Job, error)
+	// ClaimJob makes owner the job's runner if it is queued, or running
+	// under an owner that staleOwner reports dead. It reports whether it did.
+	ClaimJob(ctx context.Context, id int64, owner string, staleOwner func(owner string, heartbeat time.Time) bool) (bool, error)
+	// Heartbeat tells other processes that owner still runs job id.
+	Heartbeat(ctx context.Context, id int64, owner string) error
+	// ApplyImport applies one chunk in one transaction with the job's new
+	// position and counts; a dry run rolls the users back and keeps the
+	// report. It returns the counts the chunk added.
+	ApplyImport(ctx context.Context, j *Job, c *ImportChunk) (ImportCounts, error)
+	// FinishJob ends job id with status and, for failures, a message.
+	FinishJob(ctx context.Context, id int64, status JobStatus, msg string) error
+	// SetMapping stores the operator's mapping and queues the job.
+	SetMapping(ctx context.Context, id int64, mapping map[string]string) (*Job, error)
+	// PasswordHashes returns the stored hashes of the users whose key field
+	// has one of values, by value.
+	PasswordHashes(ctx context.Context, key string, values []string) (map[string]string, error)
+	// FailedRows returns up to limit failed rows after row, in row order.
+	FailedRows(ctx context.Context, id int64, after int64, limit int) ([]FailedRow, error)
+}
+
+// FormatBytes writes n bytes for people: "512 B", "1.5 MB", "2.0 GB".
+func FormatBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64) + " " + string("kMGTPE"[exp]) + "B"
+}

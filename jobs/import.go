@@ -1,0 +1,365 @@
+// Package jobs runs long work with stored progress: imports today. A job
+// commits in chunks and records its position with each, so that a process
+// killed at any moment is resumed from its last chunk by the next one.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"roster"
+	"roster/csvio"
+	"roster/password"
+)
+
+// Config bounds an import.
+type Config struct {
+	Limits csvio.Limits
+	// ChunkRows is how many rows one transaction applies.
+	ChunkRows int
+	// HashWorkers bounds how many plain passwords are hashed at once.
+	HashWorkers int
+}
+
+func (c Config) chunkRows() int {
+	if c.ChunkRows > 0 {
+		return c.ChunkRows
+	}
+	return 2000
+}
+
+func (c Config) hashWorkers() int {
+	if c.HashWorkers > 0 {
+		return c.HashWorkers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Registries gives the current field registry.
+type Registries interface {
+	Registry(ctx context.Context) (*roster.Registry, error)
+}
+
+// Importer runs import jobs.
+type Importer struct {
+	Jobs   roster.JobService
+	Fields Registries
+	Config Config
+	Log    *slog.Logger
+	// Progress, when set, is called after each committed chunk.
+	Progress func(j *roster.Job)
+}
+
+// Plan is what reading a file's header decided: its columns and, for the
+// messages, the header cell of each field.
+type Plan struct {
+	Columns []csvio.Column
+	Unknown []string
+	Headers map[string]string
+}
+
+// PlanColumns matches the file's header against the registry with the
+// job's mapping and checks that the key column is there. Unknown columns
+// are returned, not refused: the caller decides (a mapping step, or an
+// error naming them).
+func PlanColumns(r *csvio.Reader, reg *roster.Registry, opts roster.ImportOptions) (*Plan, error) {
+	cols, unknown, err := csvio.MatchHeader(r.Header(), reg, opts.Mapping)
+	if err != nil {
+		return nil, err
+	}
+	// The reason column of a failed-rows file is not data: fixing those
+	// rows and importing the file again must just work.
+	unknown = slices.DeleteFunc(unknown, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "reason") })
+	p := &Plan{Columns: cols, Unknown: unknown, Headers: map[string]string{}}
+	for _, c := range cols {
+		if c.Field.Key != "" && !c.Skip {
+			p.Headers[c.Field.Key] = c.Header
+		}
+	}
+	if _, ok := p.Headers[opts.Key]; !ok {
+		return nil, roster.Errorf(roster.EINVALID, "The file has no %s column, which this import matches users on (choose another key, or map a column to %s).", opts.Key, opts.Key)
+	}
+	return p, nil
+}
+
+// Run runs the claimed job j over file, from its recorded position to the
+// end, and finishes it. It returns an error only when the job could not be
+// recorded as finished (the database is gone, or another process took it
+// over); a bad file finishes the job as failed with the reason.
+func (im *Importer) Run(ctx context.Context, j *roster.Job, file io.Reader) error {
+	err := im.run(ctx, j, file)
+	var re *roster.Error
+	switch {
+	case err == nil:
+		return im.Jobs.FinishJob(ctx, j.ID, roster.JobDone, "")
+	case errors.As(err, &re) && re.Code == roster.EINVALID:
+		j.Error = re.Message
+		return im.Jobs.FinishJob(ctx, j.ID, roster.JobFailed, re.Message)
+	case ctx.Err() != nil:
+		return ctx.Err() // stopped: the job stays running and resumes
+	default:
+		return err
+	}
+}
+
+func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) error {
+	reg, err := im.Fields.Registry(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := csvio.NewReader(file, j.FileSize, im.Config.Limits)
+	if err != nil {
+		return err
+	}
+	plan, err := PlanColumns(r, reg, j.Options)
+	if err != nil {
+		return err
+	}
+	if len(plan.Unknown) > 0 {
+		return roster.Errorf(roster.EINVALID, "The file has columns that match no field: %s. Map each to a field, or to nothing to ignore it.", strings.Join(plan.Unknown, ", "))
+	}
+	chunks := make(chan *roster.ImportChunk, 1)
+	readErr := make(chan error, 1)
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer close(chunks)
+		readErr <- im.read(rctx, j, r, plan, chunks)
+	}()
+	for c := range chunks {
+		if err := im.hashPasswords(ctx, j, c); err != nil {
+			cancel()
+			return err
+		}
+		if _, err := im.Jobs.ApplyImport(ctx, j, c); err != nil {
+			cancel()
+			for range chunks {
+			}
+			return err
+		}
+		if im.Progress != nil {
+			im.Progress(j)
+		}
+	}
+	return <-readErr
+}
+
+// seen remembers the unique values rows already used, by a 64-bit hash and
+// the row, so that a file's duplicates are reported in 16 bytes a value.
+type seen struct {
+	seed maphash.Seed
+	m    map[uint64]int64
+}
+
+func (s *seen) check(field, v string) (int64, uint64) {
+	h := maphash.String(s.seed, field+"\x00"+v)
+	return s.m[h], h
+}
+
+// read decodes rows into chunks. Rows up to the job's position were
+// applied by an earlier run: they are read again only to remember their
+// keys, exactly as that run did, so that duplicates are still found.
+func (im *Importer) read(ctx context.Context, j *roster.Job, r *csvio.Reader, plan *Plan, out chan<- *roster.ImportChunk) error {
+	uniques := []string{}
+	for _, f := range []string{"email", "client_id", "id"} {
+		if _, ok := plan.Headers[f]; ok {
+			uniques = append(uniques, f)
+		}
+	}
+	dup := &seen{seed: maphash.MakeSeed(), m: map[uint64]int64{}}
+	key := j.Options.Key
+	per := im.Config.chunkRows()
+	from := j.Position
+	c := &roster.ImportChunk{From: from, To: from, Headers: plan.Headers, Header: r.Header()}
+	send := func() error {
+		c.Offset = r.Offset()
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c = &roster.ImportChunk{From: c.To, To: c.To, Headers: plan.Headers, Header: c.Header}
+		return nil
+	}
+	rows := 0
+	for {
+		rec, row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		var rowErr *csvio.RowError
+		if err != nil && !errors.As(err, &rowErr) {
+			return err
+		}
+		rows++
+		resumed := int64(row) <= from
+		if !resumed {
+			c.Read++
+			c.To = int64(row)
+		}
+		fail := func(errs ...roster.CellError) {
+			if !resumed {
+				c.Failed = append(c.Failed, roster.FailedRow{Row: int64(row), Errors: errs, Cells: rec})
+			}
+		}
+		if rowErr != nil {
+			fail(roster.CellError{Column: rowErr.Column, Message: rowErr.Message})
+		} else if ir, errs := im.decode(plan, rec, row, key, uniques, dup, resumed); len(errs) > 0 {
+			fail(errs...)
+		} else if !resumed {
+			c.Rows = append(c.Rows, ir)
+		}
+		if c.Read >= int64(per) {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if rows == 0 {
+		return roster.Errorf(roster.EINVALID, "The file has a header but no rows.")
+	}
+	if c.Read > 0 || c.To > from {
+		return send()
+	}
+	return nil
+}
+
+// decode turns one record into a row for the store, or the row's errors.
+func (im *Importer) decode(plan *Plan, rec []string, row int, key string, uniques []string, dup *seen, resumed bool) (roster.ImportRow, []roster.CellError) {
+	values, errs := csvio.DecodeRow(plan.Columns, rec, row)
+	var out []roster.CellError
+	for _, e := range errs {
+		out = append(out, roster.CellError{Column: e.Column, Message: e.Message})
+	}
+	ir := roster.ImportRow{Row: int64(row), Values: values, Cells: rec}
+	kv := normKey(key, values[key])
+	if kv == "" && len(out) == 0 {
+		out = append(out, roster.CellError{Column: plan.Headers[key], Message: "is empty, and it is the key this import matches users on"})
+	}
+	ir.Key = kv
+	if len(out) > 0 {
+		return ir, out
+	}
+	// Every unique value of the row must be new to the file.
+	hashes := make([]uint64, 0, len(uniques))
+	for _, f := range uniques {
+		v := normKey(f, values[f])
+		if v == "" {
+			continue
+		}
+		first, h := dup.check(f, v)
+		if first > 0 {
+			out = append(out, roster.CellError{Column: plan.Headers[f], Message: fmt.Sprintf("%s appears again (first on row %d)", v, first)})
+		}
+		hashes = append(hashes, h)
+	}
+	if len(out) > 0 {
+		return ir, out
+	}
+	for _, h := range hashes {
+		dup.m[h] = int64(row)
+	}
+	if resumed {
+		return ir, nil
+	}
+	plain, _ := values["password"].(string)
+	hash, _ := values["password_hash"].(string)
+	switch {
+	case plain != "" && hash != "":
+		out = append(out, roster.CellError{Column: plan.Headers["password_hash"], Message: "give a password or a password hash, not both"})
+	case plain != "":
+		if err := roster.CheckPassword(plain); err != nil {
+			out = append(out, roster.CellError{Column: plan.Headers["password"], Message: roster.ErrorFields(err)["password"]})
+		}
+	case hash != "":
+		if err := password.CheckImported(hash); err != nil {
+			out = append(out, roster.CellError{Column: plan.Headers["password_hash"], Message: roster.ErrorMessage(err)})
+		}
+		ir.PasswordHash = hash
+	}
+	return ir, out
+}
+
+// normKey is a unique value as the store keeps it.
+func normKey(field string, v any) string {
+	s, _ := v.(string)
+	s = strings.TrimSpace(s)
+	if field == "email" {
+		s = strings.ToLower(s)
+	}
+	return s
+}
+
+// hashPasswords hashes the chunk's plain passwords on a bounded number of
+// goroutines: 40 ms of CPU each. A password that matches the user's stored
+// hash keeps it, so that importing a file again changes nothing. A dry run
+// hashes nothing.
+func (im *Importer) hashPasswords(ctx context.Context, j *roster.Job, c *roster.ImportChunk) error {
+	if j.Options.DryRun {
+		return nil
+	}
+	var todo []int
+	var keys []string
+	for i, r := range c.Rows {
+		if p, _ := r.Values["password"].(string); p != "" {
+			todo = append(todo, i)
+			keys = append(keys, r.Key)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	stored := map[string]string{}
+	if j.Options.Mode != roster.ImportCreate {
+		var err error
+		if stored, err = im.Jobs.PasswordHashes(ctx, j.Options.Key, keys); err != nil {
+			return err
+		}
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for range im.Config.hashWorkers() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				r := &c.Rows[i]
+				plain := r.Values["password"].(string)
+				if h := stored[r.Key]; h != "" && password.Verify(plain, h) == nil {
+					r.PasswordHash = h
+					continue
+				}
+				h, err := password.Hash(plain)
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					continue
+				}
+				r.PasswordHash = h
+			}
+		}()
+	}
+	for _, i := range todo {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
