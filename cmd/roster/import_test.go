@@ -61,7 +61,7 @@ func writeImportFile(t *testing.T, dir string, n int) string {
 	w := csv.NewWriter(&buf)
 	w.Write([]string{"Email", "First name", "last_name", "mobile_phone", "city", "country", "points", "birth_date", "tags", "groups", "roles", "newsletter", "bio", "client_id", "password_hash"})
 	cities := []string{"Paris", "Lyon", "Nantes", "Berlin", "Porto"}
-	hash := "$2a$04$e0MYzXyjpJS7Pd0RVvHwHeFx4ZiWJ2exfcWBVV8n1gnEfFwjs5R1S" // bcrypt, cost 4
+	hash := "$2a$04$Hja5wTE4kPiA3AM7f0yM5.fIF.cI1RCfHXgfBE41OOjZfw9ptWica" // bcrypt, cost 4
 	for i := range n {
 		email := fmt.Sprintf("user%05d@example.com", i)
 		switch {
