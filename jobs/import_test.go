@@ -242,4 +242,3 @@ func TestImportBadFiles(t *testing.T) {
 		}
 	})
 }
-
