@@ -45,19 +45,19 @@ const (
 	MaxScryptMemory = 256 << 20
 	MaxScryptWork   = 512 << 20
 
-	// PBKDF2 iterations, counted once per block of output: a key longer
-	// than the digest costs one full run per block (common: 29,000 to
-	// 1,200,000 with SHA-256). SHA-512 runs about three times slower here.
+	// PBKDF2 iterations (common: 29,000 to 1,200,000 with SHA-256),
+	// counted once per digest-sized block of the key: each block costs a
+	// full run. SHA-512 runs about three times slower than SHA-256 here.
 	MaxPBKDF2Iterations       = 10_000_000
 	MaxPBKDF2SHA512Iterations = 3_000_000
-	MaxPBKDF2KeyLen           = 64
 )
 
 // Key lengths accepted for argon2, scrypt and PBKDF2: a short key would let
 // many passwords match, and no product writes more than 64 bytes (argon2
-// keeps its historic 128).
+// keeps the 128 that our own verifier always allowed).
 const (
 	minKeyLen       = 16
+	maxKeyLen       = 64
 	maxArgon2KeyLen = 128
 	minArgon2Salt   = 8 // the argon2 specification's minimum
 )
@@ -226,7 +226,7 @@ func parseScrypt(hash string, parts []string) (*parsed, error) {
 	if salt, err := b64.DecodeString(parts[3]); err != nil || len(salt) == 0 {
 		return nil, malformed(name, "the salt must be base64")
 	}
-	if key, err := b64.DecodeString(parts[4]); err != nil || len(key) < minKeyLen || len(key) > MaxPBKDF2KeyLen {
+	if key, err := b64.DecodeString(parts[4]); err != nil || len(key) < minKeyLen || len(key) > maxKeyLen {
 		return nil, malformed(name, "the hash must be base64 of 16 to 64 bytes")
 	}
 	return decoded(name, hash, cryptscrypt.Decode)
@@ -323,8 +323,8 @@ func pbkdf2Limits(digest, iterations string, keyLen int) error {
 	if !ok || n < 1 {
 		return malformed(name, "the iterations must be a whole number from 1")
 	}
-	if keyLen < minKeyLen || keyLen > MaxPBKDF2KeyLen {
-		return malformed(name, fmt.Sprintf("the hash must be 16 to %d bytes", MaxPBKDF2KeyLen))
+	if keyLen < minKeyLen || keyLen > maxKeyLen {
+		return malformed(name, "the hash must be 16 to 64 bytes")
 	}
 	label, size, limit := "PBKDF2-SHA1", 20, uint64(MaxPBKDF2Iterations)
 	switch digest {
