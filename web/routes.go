@@ -82,6 +82,7 @@ func (s *Server) routes() {
 	// JSON API, authenticated by bearer token.
 	s.handle("GET /api/v1/users", roster.PermViewUsers, s.apiSearchUsers)
 	s.handle("POST /api/v1/users/search", roster.PermViewUsers, s.apiSearchUsersJSON)
+	s.handle("POST /api/v1/users/authenticate", roster.PermEditUsers, s.apiAuthenticateUser)
 	s.handle("GET /api/v1/users/{id}", roster.PermViewUsers, s.apiGetUser)
 	s.handle("POST /api/v1/users", roster.PermManageUsers, s.apiCreateUser)
 	s.handle("PATCH /api/v1/users/{id}", roster.PermEditUsers, s.apiUpdateUser)
