@@ -3,6 +3,7 @@ package csvio
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -154,4 +155,36 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 	// for them, so that the loader is not used after ExportUsers returns.
 	wg.Wait()
 	return written, err
+}
+
+// ExportSummary describes an export for the audit log.
+type ExportSummary struct {
+	Filter   string // the filter text, as asked
+	Sort     string // the sort applied
+	Columns  string // the column keys asked for; "" for all
+	Options  WriteOptions
+	Written  int // rows written
+	Selected int // users the filter selected
+}
+
+// AuditEntry is the audit entry of the export, action users.export, with
+// what was asked and how many rows were written: the web and the CLI
+// record the same.
+func (s ExportSummary) AuditEntry() roster.AuditEntry {
+	note := fmt.Sprintf("exported %d of %d users", s.Written, s.Selected)
+	if s.Filter != "" {
+		note += "; filter: " + s.Filter
+	}
+	if s.Sort != "" {
+		note += "; sort: " + s.Sort
+	}
+	cols := s.Columns
+	if cols == "" {
+		cols = "all"
+	}
+	note += "; columns: " + cols
+	if s.Options.NoEscape {
+		note += "; formulas not escaped"
+	}
+	return roster.AuditEntry{Action: "users.export", TargetType: "user", Note: note}
 }
