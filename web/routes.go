@@ -79,6 +79,12 @@ func (s *Server) routes() {
 	s.handle("GET /member-of-the-month", roster.PermViewUsers, s.handleMonths)
 	s.handle("POST /member-of-the-month", roster.PermOrganize, s.handleMonthName)
 
+	// Export, a user's data, the import template
+	s.handle("GET /users/export.csv", roster.PermExport, s.handleUsersExport)
+	s.handle("GET /users/{id}/data.json", roster.PermExport, s.handleUserDataJSON)
+	s.handle("GET /users/import/template", roster.PermImport, s.handleImportTemplate)
+	s.handle("GET /users/template.csv", roster.PermImport, s.handleTemplateCSV)
+
 	// JSON API, authenticated by bearer token.
 	s.handle("GET /api/v1/users", roster.PermViewUsers, s.apiSearchUsers)
 	s.handle("POST /api/v1/users/search", roster.PermViewUsers, s.apiSearchUsersJSON)
@@ -124,6 +130,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/member-of-the-month", roster.PermViewUsers, s.apiGetMemberOfMonth)
 	s.handle("POST /api/v1/member-of-the-month", roster.PermOrganize, s.apiNameMemberOfMonth)
 	s.handle("GET /api/v1/member-of-the-month/history", roster.PermViewUsers, s.apiMonthHistory)
+	s.handle("GET /api/v1/users/export.csv", roster.PermExport, s.apiExportUsers)
+	s.handle("GET /api/v1/users/{id}/data", roster.PermExport, s.apiUserData)
+	s.handle("GET /api/v1/users/template.csv", roster.PermImport, s.handleTemplateCSV)
 	s.handle("/api/", public, s.apiNotFound)
 	s.handle("/", roster.PermSelf, s.pageNotFound)
 }
