@@ -396,13 +396,28 @@ func (r *Reader) checkCell(c string) string {
 	if r.decoded {
 		// The decoders turn bytes that mean nothing in their encoding into
 		// U+FFFD.
-		if strings.ContainsRune(c, utf8.RuneError) {
+		if hasReplacement(c) {
 			return "the cell contains bytes that are not " + r.encoding + " text"
 		}
 	} else if !utf8.ValidString(c) {
 		return `the cell is not valid UTF-8 text; save the file as "CSV UTF-8"`
 	}
 	return ""
+}
+
+// hasReplacement reports whether s holds U+FFFD. It looks for the
+// character's first byte, which is rare in text, with the fast IndexByte.
+func hasReplacement(s string) bool {
+	for {
+		i := strings.IndexByte(s, 0xEF)
+		if i < 0 {
+			return false
+		}
+		if strings.HasPrefix(s[i:], "\uFFFD") {
+			return true
+		}
+		s = s[i+1:]
+	}
 }
 
 // isBlank reports whether every cell is empty or spaces.

@@ -719,3 +719,12 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+func TestHasReplacement(t *testing.T) {
+	for s, want := range map[string]bool{"": false, "abc": false, "a\uFFFDb": true, "\uFFFD": true,
+		"\uFEFFx": false, "\uFEFF\uFFFD": true, "é€’": false, "\xEF": false, "\xEF\xBF": false} {
+		if got := hasReplacement(s); got != want {
+			t.Errorf("hasReplacement(%q) = %v", s, got)
+		}
+	}
+}

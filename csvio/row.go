@@ -40,7 +40,8 @@ const maxMessage = 200
 // values holds the good cells even when errs is not empty.
 func DecodeRow(cols []Column, rec []string, row int) (values map[string]any, errs []*RowError) {
 	values = make(map[string]any, len(cols))
-	for _, c := range cols {
+	for i := range cols {
+		c := &cols[i] // a Column is large: do not copy it per cell
 		if c.Skip {
 			continue
 		}
@@ -57,7 +58,7 @@ func DecodeRow(cols []Column, rec []string, row int) (values map[string]any, err
 			}
 			continue
 		}
-		v, err := decodeCell(c.Field, cell)
+		v, err := decodeCell(&c.Field, cell)
 		if err != nil {
 			errs = append(errs, &RowError{Row: row, Column: c.Header, Message: shorten(err.Error())})
 			continue
@@ -68,7 +69,7 @@ func DecodeRow(cols []Column, rec []string, row int) (values map[string]any, err
 }
 
 // decodeCell turns one cell into the value of f.
-func decodeCell(f roster.Field, cell string) (any, error) {
+func decodeCell(f *roster.Field, cell string) (any, error) {
 	if cell == "" {
 		if v, ok := emptyValue(f); ok {
 			return v, nil
@@ -107,7 +108,7 @@ var (
 // emptyValue returns what an empty cell gives for f, as ParseText("")
 // does (TestEmptyValue holds them equal), and tags and groups none. It
 // reports false for a type it does not know.
-func emptyValue(f roster.Field) (any, bool) {
+func emptyValue(f *roster.Field) (any, bool) {
 	if !f.Builtin {
 		return nil, true // a custom field is then not set
 	}

@@ -156,7 +156,7 @@ func TestEmptyValue(t *testing.T) {
 		fields = append(fields, roster.Field{Key: "c_" + string(typ), Type: typ})
 	}
 	for _, f := range fields {
-		got, ok := emptyValue(f)
+		got, ok := emptyValue(&f)
 		if !ok {
 			if f.Type != roster.TypeSmartType {
 				t.Errorf("%s (%s): no empty value", f.Key, f.Type)
