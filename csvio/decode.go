@@ -221,8 +221,8 @@ func (r *Reader) Encoding() string { return r.encoding }
 func (r *Reader) Delimiter() rune { return r.delim }
 
 // Offset returns how many bytes of the original input have been read, for
-// progress bars. It runs ahead of the last record by up to the buffers
-// (about 128 KiB), and equals the file size at the end.
+// progress bars. It runs ahead of the last record by the read-ahead buffers
+// (at most about 200 KiB) and equals the file size at the end.
 func (r *Reader) Offset() int64 { return r.size.n }
 
 // Read returns the next data record and its row number as a spreadsheet
@@ -258,7 +258,7 @@ func (r *Reader) Read() (rec []string, row int, err error) {
 		}
 		r.rows++
 		if r.rows > r.lim.MaxRows {
-			r.fatal = invalidf("the file has more than %s rows; the limit is %s", thousands(r.lim.MaxRows), thousands(r.lim.MaxRows))
+			r.fatal = invalidf("the file has more than %s rows, the most one import can take; split it into several files", thousands(r.lim.MaxRows))
 			return nil, 0, r.fatal
 		}
 		if err != nil {

@@ -264,7 +264,7 @@ func TestReader_Fatal(t *testing.T) {
 		exact bool
 	}{
 		{"unterminated quote", "a,b\n1,2\n3,\"4\n5,6\n7,8\n", Limits{}, 1, "line 3: a quoted field is not closed: the quote runs to the end of the file", true},
-		{"too many rows", many, Limits{MaxRows: 10}, 10, "the file has more than 10 rows; the limit is 10", true},
+		{"too many rows", many, Limits{MaxRows: 10}, 10, "the file has more than 10 rows, the most one import can take; split it into several files", true},
 		{"line too long", long, Limits{MaxRecordBytes: 1000}, 1, "line 3: a row is longer than the limit of 1000 bytes; check that every quoted cell has its closing quote", true},
 		{"runaway quote", runaway, Limits{MaxRecordBytes: 1000}, 1, "line 3: a row is longer than the limit of 1000 bytes", false},
 		{"header but no rows", "a,b\n\n,\n", Limits{}, 0, "the file has a header but no rows", true},
