@@ -30,14 +30,18 @@ const maxMessage = 200
 // DecodeRow turns a record into typed values keyed by field key. Each cell
 // is unescaped (UnescapeCell, so that an export imports back unchanged) and
 // parsed with Field.ParseText; tags and groups give their names as
-// []string; password is taken as written, spaces included, since a password
-// is never exported and so never escaped. An empty cell gives the field's
-// empty value: the importer decides whether it clears the field.
+// []string, id and password_hash a string. password is taken as written,
+// spaces included, since a password is never exported and so never escaped
+// (a blank cell gives ""). An empty cell gives the field's empty value: the
+// importer decides whether it clears the field.
 //
 // Skipped and unmapped columns are ignored, except that a value in a column
 // without a header name is reported. errs has a RowError per bad cell, with
 // the column's header name and a message that says what was expected.
 // values holds the good cells even when errs is not empty.
+//
+// DecodeRow only reads cols and rec: calls may run on other goroutines
+// while the Reader reads on.
 func DecodeRow(cols []Column, rec []string, row int) (values map[string]any, errs []*RowError) {
 	values = make(map[string]any, len(cols))
 	for i := range cols {
