@@ -55,6 +55,17 @@ func (s *Server) routes() {
 	s.handle("GET /users/bulk", roster.PermOrganize, s.handleBulkConfirm)
 	s.handle("POST /users/bulk", roster.PermOrganize, s.handleBulkApply)
 
+	// Imports: upload, map unknown columns, follow, run a dry run for real.
+	s.handle("GET /users/import", roster.PermExport, s.handleImportForm)
+	s.handle("POST /users/import", roster.PermExport, s.handleImportUpload)
+	s.handle("GET /imports", roster.PermExport, s.handleImports)
+	s.handle("GET /imports/{id}", roster.PermExport, s.handleImport)
+	s.handle("GET /imports/{id}/status.json", roster.PermExport, s.handleImportStatus)
+	s.handle("GET /imports/{id}/failed.csv", roster.PermExport, s.handleImportFailedCSV)
+	s.handle("POST /imports/{id}/mapping", roster.PermExport, s.handleImportMapping)
+	s.handle("POST /imports/{id}/run", roster.PermExport, s.handleImportRun)
+	s.handle("POST /imports/{id}/cancel", roster.PermExport, s.handleImportCancel)
+
 	s.handle("GET /account", roster.PermSelf, s.handleAccount)
 	s.handle("POST /account", roster.PermSelf, s.handleAccountUpdate)
 
@@ -123,6 +134,14 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/member-of-the-month", roster.PermViewUsers, s.apiGetMemberOfMonth)
 	s.handle("POST /api/v1/member-of-the-month", roster.PermOrganize, s.apiNameMemberOfMonth)
 	s.handle("GET /api/v1/member-of-the-month/history", roster.PermViewUsers, s.apiMonthHistory)
+	s.handle("GET /api/v1/imports", roster.PermExport, s.apiListImports)
+	s.handle("POST /api/v1/imports", roster.PermExport, s.apiCreateImport)
+	s.handle("GET /api/v1/imports/{id}", roster.PermExport, s.apiGetImport)
+	s.handle("POST /api/v1/imports/{id}/mapping", roster.PermExport, s.apiMapImport)
+	s.handle("POST /api/v1/imports/{id}/run", roster.PermExport, s.apiRunImport)
+	s.handle("POST /api/v1/imports/{id}/cancel", roster.PermExport, s.apiCancelImport)
+	s.handle("GET /api/v1/imports/{id}/errors", roster.PermExport, s.apiImportErrors)
+	s.handle("GET /api/v1/imports/{id}/failed.csv", roster.PermExport, s.apiImportFailedCSV)
 	s.handle("/api/", public, s.apiNotFound)
 	s.handle("/", roster.PermSelf, s.pageNotFound)
 }
