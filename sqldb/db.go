@@ -348,3 +348,35 @@ func (db *DB) SchemaCurrent(ctx context.Context) (bool, error) {
 	}
 	return len(pending) == 0, nil
 }
+
+// CheckIntegrity runs the database's own consistency checks: SQLite's
+// integrity and foreign key checks; on PostgreSQL, which enforces its
+// constraints as it writes, that the unique keys hold and the change log
+// knows every user.
+func (db *DB) CheckIntegrity(ctx context.Context) error {
+	var checks []string
+	if db.Dialect == SQLite {
+		var res string
+		if err := db.write.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if res != "ok" {
+			return fmt.Errorf("integrity check: %s", res)
+		}
+		checks = append(checks, "SELECT COUNT(*) FROM pragma_foreign_key_check")
+	}
+	checks = append(checks,
+		"SELECT COUNT(*) FROM (SELECT email FROM users WHERE email IS NOT NULL GROUP BY email HAVING COUNT(*) > 1) d",
+		"SELECT COUNT(*) FROM (SELECT client_id FROM users WHERE client_id IS NOT NULL GROUP BY client_id HAVING COUNT(*) > 1) d",
+		"SELECT COUNT(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_changes c WHERE c.user_id = u.id)")
+	for _, q := range checks {
+		var n int
+		if err := db.write.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		if n != 0 {
+			return fmt.Errorf("integrity check: %d rows break %q", n, q)
+		}
+	}
+	return nil
+}

@@ -45,6 +45,7 @@ Commands:
   seed           add deterministic demo users: --users N [--seed S]
   migrate        apply database migrations and exit
   bench          measure searches over N users: [--users N] [--runs R]
+  import         import users from CSV: FILE [--mode create|update|upsert] [--key email|client_id|id] [--dry-run]
   staff create   create a staff account: --email E --role R [--name N]
   staff list     list staff accounts
   staff password set a staff account's password: --email E
@@ -72,6 +73,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMigrate(ctx, args, stdout, stderr, getenv)
 	case "bench":
 		return runBench(ctx, args, stdout, stderr, getenv)
+	case "import":
+		return runImport(ctx, args, stdout, stderr, getenv)
 	case "staff create":
 		return runStaffCreate(ctx, args, stdin, stdout, stderr, getenv)
 	case "staff list":

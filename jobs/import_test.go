@@ -1,0 +1,244 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"roster"
+	"roster/sqldb"
+	"roster/sqldb/sqldbtest"
+)
+
+// importer runs imports against db the way the server's runner does: the
+// upload stored with the job, the job claimed, then run.
+type importer struct {
+	t  *testing.T
+	db *sqldb.DB
+	js *sqldb.JobService
+	im *Importer
+}
+
+func newImporter(t *testing.T, db *sqldb.DB) *importer {
+	js := sqldb.NewJobService(db)
+	return &importer{t: t, db: db, js: js, im: &Importer{Jobs: js, Fields: sqldb.NewFieldService(db),
+		Log: slog.New(slog.DiscardHandler), Config: Config{ChunkRows: 2}}}
+}
+
+// run imports csv with opts and returns the finished job.
+func (x *importer) run(csv string, opts roster.ImportOptions) *roster.Job {
+	x.t.Helper()
+	ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+	j := &roster.Job{Kind: "import", Options: opts, FileName: "users.csv"}
+	if err := x.js.CreateJob(ctx, j, strings.NewReader(csv), 0); err != nil {
+		x.t.Fatalf("create job: %v", err)
+	}
+	owner := Owner("test")
+	if ok, err := x.js.ClaimJob(ctx, j.ID, owner, StaleOwner); err != nil || !ok {
+		x.t.Fatalf("claim: %v %v", ok, err)
+	}
+	j.Owner = owner
+	f, err := x.js.OpenJobFile(ctx, j)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	if err := x.im.Run(ctx, j, f); err != nil {
+		x.t.Fatalf("run: %v", err)
+	}
+	done, err := x.js.FindJob(ctx, j.ID)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return done
+}
+
+func (x *importer) failed(j *roster.Job) []roster.FailedRow {
+	x.t.Helper()
+	rows, err := x.js.FailedRows(context.Background(), j.ID, 0, 1000)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return rows
+}
+
+func (x *importer) user(email string) *roster.User {
+	x.t.Helper()
+	var found *roster.User
+	err := sqldb.NewUserService(x.db).ScanUsers(context.Background(), 0, 1000, func(u *roster.User) error {
+		if u.Email == email {
+			found = u
+		}
+		return nil
+	})
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return found
+}
+
+func wantCounts(t *testing.T, j *roster.Job, want roster.ImportCounts) {
+	t.Helper()
+	if j.Status != roster.JobDone {
+		t.Fatalf("job %s (%s), want done", j.Status, j.Error)
+	}
+	if j.Counts != want {
+		t.Errorf("counts %+v, want %+v", j.Counts, want)
+	}
+}
+
+func wantFailure(t *testing.T, rows []roster.FailedRow, row int64, column, msg string) {
+	t.Helper()
+	for _, r := range rows {
+		for _, e := range r.Errors {
+			if r.Row == row && e.Column == column && strings.Contains(e.Message, msg) {
+				return
+			}
+		}
+	}
+	t.Errorf("no failure on row %d, column %q, containing %q in %+v", row, column, msg, rows)
+}
+
+const threeRows = "Email,First name,mobile_phone,city\n" +
+	"ada@example.com,Ada,'+33612345678,London\n" +
+	"not-an-email,Bob,,Paris\n" +
+	"cy@example.com,'-Anne,,'=1+1\n"
+
+func TestImport(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		x := newImporter(t, db)
+		upsert := roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"}
+
+		dry := x.run(threeRows, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email", DryRun: true})
+		wantCounts(t, dry, roster.ImportCounts{Read: 3, Created: 2, Failed: 1})
+		wantFailure(t, x.failed(dry), 3, "Email", "not a valid email")
+		if u := x.user("ada@example.com"); u != nil {
+			t.Fatal("a dry run wrote a user")
+		}
+
+		j := x.run(threeRows, upsert)
+		wantCounts(t, j, roster.ImportCounts{Read: 3, Created: 2, Failed: 1})
+		ada, cy := x.user("ada@example.com"), x.user("cy@example.com")
+		if ada == nil || cy == nil {
+			t.Fatal("users not created")
+		}
+		// Export's escaping is reversed on the way in.
+		if ada.MobilePhone != "+33612345678" || cy.FirstName != "-Anne" || cy.City != "=1+1" {
+			t.Errorf("escaped cells: phone %q, first name %q, city %q", ada.MobilePhone, cy.FirstName, cy.City)
+		}
+
+		again := x.run(threeRows, upsert)
+		wantCounts(t, again, roster.ImportCounts{Read: 3, Unchanged: 2, Failed: 1})
+
+		create := x.run(threeRows, roster.ImportOptions{Mode: roster.ImportCreate, Key: "email"})
+		wantCounts(t, create, roster.ImportCounts{Read: 3, Failed: 3})
+		wantFailure(t, x.failed(create), 2, "Email", "exists already")
+
+		update := x.run("email,city\nada@example.com,Oxford\nnew@example.com,Rome\n", roster.ImportOptions{Mode: roster.ImportUpdate, Key: "email"})
+		wantCounts(t, update, roster.ImportCounts{Read: 2, Updated: 1, Failed: 1})
+		wantFailure(t, x.failed(update), 3, "email", "no user has email new@example.com")
+		if u := x.user("ada@example.com"); u.City != "Oxford" || u.FirstName != "Ada" {
+			t.Errorf("update: city %q first name %q; columns absent from the file must stay", u.City, u.FirstName)
+		}
+	})
+}
+
+func TestImportDuplicatesAndRefs(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		if err := sqldb.NewGroupService(db).CreateGroup(ctx, &roster.Group{Name: "Club", JoinType: roster.JoinOpen}); err != nil {
+			t.Fatal(err)
+		}
+		x := newImporter(t, db)
+		csv := "email,client_id,tags,groups,roles\n" +
+			"a@example.com,c1,VIP|early bird,club,admin|editor\n" +
+			"b@example.com,c2,vip,Nowhere,\n" +
+			"A@example.com,c3,,,\n" +
+			"c@example.com,c1,,,\n"
+		j := x.run(csv, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
+		wantCounts(t, j, roster.ImportCounts{Read: 4, Created: 1, Failed: 3})
+		failed := x.failed(j)
+		wantFailure(t, failed, 3, "groups", `no group named "Nowhere"`)
+		wantFailure(t, failed, 4, "email", "a@example.com appears again (first on row 2)")
+		wantFailure(t, failed, 5, "client_id", "c1 appears again (first on row 2)")
+		a := x.user("a@example.com")
+		cat, err := sqldb.NewCatalogService(db).Catalog(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tags []string
+		for _, id := range a.Tags {
+			tg, _ := cat.Tag(id)
+			tags = append(tags, tg.Name)
+		}
+		if !slices.Equal(tags, []string{"VIP", "early bird"}) {
+			t.Errorf("tags newest first %v, want the file's order [VIP early bird]", tags)
+		}
+		if len(a.Groups) != 1 || !slices.Equal(a.Roles, []string{"admin", "editor"}) {
+			t.Errorf("groups %v roles %v", a.Groups, a.Roles)
+		}
+		ms, err := sqldb.NewGroupService(db).Memberships(ctx, a.PublicID)
+		if err != nil || len(ms) != 1 || ms[0].Via != roster.ViaImport {
+			t.Errorf("membership %+v %v, want one via import", ms, err)
+		}
+		// The failed rows, fixed, import through the same file.
+		var buf strings.Builder
+		if err := WriteFailedRows(ctx, x.js, j, &buf, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(buf.String(), "reason,email,client_id,tags,groups,roles\n") || !strings.Contains(buf.String(), "b@example.com,c2,vip,Nowhere") {
+			t.Errorf("failed rows file:\n%s", buf.String())
+		}
+		fixed := strings.Replace(buf.String(), "Nowhere", "Club", 1)
+		j2 := x.run(fixed, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
+		if j2.Counts.Created != 1 {
+			t.Errorf("re-import of the fixed failed rows: %+v", j2.Counts)
+		}
+	})
+}
+
+func TestImportPasswords(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		x := newImporter(t, db)
+		bcrypt := "$2a$04$Hja5wTE4kPiA3AM7f0yM5.fIF.cI1RCfHXgfBE41OOjZfw9ptWica"
+		csv := "email,password,password_hash\n" +
+			"p@example.com,correct horse battery,\n" +
+			"h@example.com,," + bcrypt + "\n" +
+			"x@example.com,,$2a$31$Hja5wTE4kPiA3AM7f0yM5.fIF.cI1RCfHXgfBE41OOjZfw9ptWica\n" +
+			"s@example.com,short,\n"
+		j := x.run(csv, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
+		wantCounts(t, j, roster.ImportCounts{Read: 4, Created: 2, Failed: 2})
+		failed := x.failed(j)
+		wantFailure(t, failed, 4, "password_hash", "cost 31")
+		wantFailure(t, failed, 5, "password", "at least 10 characters")
+		if h := x.user("h@example.com").PasswordHash; h != bcrypt {
+			t.Errorf("imported hash stored as %q", h)
+		}
+		if h := x.user("p@example.com").PasswordHash; !strings.HasPrefix(h, "$argon2id$") {
+			t.Errorf("plain password stored as %q, want an argon2id hash", h)
+		}
+		again := x.run(csv, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
+		wantCounts(t, again, roster.ImportCounts{Read: 4, Unchanged: 2, Failed: 2})
+	})
+}
+
+func TestImportBadFiles(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		x := newImporter(t, db)
+		for _, tt := range []struct{ name, csv, msg string }{
+			{"no key column", "first_name\nAda\n", "no email column"},
+			{"header only", "email,first_name\n", "no rows"},
+			{"unknown column", "email,shoe size\na@example.com,42\n", "shoe size"},
+		} {
+			j := x.run(tt.csv, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
+			if j.Status != roster.JobFailed || !strings.Contains(j.Error, tt.msg) {
+				t.Errorf("%s: job %s %q, want failed with %q", tt.name, j.Status, j.Error, tt.msg)
+			}
+		}
+		n, err := sqldb.NewUserService(db).CountUsers(context.Background())
+		if err != nil || n != 0 {
+			t.Errorf("bad files left %d users (%v)", n, err)
+		}
+	})
+}
