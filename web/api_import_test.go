@@ -24,8 +24,8 @@ import (
 
 // mustOpenImportServer is mustOpenServer's server with imports wired in:
 // the job store and a real runner over the same database, woken by each
-// upload as in serve.
-func mustOpenImportServer(t *testing.T, db *sqldb.DB, limits csvio.Limits) *testServer {
+// upload as in serve. tune, if any, adjusts the runner's importer.
+func mustOpenImportServer(t *testing.T, db *sqldb.DB, limits csvio.Limits, tune ...func(*jobs.Importer)) *testServer {
 	t.Helper()
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	staff := sqldb.NewStaffService(db)
@@ -36,7 +36,11 @@ func mustOpenImportServer(t *testing.T, db *sqldb.DB, limits csvio.Limits) *test
 	}
 	db.OnCommit = func(ids []int64) { ix.Refresh(context.Background(), ids) }
 	js := sqldb.NewJobService(db)
-	runner := jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: fields, Log: discard})
+	im := &jobs.Importer{Jobs: js, Fields: fields, Log: discard, Config: jobs.Config{Limits: limits}}
+	for _, f := range tune {
+		f(im)
+	}
+	runner := jobs.NewRunner(im)
 	runner.Poll = 200 * time.Millisecond
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})

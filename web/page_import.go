@@ -102,9 +102,17 @@ func (s *Server) handleImports(w http.ResponseWriter, r *http.Request) {
 	loc := staffFrom(r).Location()
 	rows := make([]importRow, len(list))
 	for i, j := range list {
-		rows[i] = importRow{Job: j, Status: statusText(j.Status), Created: formatWhen(j.CreatedAt, loc), Counts: countsText(j)}
+		rows[i] = importRow{Job: j, Status: statusLabel(j.Status), Created: formatWhen(j.CreatedAt, loc), Counts: countsText(j)}
 	}
 	s.render(w, r, http.StatusOK, "imports", "Imports", struct{ Imports []importRow }{rows})
+}
+
+// statusLabel is a job status as its badge shows it.
+func statusLabel(st roster.JobStatus) string {
+	if st == roster.JobNeedsMapping {
+		return "needs mapping"
+	}
+	return string(st)
 }
 
 // countsText sums up what an import did, or would do.
@@ -186,7 +194,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 // and picked the mapping that form chose.
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, status int, j *roster.Job, msg string, picked map[string]string) {
 	ctx := r.Context()
-	v := importJobView{Job: j, Status: statusText(j.Status), Size: roster.FormatBytes(j.FileSize), Error: msg}
+	v := importJobView{Job: j, Status: statusLabel(j.Status), Size: roster.FormatBytes(j.FileSize), Error: msg}
 	c := j.Counts
 	v.Counts = []countView{
 		{"read", "Rows read", thousands(c.Read)},
