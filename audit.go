@@ -42,7 +42,11 @@ type AuditFilter struct {
 }
 
 // AuditService reads the audit log. Entries are written by the services in
-// the same transaction as the change they describe.
+// the same transaction as the change they describe; Record writes those of
+// actions that change nothing (an export, a download of a user's data).
 type AuditService interface {
 	FindAuditEntries(ctx context.Context, f AuditFilter) ([]*AuditEntry, error)
+	// Record writes e for the actor in ctx, stamped with the store's clock;
+	// e's ID, At, ActorID and Actor are ignored.
+	Record(ctx context.Context, e AuditEntry) error
 }

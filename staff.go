@@ -38,7 +38,8 @@ const (
 	PermViewUsers    Permission = "users.view"    // read users, fields, the table
 	PermEditUsers    Permission = "users.edit"    // edit profiles, ban, reset passwords
 	PermManageUsers  Permission = "users.manage"  // create and delete users, bulk actions
-	PermExport       Permission = "users.export"  // export and import
+	PermExport       Permission = "users.export"  // export users and a user's data
+	PermImport       Permission = "users.import"  // import users, the import template
 	PermManageFields Permission = "fields.manage" // custom fields
 	PermOrganize     Permission = "organize"      // tags, groups, codes, segments, smart types, Member of the Month
 	PermViewAudit    Permission = "audit.view"
@@ -48,11 +49,11 @@ const (
 )
 
 var rolePerms = map[Role][]Permission{
-	RoleOwner: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields, PermOrganize,
+	RoleOwner: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermManageFields, PermOrganize,
 		PermViewAudit, PermManageStaff, PermManageOwners, PermSelf},
-	RoleAdmin: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermManageFields, PermOrganize,
+	RoleAdmin: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermManageFields, PermOrganize,
 		PermViewAudit, PermManageStaff, PermSelf},
-	RoleManager: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermViewAudit, PermOrganize, PermSelf},
+	RoleManager: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermViewAudit, PermOrganize, PermSelf},
 	RoleSupport: {PermViewUsers, PermEditUsers, PermSelf},
 	RoleViewer:  {PermViewUsers, PermSelf},
 }

@@ -672,6 +672,15 @@ type UserService interface {
 	FindUsersByIDs(ctx context.Context, ids []int64) ([]*User, error)
 	// CountUsers returns the number of users.
 	CountUsers(ctx context.Context) (int, error)
+	// Authenticate checks an end user's sign-in in the operator's product:
+	// login is their email (in any case) or their client id. An unknown
+	// login, a user without a password and a wrong password give the same
+	// EUNAUTHORIZED error after the same work; repeated failures for one
+	// login are slowed and then locked (ETOOMANY). A banned user gets
+	// EFORBIDDEN, only once the password matched. On success last_login is
+	// set, and a hash imported from another product or made with older
+	// parameters is replaced by a current one.
+	Authenticate(ctx context.Context, login, password string) (*User, error)
 }
 
 func quote(s string) string { return "\"" + s + "\"" }

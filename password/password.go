@@ -1,6 +1,9 @@
 // Package password hashes and verifies passwords with argon2id, storing them
 // in the PHC string format ($argon2id$v=19$m=...,t=...,p=...$salt$hash) so
-// that the parameters can be raised later without breaking old hashes.
+// that the parameters can be raised later without breaking old hashes. It
+// also verifies the hashes of users imported from other products (bcrypt,
+// argon2, scrypt, yescrypt, PBKDF2), which are replaced by ours at their
+// first sign-in.
 package password
 
 import (
@@ -24,15 +27,6 @@ const (
 	keyLen    = 32
 )
 
-// Limits on the parameters we accept when verifying a stored hash, so that a
-// hash written by someone else cannot make one verification take minutes or
-// gigabytes.
-const (
-	maxMemoryKiB = 256 * 1024
-	maxPasses    = 10
-	maxLanes     = 16
-)
-
 // ErrMismatch is returned by Verify when the password does not match.
 var ErrMismatch = errors.New("password: mismatch")
 
@@ -50,41 +44,32 @@ func Hash(plain string) (string, error) {
 }
 
 // Verify reports nil when plain matches hash, ErrMismatch when it does not,
-// and another error when hash is not a hash this package can check.
+// and another error when hash is not a hash this package can check: its
+// format is unknown or its costs are above the limits (see CheckImported),
+// so that a hash written elsewhere can never make a sign-in slow. Our own
+// argon2id hashes are checked by our own code; the other formats by
+// go-crypt.
 func Verify(plain, hash string) error {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
-		return errors.New("password: not an argon2id hash")
+	h, err := parse(hash)
+	if err != nil {
+		return err
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return errors.New("password: unsupported argon2 version")
-	}
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
-		return errors.New("password: bad argon2 parameters")
-	}
-	if m == 0 || m > maxMemoryKiB || t == 0 || t > maxPasses || p == 0 || p > maxLanes {
-		return errors.New("password: argon2 parameters out of range")
-	}
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil || len(salt) < 8 {
-		return errors.New("password: bad salt")
-	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) < 16 || len(want) > 128 {
-		return errors.New("password: bad key")
-	}
-	got := argon2.IDKey([]byte(plain), salt, t, m, p, uint32(len(want)))
-	if subtle.ConstantTimeCompare(got, want) != 1 {
+	return h.verify(plain)
+}
+
+// verifyArgon2id checks plain against a parsed argon2id hash.
+func verifyArgon2id(plain string, h *parsed) error {
+	got := argon2.IDKey([]byte(plain), h.salt, h.t, h.m, h.p, uint32(len(h.key)))
+	if subtle.ConstantTimeCompare(got, h.key) != 1 {
 		return ErrMismatch
 	}
 	return nil
 }
 
-// NeedsRehash reports whether hash was made with weaker parameters than Hash
-// uses today, so that the caller can store a fresh hash after a sign-in.
+// NeedsRehash reports whether hash is anything but an argon2id hash with
+// the parameters Hash uses today: weaker or stronger parameters, or another
+// product's format. The caller stores a fresh hash after a successful
+// sign-in, so imported hashes are replaced at the first one.
 func NeedsRehash(hash string) bool {
 	return !strings.HasPrefix(hash, fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$", argon2.Version, memoryKiB, passes, lanes))
 }

@@ -33,7 +33,7 @@ func TestVerifyRefusesBadHashes(t *testing.T) {
 	for _, h := range []string{
 		"",
 		"plain",
-		"$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2d$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",    // not for passwords
 		"$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5", // 4 GiB
 		"$argon2id$v=19$m=19456,t=1000,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5",
 		"$argon2id$v=19$m=19456,t=2,p=1$!!!$a2V5",

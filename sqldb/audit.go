@@ -37,6 +37,20 @@ func (tx *Tx) audit(ctx context.Context, action, targetType, targetID string, ch
 	return formatError(err, "audit")
 }
 
+// Record writes e on its own: for actions that change no row, such as an
+// export, whose entry has no change to commit with.
+func (s *AuditService) Record(ctx context.Context, e roster.AuditEntry) error {
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.audit(ctx, e.Action, e.TargetType, e.TargetID, e.Changes, e.Note); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
 // FindAuditEntries returns entries matching f, newest first.
 func (s *AuditService) FindAuditEntries(ctx context.Context, f roster.AuditFilter) ([]*roster.AuditEntry, error) {
 	where, args := []string{"1 = 1"}, []any{}

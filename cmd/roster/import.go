@@ -143,7 +143,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish(), progressbar.OptionSetDescription("importing"))
 		bar.Set64(j.Offset)
 	}
-	im := &jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger,
+	logger, err := m.Config.logger(stderr)
+	if err != nil {
+		return err
+	}
+	im := &jobs.Importer{Jobs: js, Fields: m.Fields, Log: logger,
 		Config: jobs.Config{Limits: limits, ChunkRows: chunk},
 		Progress: func(j *roster.Job) {
 			if bar != nil {
@@ -152,9 +156,6 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 				bar.Set64(j.Offset)
 			}
 		}}
-	if im.Log == nil {
-		im.Log = discardLogger()
-	}
 	hctx, stop := context.WithCancel(ctx)
 	go jobs.Heartbeat(hctx, js, j.ID, owner)
 	start := time.Now()

@@ -1,0 +1,127 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"strings"
+
+	"roster"
+	"roster/password"
+)
+
+// errBadUserLogin is the one answer to an unknown login, a user without a
+// usable password and a wrong password: it must not tell them apart.
+var errBadUserLogin = roster.Errorf(roster.EUNAUTHORIZED, "Invalid login or password.")
+
+// maxLoginLen bounds a login: no email (254) or client id is longer, and
+// the login is stored as a throttle key.
+const maxLoginLen = 320
+
+// Authenticate checks an end user's sign-in. Attempts are throttled per
+// login like staff sign-ins, with the same counters table under "user:"
+// keys: the attempt is recorded as a failure before the password is
+// checked, so that parallel guesses are slowed like sequential ones, and a
+// success takes it back. There is no per-client throttle: the client is the
+// operator's app, calling for all of its users.
+func (s *UserService) Authenticate(ctx context.Context, login, plain string) (*roster.User, error) {
+	login = strings.TrimSpace(login)
+	if login == "" || len(login) > maxLoginLen {
+		password.Waste(plain)
+		return nil, errBadUserLogin
+	}
+	key := "user:" + strings.ToLower(login)
+	// countAttempt is the staff sign-in throttle; it needs only the DB.
+	staff := &StaffService{db: s.db}
+	if _, _, err := staff.countAttempt(ctx, []string{key}, []throttle{accountThrottle}); err != nil {
+		return nil, err
+	}
+	u, err := s.findUserByLogin(ctx, login)
+	if err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
+		return nil, err
+	}
+	if err != nil || u.PasswordHash == "" {
+		// Spend the time of a real check so that response times do not
+		// tell which logins exist.
+		password.Waste(plain)
+		return nil, errBadUserLogin
+	}
+	if err := password.Verify(plain, u.PasswordHash); err != nil {
+		if !errors.Is(err, password.ErrMismatch) {
+			// Refused at once (unknown format, cost over the limits):
+			// nothing a sign-in can fix, and the log says which user.
+			slog.Error("stored user password hash is unusable", "user_id", u.ID, "err", err)
+			password.Waste(plain)
+		}
+		return nil, errBadUserLogin
+	}
+	// Only once the password matched: telling a banned user so reveals
+	// nothing to someone who does not know their password.
+	if u.Status == roster.StatusBanned {
+		return nil, roster.Errorf(roster.EFORBIDDEN, "This account is banned.")
+	}
+	// Hashed before the transaction: 40 ms of CPU must not hold the writer.
+	var rehash string
+	if password.NeedsRehash(u.PasswordHash) {
+		if rehash, err = password.Hash(plain); err != nil {
+			return nil, err
+		}
+	}
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.exec(ctx, "DELETE FROM login_failures WHERE key = ?", key); err != nil {
+		return nil, formatError(err, "authenticate")
+	}
+	res, err := tx.exec(ctx, "UPDATE users SET last_login = ? WHERE id = ?", s.db.timeArg(tx.now), u.ID)
+	if err != nil {
+		return nil, formatError(err, "authenticate")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, errBadUserLogin // deleted meanwhile
+	}
+	if rehash != "" {
+		// Only over the hash just checked: a password set meanwhile (by
+		// staff or a reset) wins over this sign-in's copy of the old one.
+		res, err := tx.exec(ctx, "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?", rehash, u.ID, u.PasswordHash)
+		if err != nil {
+			return nil, formatError(err, "authenticate")
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			u.PasswordHash = rehash
+		}
+	}
+	// The index keeps last_login; no audit entry: this is not a staff action.
+	if err := tx.logChange(ctx, u.ID, roster.ChangeUpsert); err != nil {
+		return nil, err
+	}
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	u.LastLogin = tx.now
+	return u, nil
+}
+
+// findUserByLogin returns the user whose email is login in any case or,
+// when there is none, the user whose client id is login. ENOTFOUND.
+func (s *UserService) findUserByLogin(ctx context.Context, login string) (*roster.User, error) {
+	reg, err := loadRegistry(ctx, s.db.read, s.db)
+	if err != nil {
+		return nil, err
+	}
+	sc := newUserScanner()
+	u, err := sc.scan(s.db.queryRow(ctx, userSelect+" WHERE email = ?", strings.ToLower(login)), reg)
+	if errors.Is(err, sql.ErrNoRows) {
+		u, err = sc.scan(s.db.queryRow(ctx, userSelect+" WHERE client_id = ?", login), reg)
+	}
+	if err != nil {
+		return nil, formatError(err, "find user by login")
+	}
+	if err := s.db.attachRefs(ctx, s.db.read, []*roster.User{u}, u.ID, u.ID); err != nil {
+		return nil, err
+	}
+	return u, nil
+}

@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"roster"
+	"roster/csvio"
+	"roster/query"
+)
+
+// Export: the users a filter selects, in the order of a sort, streamed as
+// CSV. The table's Export button and the API take the same parameters:
+// q and sort as the table and search have them, columns (field keys,
+// comma-separated; every exportable column when empty), bom=1 for Excel,
+// escape=0 to turn formula escaping off. The page also keeps the table's
+// view=members.
+
+// exportRequest is an export as a request asks for it, before validation.
+type exportRequest struct {
+	q, sort, columns, tz string
+	members              bool
+	opts                 csvio.WriteOptions
+}
+
+// parseExportRequest reads an export's parameters from q; allowed lists
+// the parameters accepted, the others are refused so that a typo is not
+// silently ignored.
+func parseExportRequest(q url.Values, allowed ...string) (exportRequest, error) {
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			return exportRequest{}, roster.Errorf(roster.EINVALID, "unknown parameter %q (use %s)", k, strings.Join(allowed, ", "))
+		}
+	}
+	req := exportRequest{q: strings.TrimSpace(q.Get("q")), sort: q.Get("sort"), columns: q.Get("columns"), tz: q.Get("tz"), members: q.Get("view") == "members"}
+	if v := q.Get("view"); v != "" && v != "members" {
+		return req, roster.Errorf(roster.EINVALID, "view must be members or absent, not %q", v)
+	}
+	var err error
+	if req.opts.BOM, err = flagParam(q, "bom", false); err != nil {
+		return req, err
+	}
+	escape, err := flagParam(q, "escape", true)
+	req.opts.NoEscape = !escape
+	return req, err
+}
+
+// flagParam reads a boolean parameter: 1/0, true/false, yes/no, on/off.
+func flagParam(q url.Values, key string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(q.Get(key))) {
+	case "":
+		return def, nil
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return def, roster.Errorf(roster.EINVALID, "%s must be 1 or 0, not %q", key, q.Get(key))
+}
+
+// preparedExport is a validated export: what to write, ready to stream.
+type preparedExport struct {
+	req  exportRequest
+	reg  *roster.Registry
+	plan *query.Plan
+	cols []roster.Field
+	ids  []int64
+	loc  *time.Location
+}
+
+// prepareExport validates req for the staff member of r and lists the
+// users it selects, in order. Every problem with the request is an
+// EINVALID error that names it.
+func (s *Server) prepareExport(r *http.Request, req exportRequest) (*preparedExport, error) {
+	ctx := r.Context()
+	loc := staffFrom(r).Location()
+	if req.tz != "" {
+		l, err := time.LoadLocation(req.tz)
+		if err != nil || req.tz == "Local" {
+			return nil, roster.Errorf(roster.EINVALID, "tz: %q is not a known time zone (use an IANA name such as Europe/Paris)", req.tz)
+		}
+		loc = l
+	}
+	reg, err := s.Fields.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := query.Parse(req.q)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := query.Compile(f, reg, loc)
+	if err != nil {
+		return nil, err
+	}
+	if plan.Sort, err = query.ParseSort(req.sort, reg); err != nil {
+		return nil, err
+	}
+	if req.members {
+		plan.Groups = append(plan.Groups, membersGroup(reg))
+	}
+	var keys []string
+	if req.columns != "" {
+		keys = strings.Split(req.columns, ",")
+	}
+	cols, err := csvio.ParseColumns(reg, keys)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := query.OrderedIDs(ctx, s.Search, plan)
+	if err != nil {
+		return nil, err
+	}
+	return &preparedExport{req: req, reg: reg, plan: plan, cols: cols, ids: ids, loc: loc}, nil
+}
+
+// streamExport writes the prepared export as a CSV attachment and audits
+// it once the stream ends, with the rows actually written: also when the
+// client went away halfway.
+func (s *Server) streamExport(w http.ResponseWriter, r *http.Request, ex *preparedExport) {
+	name := "users-" + time.Now().In(ex.loc).Format("20060102-150405") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.WriteHeader(http.StatusOK)
+	start := time.Now()
+	n, err := csvio.ExportUsers(r.Context(), w, s.Users, ex.ids, csvio.Export{Columns: ex.cols, Catalog: ex.reg.Catalog, Options: ex.req.opts})
+	// The request's context is over when the client left; the entry must
+	// still be written.
+	sum := csvio.ExportSummary{Filter: ex.req.q, Sort: query.FormatSort(ex.plan.Sort), Columns: ex.req.columns,
+		Options: ex.req.opts, Written: n, Selected: len(ex.ids)}
+	if ex.req.members {
+		sum.Filter = strings.TrimSpace(sum.Filter + " (community members)")
+	}
+	if aerr := s.Audit.Record(context.WithoutCancel(r.Context()), sum.AuditEntry()); aerr != nil {
+		s.Logger.Error("export: audit", "err", aerr)
+	}
+	switch {
+	case err == nil:
+		s.Logger.Info("export", "rows", n, "duration", time.Since(start))
+	case clientGone(r, err):
+		s.Logger.Warn("export: client went away", "rows", n, "of", len(ex.ids), "err", err)
+	default:
+		// The status is sent: the client sees a truncated file, the log
+		// the reason.
+		s.Logger.Error("export", "rows", n, "of", len(ex.ids), "err", err)
+	}
+}
+
+// clientGone reports whether err is the client closing the connection.
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, http.ErrHandlerTimeout)
+}
+
+// handleUsersExport is GET /users/export.csv, the table's Export button.
+func (s *Server) handleUsersExport(w http.ResponseWriter, r *http.Request) {
+	req, err := parseExportRequest(r.URL.Query(), "q", "sort", "view", "columns", "bom", "escape")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ex, err := s.prepareExport(r, req)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.streamExport(w, r, ex)
+}
+
+// apiExportUsers is GET /api/v1/users/export.csv.
+func (s *Server) apiExportUsers(w http.ResponseWriter, r *http.Request) {
+	req, err := parseExportRequest(r.URL.Query(), "q", "sort", "columns", "bom", "escape", "tz")
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	ex, err := s.prepareExport(r, req)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	s.streamExport(w, r, ex)
+}
