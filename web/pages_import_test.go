@@ -167,7 +167,7 @@ func TestPagesImport(t *testing.T) {
 		}
 		page = b.page("/imports/" + itoa(queued.ID))
 		wantIn(t, "a queued import", page, `id="import-live" data-status="/imports/`+itoa(queued.ID)+`/status.json"`,
-			`<progress id="import-progress" max="100" value="0">`, `data-count="created"`, `action="/imports/`+itoa(queued.ID)+`/cancel"`)
+			`<progress id="import-progress" max="100" value="0"`, `data-count="created"`, `action="/imports/`+itoa(queued.ID)+`/cancel"`)
 		if !jsScript.MatchString(page) || !strings.Contains(page, "/static/import.js?v=") {
 			t.Error("the page does not load import.js")
 		}
