@@ -3,70 +3,16 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 
 	"roster"
-	"roster/jobs"
 )
-
-// importBody is an import job as the API shows it: the job, the share of
-// its file read, and where its failed rows are.
-type importBody struct {
-	*roster.Job
-	Progress      float64 `json:"progress"`
-	URL           string  `json:"url"`
-	ErrorsURL     string  `json:"errors_url"`
-	FailedRowsURL string  `json:"failed_rows_url"`
-}
-
-func importJSON(j *roster.Job) importBody {
-	u := "/api/v1/imports/" + strconv.FormatInt(j.ID, 10)
-	return importBody{Job: j, Progress: j.Progress(), URL: u, ErrorsURL: u + "/errors", FailedRowsURL: u + "/failed.csv"}
-}
-
-// tooLargeError is an upload over the import limit: 413 in the API.
-type tooLargeError struct{ err *roster.Error }
-
-func (e tooLargeError) Error() string { return e.err.Error() }
-func (e tooLargeError) Unwrap() error { return e.err }
 
 // uploadFields are the parts an import upload may have besides the file.
 var uploadFields = []string{"mode", "key", "dry_run", "mapping"}
-
-// readUpload reads a multipart upload of at most the import limit and
-// returns its file part. On a page the body was parsed already, for the
-// CSRF field; the size check below still holds there.
-func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
-	limit := s.importMaxBytes()
-	if r.MultipartForm == nil {
-		// The multipart framing and the other parts fit in the extra MiB.
-		r.Body = http.MaxBytesReader(w, r.Body, limit+uploadPrefix)
-	}
-	if err := r.ParseMultipartForm(uploadPrefix); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, nil, tooLargeError{tooLarge(limit).(*roster.Error)}
-		}
-		if errors.Is(err, http.ErrNotMultipart) {
-			return nil, nil, roster.Errorf(roster.EINVALID, "Send the file as multipart/form-data, in a part named file.")
-		}
-		return nil, nil, roster.Errorf(roster.EINVALID, "The upload could not be read: %v.", err)
-	}
-	f, fh, err := r.FormFile("file")
-	if err != nil {
-		return nil, nil, roster.Errorf(roster.EINVALID, "The request has no file: send the CSV file in a multipart part named file.")
-	}
-	if fh.Size > limit {
-		f.Close()
-		return nil, nil, tooLargeError{tooLarge(limit).(*roster.Error)}
-	}
-	return f, fh, nil
-}
 
 // importError answers a failed import request: an upload over the limit
 // is a 413 in the API; the rest as any error.
@@ -283,20 +229,4 @@ func (s *Server) apiImportFailedCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writeFailedCSV(w, r, j)
-}
-
-// writeFailedCSV sends the failed rows of j as a CSV attachment, with the
-// file's header and a reason column: fixed, it can be imported as it is.
-func (s *Server) writeFailedCSV(w http.ResponseWriter, r *http.Request, j *roster.Job) {
-	name := strings.TrimSuffix(strings.TrimSuffix(j.FileName, ".csv"), ".CSV") + "-failed.csv"
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	cd := mime.FormatMediaType("attachment", map[string]string{"filename": name})
-	if cd == "" {
-		cd = `attachment; filename="import-failed.csv"`
-	}
-	w.Header().Set("Content-Disposition", cd)
-	if err := jobs.WriteFailedRows(r.Context(), s.Jobs, j, w, nil); err != nil && r.Context().Err() == nil {
-		// The status is sent: log, and let the client see a cut file.
-		s.Logger.Error("failed rows csv", "job_id", j.ID, "err", err)
-	}
 }
