@@ -192,7 +192,7 @@ func TestImportKillResume(t *testing.T) {
 				sqldbtest.PostgresURL(t)
 			}
 			dir := t.TempDir()
-			file := writeImportFile(t, dir, 6000)
+			file := writeImportFile(t, dir, 25000)
 			args := []string{"import", file, "--chunk", "100", "--failed", filepath.Join(dir, "failed.csv")}
 
 			clean := importEnv(t, d)
@@ -200,7 +200,7 @@ func TestImportKillResume(t *testing.T) {
 				t.Fatalf("clean import: %v\n%s", err, out)
 			}
 			want := readState(t, clean)
-			if want.Status != roster.JobDone || want.Counts.Created < 5000 || want.Counts.Failed == 0 {
+			if want.Status != roster.JobDone || want.Counts.Created < 20000 || want.Counts.Failed == 0 {
 				t.Fatalf("clean run: status %s, counts %+v", want.Status, want.Counts)
 			}
 
@@ -216,8 +216,10 @@ func TestImportKillResume(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() { done <- cmd.Wait() }()
+				runStart := time.Now()
 				select {
 				case err := <-done:
+					t.Logf("run %d finished in %s", kills+1, time.Since(runStart))
 					finished = true
 					if err != nil && !strings.Contains(out.String(), "rows failed") {
 						t.Fatalf("run %d: %v\n%s", kills+1, err, out.String())
@@ -226,6 +228,9 @@ func TestImportKillResume(t *testing.T) {
 					cmd.Process.Signal(syscall.SIGKILL)
 					<-done
 					kills++
+					if testing.Verbose() {
+						t.Logf("kill %d after %s: %s", kills, time.Since(runStart).Round(time.Millisecond), strings.TrimSpace(out.String()))
+					}
 				}
 			}
 			if kills < 20 {
