@@ -161,7 +161,7 @@ func fullUser(id int64) *roster.User {
 	}
 }
 
-func testRegistry() *roster.Registry {
+func exportRegistry() *roster.Registry {
 	reg := roster.NewRegistry([]roster.Field{
 		{Key: "score", Label: "Score", Type: roster.TypeNumber, Exportable: true, Importable: true},
 		{Key: "tier", Label: "Tier", Type: roster.TypeChoice, Choices: []string{"gold", "silver"}, Exportable: true, Importable: true, Required: true},
@@ -173,7 +173,7 @@ func testRegistry() *roster.Registry {
 }
 
 func TestUserEncoder(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	cols := ExportColumns(reg)
 	var b bytes.Buffer
 	e, err := NewUserEncoder(&b, cols, reg.Catalog, WriteOptions{})
@@ -230,7 +230,7 @@ func TestUserEncoder(t *testing.T) {
 }
 
 func TestUserEncoder_Raw(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	cols, err := ParseColumns(reg, []string{"mobile_phone", "first_name", "last_name", "score", "tags", "smart_type"})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestUserEncoder_Raw(t *testing.T) {
 }
 
 func TestParseColumns(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	all, err := ParseColumns(reg, nil)
 	if err != nil {
 		t.Fatal(err)
