@@ -298,3 +298,27 @@ func TestParseColumns(t *testing.T) {
 		t.Errorf("ParseColumns(email, first_name) = %v, %v", cols, err)
 	}
 }
+
+// FuzzAppendField checks the export's own field writer against
+// encoding/csv on any text, escaped or not.
+func FuzzAppendField(f *testing.F) {
+	for _, s := range []string{"", "plain", "a,b", `say "hi"`, "two\nlines", "\r", " lead", "\tx", `\.`, "\u00a0nbsp", "\u2003em", "=1+1", "-Anne", "'=x", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, esc := range []bool{false, true} {
+			want := s
+			if esc {
+				want = "'" + s
+			}
+			var b bytes.Buffer
+			cw := csv.NewWriter(&b)
+			cw.Write([]string{want, "x"})
+			cw.Flush()
+			got := append(appendField(nil, esc, []byte(s)), ",x\n"...)
+			if string(got) != b.String() {
+				t.Fatalf("appendField(%v, %q) = %q, encoding/csv %q", esc, s, got, b.String())
+			}
+		}
+	})
+}
