@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"roster"
 )
@@ -192,16 +194,17 @@ func ParseColumns(reg *roster.Registry, keys []string) ([]roster.Field, error) {
 	return out, nil
 }
 
-// rowFormatter turns users into the cells of their CSV rows. It resolves
-// tag and group names from maps built once, not by a search of the catalog
-// per cell, and escapes cells itself: numbers are never escaped (a
-// negative number is no formula), everything else is unless raw.
+// rowFormatter turns users into CSV rows. It resolves tag and group names
+// from maps built once, not by a search of the catalog per cell, and
+// escapes cells itself: numbers are never escaped (a negative number is no
+// formula), everything else is unless raw.
 type rowFormatter struct {
-	cols   []roster.Field
-	cat    *roster.Catalog
-	tags   map[int64]string
-	groups map[int64]string
-	raw    bool
+	cols    []roster.Field
+	cat     *roster.Catalog
+	tags    map[int64]string
+	groups  map[int64]string
+	raw     bool
+	scratch []byte
 }
 
 func newRowFormatter(cols []roster.Field, cat *roster.Catalog, raw bool) *rowFormatter {
@@ -226,12 +229,18 @@ func (rf *rowFormatter) header() []string {
 	return out
 }
 
-// row appends the cells of u to dst[:0].
+// escapes reports whether cells of f are escaped.
+func (rf *rowFormatter) escapes(f roster.Field) bool {
+	return !rf.raw && f.Type != roster.TypeInteger && f.Type != roster.TypeNumber
+}
+
+// row appends the cells of u to dst[:0], escaped: for a Writer that does
+// not escape.
 func (rf *rowFormatter) row(dst []string, u *roster.User) []string {
 	dst = dst[:0]
 	for _, f := range rf.cols {
-		c := rf.cell(f, u)
-		if !rf.raw && f.Type != roster.TypeInteger && f.Type != roster.TypeNumber {
+		c := string(rf.cell(rf.scratch[:0], f, u))
+		if rf.escapes(f) {
 			c = EscapeCell(c)
 		}
 		dst = append(dst, c)
@@ -239,55 +248,180 @@ func (rf *rowFormatter) row(dst []string, u *roster.User) []string {
 	return dst
 }
 
-func (rf *rowFormatter) lookup(names map[int64]string) func(int64) (string, bool) {
-	return func(id int64) (string, bool) {
-		n, ok := names[id]
-		return n, ok
+// appendRow appends the CSV record of u to dst, as a Writer writes the
+// cells row gives, without making a string per cell.
+func (rf *rowFormatter) appendRow(dst []byte, u *roster.User) []byte {
+	for i, f := range rf.cols {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		rf.scratch = rf.cell(rf.scratch[:0], f, u)
+		dst = appendField(dst, rf.escapes(f) && needsEscape(string(rf.scratch)), rf.scratch)
 	}
+	return append(dst, '\n')
 }
 
-// cell is FormatCell for u's value of f, with the common built-in fields
-// read straight from the struct: User.Get boxes every value in an
-// interface, which costs an allocation per cell over a million rows.
-func (rf *rowFormatter) cell(f roster.Field, u *roster.User) string {
-	if f.Builtin {
-		switch f.Key {
-		case "id":
-			return u.PublicID
-		case "email":
-			return u.Email
-		case "first_name":
-			return u.FirstName
-		case "last_name":
-			return u.LastName
-		case "tags":
-			return joinNames(u.Tags, rf.lookup(rf.tags))
-		case "groups":
-			return joinNames(u.Groups, rf.lookup(rf.groups))
-		case "smart_type":
-			g, _ := rf.cat.SmartType(u.Groups)
-			return g.Name
-		case "points":
-			return strconv.FormatInt(u.Points, 10)
-		case "total_followers":
-			return strconv.FormatInt(u.TotalFollowers(), 10)
-		case "created_at":
-			return formatTime(u.CreatedAt)
-		case "updated_at":
-			return formatTime(u.UpdatedAt)
-		case "last_interaction":
-			return formatTime(u.LastInteraction)
-		case "last_visit":
-			return formatTime(u.LastVisit)
-		case "last_login":
-			return formatTime(u.LastLogin)
-		case "newsletter_at":
-			return formatTime(u.NewsletterAt)
-		case "birth_date":
-			return u.BirthDate.String()
+// appendField appends c as a CSV field, preceded by a ' when esc, and
+// quoted when encoding/csv would quote it: a comma, quote, CR or LF in it,
+// a leading space, or \. alone.
+func appendField(dst []byte, esc bool, c []byte) []byte {
+	quote := false
+	for _, b := range c {
+		if b == ',' || b == '"' || b == '\r' || b == '\n' {
+			quote = true
+			break
 		}
 	}
-	return FormatCell(f, u.Get(f.Key), rf.cat)
+	if !quote && !esc && len(c) > 0 {
+		switch {
+		case string(c) == `\.`:
+			quote = true
+		case c[0] < utf8.RuneSelf:
+			quote = c[0] == ' ' || c[0] == '\t' || c[0] == '\v' || c[0] == '\f'
+		default:
+			r, _ := utf8.DecodeRune(c)
+			quote = unicode.IsSpace(r)
+		}
+	}
+	if quote {
+		dst = append(dst, '"')
+	}
+	if esc {
+		dst = append(dst, '\'')
+	}
+	if !quote {
+		return append(dst, c...)
+	}
+	for _, b := range c {
+		if b == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, b)
+	}
+	return append(dst, '"')
+}
+
+// cell appends the text of u's value of f to dst: FormatCell, with the
+// built-in fields read straight from the struct, because User.Get boxes
+// every value in an interface, an allocation per cell over a million rows.
+func (rf *rowFormatter) cell(dst []byte, f roster.Field, u *roster.User) []byte {
+	if !f.Builtin {
+		return append(dst, FormatCell(f, u.Custom[f.Key], rf.cat)...)
+	}
+	switch f.Key {
+	case "id":
+		return append(dst, u.PublicID...)
+	case "client_id":
+		return append(dst, u.ClientID...)
+	case "app_id":
+		return append(dst, u.AppID...)
+	case "stripe_id":
+		return append(dst, u.StripeID...)
+	case "email":
+		return append(dst, u.Email...)
+	case "email_confirmed":
+		return strconv.AppendBool(dst, u.EmailConfirmed)
+	case "first_name":
+		return append(dst, u.FirstName...)
+	case "last_name":
+		return append(dst, u.LastName...)
+	case "mobile_phone":
+		return append(dst, u.MobilePhone...)
+	case "home_phone":
+		return append(dst, u.HomePhone...)
+	case "bio":
+		return append(dst, u.Bio...)
+	case "birth_date":
+		if u.BirthDate.IsZero() {
+			return dst
+		}
+		return u.BirthDate.In(time.UTC).AppendFormat(dst, time.DateOnly)
+	case "city":
+		return append(dst, u.City...)
+	case "country":
+		return append(dst, u.Country...)
+	case "profile_image_url":
+		return append(dst, u.ProfileImageURL...)
+	case "cover_image_url":
+		return append(dst, u.CoverImageURL...)
+	case "store_location":
+		return append(dst, u.StoreLocation...)
+	case "teams":
+		return appendSet(dst, u.Teams)
+	case "roles":
+		return appendSet(dst, u.Roles)
+	case "badges":
+		return appendSet(dst, u.Badges)
+	case "missions":
+		return appendSet(dst, u.Missions)
+	case "created_at":
+		return appendTime(dst, u.CreatedAt)
+	case "updated_at":
+		return appendTime(dst, u.UpdatedAt)
+	case "last_interaction":
+		return appendTime(dst, u.LastInteraction)
+	case "last_visit":
+		return appendTime(dst, u.LastVisit)
+	case "last_login":
+		return appendTime(dst, u.LastLogin)
+	case "newsletter_at":
+		return appendTime(dst, u.NewsletterAt)
+	case "points":
+		return strconv.AppendInt(dst, u.Points, 10)
+	case "instagram_followers":
+		return strconv.AppendInt(dst, u.InstagramFollowers, 10)
+	case "tiktok_followers":
+		return strconv.AppendInt(dst, u.TikTokFollowers, 10)
+	case "youtube_followers":
+		return strconv.AppendInt(dst, u.YouTubeFollowers, 10)
+	case "total_followers":
+		return strconv.AppendInt(dst, u.TotalFollowers(), 10)
+	case "status":
+		return append(dst, u.Status...)
+	case "newsletter":
+		return strconv.AppendBool(dst, u.Newsletter)
+	case "tags":
+		return appendNames(dst, u.Tags, rf.tags)
+	case "groups":
+		return appendNames(dst, u.Groups, rf.groups)
+	case "smart_type":
+		g, _ := rf.cat.SmartType(u.Groups)
+		return append(dst, g.Name...)
+	}
+	return append(dst, FormatCell(f, u.Get(f.Key), rf.cat)...)
+}
+
+func appendTime(dst []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return dst
+	}
+	return t.UTC().AppendFormat(dst, time.RFC3339Nano)
+}
+
+func appendSet(dst []byte, set []string) []byte {
+	for i, s := range set {
+		if i > 0 {
+			dst = append(dst, '|')
+		}
+		dst = append(dst, s...)
+	}
+	return dst
+}
+
+func appendNames(dst []byte, ids []int64, names map[int64]string) []byte {
+	first := true
+	for _, id := range ids {
+		n, ok := names[id]
+		if !ok {
+			continue
+		}
+		if !first {
+			dst = append(dst, '|')
+		}
+		first = false
+		dst = append(dst, n...)
+	}
+	return dst
 }
 
 // UserEncoder writes users as CSV: a header of field keys when it is made,

@@ -161,7 +161,7 @@ func fullUser(id int64) *roster.User {
 	}
 }
 
-func testRegistry() *roster.Registry {
+func exportRegistry() *roster.Registry {
 	reg := roster.NewRegistry([]roster.Field{
 		{Key: "score", Label: "Score", Type: roster.TypeNumber, Exportable: true, Importable: true},
 		{Key: "tier", Label: "Tier", Type: roster.TypeChoice, Choices: []string{"gold", "silver"}, Exportable: true, Importable: true, Required: true},
@@ -173,7 +173,7 @@ func testRegistry() *roster.Registry {
 }
 
 func TestUserEncoder(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	cols := ExportColumns(reg)
 	var b bytes.Buffer
 	e, err := NewUserEncoder(&b, cols, reg.Catalog, WriteOptions{})
@@ -230,7 +230,7 @@ func TestUserEncoder(t *testing.T) {
 }
 
 func TestUserEncoder_Raw(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	cols, err := ParseColumns(reg, []string{"mobile_phone", "first_name", "last_name", "score", "tags", "smart_type"})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestUserEncoder_Raw(t *testing.T) {
 }
 
 func TestParseColumns(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	all, err := ParseColumns(reg, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -297,4 +297,28 @@ func TestParseColumns(t *testing.T) {
 	if err != nil || len(cols) != 2 || cols[0].Key != "email" || cols[1].Key != "first_name" {
 		t.Errorf("ParseColumns(email, first_name) = %v, %v", cols, err)
 	}
+}
+
+// FuzzAppendField checks the export's own field writer against
+// encoding/csv on any text, escaped or not.
+func FuzzAppendField(f *testing.F) {
+	for _, s := range []string{"", "plain", "a,b", `say "hi"`, "two\nlines", "\r", " lead", "\tx", `\.`, "\u00a0nbsp", "\u2003em", "=1+1", "-Anne", "'=x", "\xff\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, esc := range []bool{false, true} {
+			want := s
+			if esc {
+				want = "'" + s
+			}
+			var b bytes.Buffer
+			cw := csv.NewWriter(&b)
+			cw.Write([]string{want, "x"})
+			cw.Flush()
+			got := append(appendField(nil, esc, []byte(s)), ",x\n"...)
+			if string(got) != b.String() {
+				t.Fatalf("appendField(%v, %q) = %q, encoding/csv %q", esc, s, got, b.String())
+			}
+		}
+	})
 }

@@ -64,7 +64,7 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type result struct {
-		buf *bytes.Buffer
+		buf *[]byte
 		n   int
 		err error
 	}
@@ -72,7 +72,7 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 		ids []int64
 		out chan result
 	}
-	pool := sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	pool := sync.Pool{New: func() any { return new([]byte) }}
 	jobs := make(chan job)
 	// order holds the jobs' answers in id-list order; its capacity bounds
 	// how far loading runs ahead of writing.
@@ -82,21 +82,21 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var cells []string
+			// Each worker has its own formatter: they keep scratch space.
+			rf := *rf
+			rf.scratch = nil
 			for j := range jobs {
 				var r result
 				users, err := src.FindUsersByIDs(ctx, j.ids)
 				if err != nil {
 					r.err = err
 				} else {
-					r.buf = pool.Get().(*bytes.Buffer)
-					r.buf.Reset()
-					cw := NewWriter(r.buf, WriteOptions{NoEscape: true})
+					r.buf = pool.Get().(*[]byte)
+					b := (*r.buf)[:0]
 					for _, u := range users {
-						cells = rf.row(cells, u)
-						cw.Write(cells)
+						b = rf.appendRow(b, u)
 					}
-					r.err = cw.Flush()
+					*r.buf = b
 					r.n = len(users)
 				}
 				j.out <- r
@@ -134,7 +134,7 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 			err = r.err
 			break
 		}
-		_, werr := w.Write(r.buf.Bytes())
+		_, werr := w.Write(*r.buf)
 		pool.Put(r.buf)
 		if werr != nil {
 			err = werr

@@ -55,7 +55,7 @@ func newMemLoader(n int) (*memLoader, []int64) {
 }
 
 func TestExportUsers(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	cols := ExportColumns(reg)
 	l, ids := newMemLoader(2500)
 	ids = append(ids, 99999) // deleted meanwhile: skipped
@@ -98,7 +98,7 @@ func TestExportUsers(t *testing.T) {
 }
 
 func TestExportUsers_Empty(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	cols, _ := ParseColumns(reg, []string{"email"})
 	var b bytes.Buffer
 	n, err := ExportUsers(context.Background(), &b, &memLoader{}, nil, Export{Columns: cols})
@@ -126,7 +126,7 @@ func (w *cutWriter) Write(p []byte) (int, error) {
 }
 
 func TestExportUsers_Errors(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	cols, _ := ParseColumns(reg, []string{"id", "email"})
 
 	t.Run("client gone", func(t *testing.T) {

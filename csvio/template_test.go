@@ -19,7 +19,7 @@ func keysOf(fields []roster.Field) string {
 }
 
 func TestTemplateColumns(t *testing.T) {
-	keys := keysOf(TemplateColumns(testRegistry()))
+	keys := keysOf(TemplateColumns(exportRegistry()))
 	for _, want := range []string{"email", "client_id", "created_at", "tags", "groups", "password", "score", "tier", "joined", "addresses"} {
 		if !strings.Contains(keys, ","+want+",") {
 			t.Errorf("template columns %s lack %s", keys, want)
@@ -44,7 +44,7 @@ func TestWriteTemplate(t *testing.T) {
 		reg  *roster.Registry
 	}{
 		{"builtin", roster.NewRegistry(nil)},
-		{"custom", testRegistry()},
+		{"custom", exportRegistry()},
 		{"every custom type", everyTypeRegistry()},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,7 +143,7 @@ func TestColumnHelp(t *testing.T) {
 }
 
 func TestTemplateHelp(t *testing.T) {
-	reg := testRegistry()
+	reg := exportRegistry()
 	help := TemplateHelp(reg)
 	if n := len(TemplateColumns(reg)) + 1; len(help) != n {
 		t.Fatalf("%d columns, want %d", len(help), n)

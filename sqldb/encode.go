@@ -74,6 +74,10 @@ func (s timeScan) Scan(src any) error {
 }
 
 func (s timeScan) parse(v string) error {
+	if t, ok := parseSQLiteTime(v); ok {
+		*s.t = t
+		return nil
+	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
 		return fmt.Errorf("scan time: %w", err)
@@ -198,6 +202,16 @@ func splitPlainArray(b []byte) (out []string, ok bool) {
 type boolScan struct{ b *bool }
 
 func (s boolScan) Scan(src any) error {
+	switch v := src.(type) {
+	case bool:
+		*s.b = v
+		return nil
+	case int64:
+		if v == 0 || v == 1 {
+			*s.b = v == 1
+			return nil
+		}
+	}
 	v, err := driver.Bool.ConvertValue(src)
 	if err != nil {
 		return fmt.Errorf("scan bool: %w", err)

@@ -84,8 +84,8 @@ func newUserScanner() *userScanner {
 	s.dest = []any{
 		&u.ID, &u.PublicID, nullStringScan{&u.ClientID}, &u.AppID, &u.StripeID, nullStringScan{&u.Email}, boolScan{&u.EmailConfirmed},
 		&u.FirstName, &u.LastName, &u.MobilePhone, &u.HomePhone, &u.Bio, dateScan{&u.BirthDate},
-		&u.City, &u.Country, jsonScan{&u.Addresses}, &u.ProfileImageURL, &u.CoverImageURL,
-		jsonScan{&u.SocialLinks}, &u.StoreLocation, stringsScan{&u.Teams}, jsonScan{&u.PushTokens}, timeScan{&u.CreatedAt},
+		&u.City, &u.Country, addressesScan{&u.Addresses}, &u.ProfileImageURL, &u.CoverImageURL,
+		linksScan{&u.SocialLinks}, &u.StoreLocation, stringsScan{&u.Teams}, tokensScan{&u.PushTokens}, timeScan{&u.CreatedAt},
 		timeScan{&u.UpdatedAt}, timeScan{&u.LastInteraction}, timeScan{&u.LastVisit}, timeScan{&u.LastLogin}, &u.Points,
 		stringsScan{&u.Roles}, stringsScan{&u.Badges}, stringsScan{&u.Missions}, &u.InstagramFollowers, &u.TikTokFollowers,
 		&u.YouTubeFollowers, (*string)(&u.Status), boolScan{&u.Newsletter}, timeScan{&u.NewsletterAt},
@@ -103,22 +103,11 @@ func (s *userScanner) scan(rows interface{ Scan(...any) error }, reg *roster.Reg
 	}
 	u := s.u
 	if len(s.custom) > 2 {
-		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(s.custom, &raw); err != nil {
+		custom, err := decodeCustom(s.custom, reg)
+		if err != nil {
 			return nil, fmt.Errorf("user %d custom: %w", u.ID, err)
 		}
-		u.Custom = make(map[string]any, len(raw))
-		for k, v := range raw {
-			f, ok := reg.Field(k)
-			if !ok {
-				if f, ok = reg.Retired(k); !ok {
-					continue // a field deleted outside Roster
-				}
-			}
-			if val, err := f.DecodeJSON(v); err == nil && val != nil {
-				u.Custom[k] = val
-			}
-		}
+		u.Custom = custom
 	}
 	return &u, nil
 }
@@ -156,6 +145,14 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 	// Sorted chunks hold nearby ids, which the refs are read by range for.
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
+	if lo, hi := sorted[0], sorted[len(sorted)-1]; hi-lo < 2*int64(len(sorted)) {
+		// A dense run (an export in id order, the index reloading a
+		// batch) is one range scan rather than a lookup per id.
+		if err := s.findUserRange(ctx, reg, sc, lo, hi, sorted, byID); err != nil {
+			return nil, err
+		}
+		sorted = nil
+	}
 	const chunk = 500
 	for start := 0; start < len(sorted); start += chunk {
 		part := sorted[start:min(start+chunk, len(sorted))]
@@ -194,6 +191,33 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 		}
 	}
 	return out, nil
+}
+
+// findUserRange reads the users with ids in [lo, hi] that are in want
+// (sorted) into byID, with their tags and groups.
+func (s *UserService) findUserRange(ctx context.Context, reg *roster.Registry, sc *userScanner, lo, hi int64, want []int64, byID map[int64]*roster.User) error {
+	rows, err := s.db.query(ctx, userSelect+" WHERE id BETWEEN ? AND ?", lo, hi)
+	if err != nil {
+		return formatError(err, "find users")
+	}
+	got := make([]*roster.User, 0, len(want))
+	for rows.Next() {
+		u, err := sc.scan(rows, reg)
+		if err != nil {
+			rows.Close()
+			return formatError(err, "find users")
+		}
+		if _, ok := slices.BinarySearch(want, u.ID); ok {
+			byID[u.ID] = u
+			got = append(got, u)
+		}
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return formatError(err, "find users")
+	}
+	return s.db.attachRefs(ctx, s.db.read, got, lo, hi)
 }
 
 // ScanUsers calls fn for every user in id order, reading in batches so that

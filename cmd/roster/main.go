@@ -46,6 +46,7 @@ Commands:
   migrate        apply database migrations and exit
   bench          measure searches over N users: [--users N] [--runs R]
   import         import users from CSV: FILE [--mode create|update|upsert] [--key email|client_id|id] [--dry-run]
+  export         write users as CSV: [--q TEXT] [--sort S] [--columns a,b] [--bom] [--no-escape] [-o FILE]
   staff create   create a staff account: --email E --role R [--name N]
   staff list     list staff accounts
   staff password set a staff account's password: --email E
@@ -75,6 +76,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runBench(ctx, args, stdout, stderr, getenv)
 	case "import":
 		return runImport(ctx, args, stdout, stderr, getenv)
+	case "export":
+		return runExport(ctx, args, stdout, stderr, getenv)
 	case "staff create":
 		return runStaffCreate(ctx, args, stdin, stdout, stderr, getenv)
 	case "staff list":
