@@ -431,11 +431,8 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
 		if err != nil {
 			return formatError(err, "create users")
 		}
-		if err := tx.logChanges(ctx, batch, roster.ChangeUpsert); err != nil {
-			return err
-		}
 	}
-	return nil
+	return tx.logChanges(ctx, users, roster.ChangeUpsert)
 }
 
 // UpdateUser applies upd to the user with public id.
