@@ -76,7 +76,9 @@ func (tx *Tx) logChanges(ctx context.Context, users []*roster.User, kind roster.
 // commit commits tx and then tells the DB's observer which users changed,
 // so that this node's index is current before the write call returns.
 func (tx *Tx) commit() error {
-	if err := tx.Commit(); err != nil {
+	err := tx.Commit()
+	tx.release()
+	if err != nil {
 		return formatError(err, "commit")
 	}
 	changed, refs := tx.changed, tx.changedRefs

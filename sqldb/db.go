@@ -158,7 +158,8 @@ type Tx struct {
 	*sql.Tx
 	db          *DB
 	now         time.Time
-	changed     []int64 // users changed in this transaction
+	conn        *sql.Conn // its own connection, when it needs the driver's (beginConn)
+	changed     []int64   // users changed in this transaction
 	changedRefs []int64 // users whose tags or groups only changed
 }
 

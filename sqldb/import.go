@@ -196,7 +196,7 @@ type refChange struct {
 // same work, then rolls the users back and commits only the report.
 func (s *JobService) ApplyImport(ctx context.Context, j *roster.Job, c *roster.ImportChunk) (roster.ImportCounts, error) {
 	delta := roster.ImportCounts{Read: c.Read}
-	tx, err := s.db.begin(ctx)
+	tx, err := s.db.beginConn(ctx)
 	if err != nil {
 		return delta, err
 	}

@@ -179,6 +179,25 @@ func readState(t *testing.T, env map[string]string) importState {
 	return st
 }
 
+// jobPosition returns the row the import job of env has committed up to.
+func jobPosition(t *testing.T, env map[string]string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	list, err := sqldb.NewJobService(db).FindJobs(ctx, "import", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) == 0 {
+		return 0
+	}
+	return list[0].Position
+}
+
 // TestImportKillResume kills `roster import` with SIGKILL at random moments,
 // resumes it each time, and requires the final state of a run that was
 // never interrupted, on both databases.
@@ -192,21 +211,27 @@ func TestImportKillResume(t *testing.T) {
 				sqldbtest.PostgresURL(t)
 			}
 			dir := t.TempDir()
-			file := writeImportFile(t, dir, 25000)
+			file := writeImportFile(t, dir, 50000)
 			args := []string{"import", file, "--chunk", "100", "--failed", filepath.Join(dir, "failed.csv")}
 
 			clean := importEnv(t, d)
+			cleanStart := time.Now()
 			if out, err := child(t, clean, args...).CombinedOutput(); err != nil && !strings.Contains(string(out), "rows failed") {
 				t.Fatalf("clean import: %v\n%s", err, out)
 			}
+			// Kills come on average every twentieth of a clean run, so
+			// that twenty of them land all through the import, however
+			// fast this machine runs it.
+			cleanTook := time.Since(cleanStart)
 			want := readState(t, clean)
-			if want.Status != roster.JobDone || want.Counts.Created < 20000 || want.Counts.Failed == 0 {
+			if want.Status != roster.JobDone || want.Counts.Created < 40000 || want.Counts.Failed == 0 {
 				t.Fatalf("clean run: status %s, counts %+v", want.Status, want.Counts)
 			}
 
 			killed := importEnv(t, d)
 			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 			kills, finished := 0, false
+			positions := map[int64]bool{}
 			for kills < 20 && !finished {
 				cmd := child(t, killed, args...)
 				var out bytes.Buffer
@@ -219,15 +244,15 @@ func TestImportKillResume(t *testing.T) {
 				runStart := time.Now()
 				select {
 				case err := <-done:
-					t.Logf("run %d finished in %s", kills+1, time.Since(runStart))
 					finished = true
 					if err != nil && !strings.Contains(out.String(), "rows failed") {
 						t.Fatalf("run %d: %v\n%s", kills+1, err, out.String())
 					}
-				case <-time.After(time.Duration(100+rng.IntN(400)) * time.Millisecond):
+				case <-time.After(cleanTook/40 + time.Duration(rng.Int64N(int64(cleanTook/20)))):
 					cmd.Process.Signal(syscall.SIGKILL)
 					<-done
 					kills++
+					positions[jobPosition(t, killed)] = true
 					if testing.Verbose() {
 						t.Logf("kill %d after %s: %s", kills, time.Since(runStart).Round(time.Millisecond), strings.TrimSpace(out.String()))
 					}
@@ -235,6 +260,9 @@ func TestImportKillResume(t *testing.T) {
 			}
 			if kills < 20 {
 				t.Fatalf("the import finished after %d kills; the test needs at least 20 (make the file larger)", kills)
+			}
+			if len(positions) < 5 {
+				t.Fatalf("the %d kills stopped the import at only %d different rows; they must land all through it", kills, len(positions))
 			}
 			if out, err := child(t, killed, args...).CombinedOutput(); err != nil && !strings.Contains(string(out), "rows failed") {
 				t.Fatalf("final resume: %v\n%s", err, out)
@@ -261,7 +289,7 @@ func TestImportKillResume(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%s: %d kills, then resumed to the clean run's state: %+v", d, kills, got.Counts)
+			t.Logf("%s: %d kills at %d different rows, then resumed to the clean run's state: %+v", d, kills, len(positions), got.Counts)
 		})
 	}
 }
