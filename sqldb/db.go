@@ -160,7 +160,7 @@ type Tx struct {
 	now         time.Time
 	conn        *sql.Conn // its own connection, when it needs the driver's (beginConn)
 	changed     []int64   // users changed in this transaction
-	changedRefs []int64 // users whose tags or groups only changed
+	changedRefs []int64   // users whose tags or groups only changed
 }
 
 // begin starts a write transaction.
