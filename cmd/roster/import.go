@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	// Chunks of a few thousand rows need no bulk page cache: the import
 	// stays within its memory budget.
-	m := &Main{Config: DefaultConfig()}
+	m := &Main{Config: DefaultConfig(), writerCacheKiB: cacheKiB()}
 	var opts roster.ImportOptions
 	mapping := mappingFlag{}
 	var chunk int
@@ -226,4 +227,9 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func cacheKiB() int {
+	n, _ := strconv.Atoi(os.Getenv("ROSTER_IMPORT_CACHE_KIB"))
+	return n
 }
