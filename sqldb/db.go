@@ -71,9 +71,6 @@ type Config struct {
 	// dirty pages of a transaction of 100,000 users (256 MB): for seeding.
 	// A serving process keeps it small, as memory it grows stays.
 	BulkWrites bool
-	// WriterCacheKiB, when set, is the SQLite writer's page cache instead:
-	// an import's chunks need less than a seed's transactions.
-	WriterCacheKiB int
 }
 
 // Open opens the database described by cfg. It does not migrate.
@@ -114,9 +111,6 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		writerCache := "-32768" // KiB
 		if cfg.BulkWrites {
 			writerCache = "-262144"
-		}
-		if cfg.WriterCacheKiB > 0 {
-			writerCache = "-" + strconv.Itoa(cfg.WriterCacheKiB)
 		}
 		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size("+writerCache+")&_txlock=immediate")
 		if err != nil {

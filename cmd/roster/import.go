@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -55,7 +54,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	// Chunks of a few thousand rows need no bulk page cache: the import
 	// stays within its memory budget.
-	m := &Main{Config: DefaultConfig(), writerCacheKiB: cacheKiB()}
+	m := &Main{Config: DefaultConfig()}
 	var opts roster.ImportOptions
 	mapping := mappingFlag{}
 	var chunk int
@@ -227,9 +226,4 @@ func fileSHA256(path string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func cacheKiB() int {
-	n, _ := strconv.Atoi(os.Getenv("ROSTER_IMPORT_CACHE_KIB"))
-	return n
 }

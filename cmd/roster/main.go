@@ -135,8 +135,7 @@ type Main struct {
 	ln  net.Listener
 	srv *http.Server
 
-	bulk           bool // the process writes in bulk (seed): see sqldb.Config
-	writerCacheKiB int  // the SQLite writer's page cache, when not the default
+	bulk bool // the process writes in bulk (seed): see sqldb.Config
 }
 
 // open sets up the logger on stderr, then opens the database: the start of
@@ -152,7 +151,7 @@ func (m *Main) open(ctx context.Context, stderr io.Writer) error {
 
 // OpenDB opens and migrates the database and builds the services.
 func (m *Main) OpenDB(ctx context.Context) error {
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL, BulkWrites: m.bulk, WriterCacheKiB: m.writerCacheKiB})
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL, BulkWrites: m.bulk})
 	if err != nil {
 		return err
 	}
