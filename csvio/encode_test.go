@@ -3,6 +3,7 @@ package csvio
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -319,6 +320,55 @@ func FuzzAppendField(f *testing.F) {
 			if string(got) != b.String() {
 				t.Fatalf("appendField(%v, %q) = %q, encoding/csv %q", esc, s, got, b.String())
 			}
+		}
+	})
+}
+
+// FuzzAppendJSON checks the structured fields' JSON against json.Marshal.
+func FuzzAppendJSON(f *testing.F) {
+	for _, s := range []string{"", "plain", `q"b\s`, "<a&b>", "\x00\x01\b\f\n\r\t\x1f\x7f", "\u2028\u2029", "\xff", "é😀"} {
+		f.Add(s, "x")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		check := func(what string, got []byte, v any) {
+			want, err := json.Marshal(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != string(want) {
+				t.Fatalf("%s(%q, %q) = %s, json.Marshal %s", what, a, b, got, want)
+			}
+		}
+		addrs := []roster.Address{{Label: a, Line1: b, Line2: a, City: b, Region: a, PostalCode: b, Country: a}, {Line1: a}}
+		check("appendAddresses", appendAddresses(nil, addrs), addrs)
+		links := []roster.SocialLink{{Network: a, URL: b}}
+		check("appendLinks", appendLinks(nil, links), links)
+		toks := []roster.PushToken{{Platform: a, Token: b}, {}}
+		check("appendTokens", appendTokens(nil, toks), toks)
+	})
+}
+
+// FuzzAppendRow checks a whole row as the export appends it against the
+// cells FormatCell gives written by a Writer, with any text in the fields.
+func FuzzAppendRow(f *testing.F) {
+	for _, s := range []string{"", "-Anne", "=1+1", "a,b", " lead", "'@x", "\"q\"", "\xff", "é"} {
+		f.Add(s, true)
+	}
+	reg := exportRegistry()
+	cols := ExportColumns(reg)
+	f.Fuzz(func(t *testing.T, s string, raw bool) {
+		u := fullUser(1)
+		u.FirstName, u.City, u.Bio, u.Teams = s, s, s+s, []string{s, "x"}
+		u.Addresses = []roster.Address{{Line1: s}}
+		u.Custom["tier"] = s
+		var b bytes.Buffer
+		e, _ := NewUserEncoder(&b, cols, reg.Catalog, WriteOptions{NoEscape: raw})
+		e.Encode(u)
+		e.Close()
+		_, want, _ := strings.Cut(b.String(), "\n") // after the header
+		got := newRowFormatter(cols, reg.Catalog, raw).appendRow(nil, u)
+		if string(got) != want {
+			t.Fatalf("appendRow = %q, Writer %q", got, want)
 		}
 	})
 }

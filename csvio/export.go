@@ -72,7 +72,24 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 		ids []int64
 		out chan result
 	}
-	pool := sync.Pool{New: func() any { return new([]byte) }}
+	// Batch buffers go round: at most one per batch in flight, kept
+	// between batches (a sync.Pool would drop them at every collection,
+	// and an export allocates enough to collect often).
+	free := make(chan *[]byte, 3*workers+1)
+	getBuf := func() *[]byte {
+		select {
+		case b := <-free:
+			return b
+		default:
+			return new([]byte)
+		}
+	}
+	putBuf := func(b *[]byte) {
+		select {
+		case free <- b:
+		default:
+		}
+	}
 	jobs := make(chan job)
 	// order holds the jobs' answers in id-list order; its capacity bounds
 	// how far loading runs ahead of writing.
@@ -82,16 +99,14 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Each worker has its own formatter: they keep scratch space.
-			rf := *rf
-			rf.scratch = nil
+			rf := rf.clone()
 			for j := range jobs {
 				var r result
 				users, err := src.FindUsersByIDs(ctx, j.ids)
 				if err != nil {
 					r.err = err
 				} else {
-					r.buf = pool.Get().(*[]byte)
+					r.buf = getBuf()
 					b := (*r.buf)[:0]
 					for _, u := range users {
 						b = rf.appendRow(b, u)
@@ -135,7 +150,7 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 			break
 		}
 		_, werr := w.Write(*r.buf)
-		pool.Put(r.buf)
+		putBuf(r.buf)
 		if werr != nil {
 			err = werr
 			break

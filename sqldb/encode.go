@@ -123,6 +123,21 @@ func (s dateScan) Scan(src any) error {
 	return nil
 }
 
+// scanText returns the text of a text or JSON column; null is true for
+// NULL. A string from the driver is used as it is: the parsers below take
+// substrings of it rather than copies.
+func scanText(src any) (text string, null bool, err error) {
+	switch x := src.(type) {
+	case nil:
+		return "", true, nil
+	case string:
+		return x, false, nil
+	case []byte:
+		return string(x), false, nil
+	}
+	return "", false, fmt.Errorf("scan json: unexpected %T", src)
+}
+
 // scanBytes returns the bytes of a text or JSON column, nil for NULL.
 func scanBytes(src any) ([]byte, error) {
 	switch x := src.(type) {
@@ -162,8 +177,8 @@ func (s jsonScan) Scan(src any) error {
 type stringsScan struct{ v *[]string }
 
 func (s stringsScan) Scan(src any) error {
-	b, err := scanBytes(src)
-	if err != nil || b == nil {
+	b, null, err := scanText(src)
+	if err != nil || null {
 		*s.v = nil
 		return err
 	}
@@ -171,12 +186,13 @@ func (s stringsScan) Scan(src any) error {
 		*s.v = out
 		return nil
 	}
+	*s.v = nil
 	return jsonScan{s.v}.Scan(b)
 }
 
 // splitPlainArray parses ["a","b"] (with optional spaces after commas)
 // when no string holds a backslash; ok is false for anything else.
-func splitPlainArray(b []byte) (out []string, ok bool) {
+func splitPlainArray(b string) (out []string, ok bool) {
 	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
 		return nil, false
 	}
@@ -198,7 +214,7 @@ func splitPlainArray(b []byte) (out []string, ok bool) {
 		if end < 0 {
 			return nil, false
 		}
-		out = append(out, string(b[1:end]))
+		out = append(out, b[1:end])
 		b = b[end+1:]
 		if len(b) > 0 {
 			if b[0] != ',' {

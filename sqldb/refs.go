@@ -26,11 +26,16 @@ func (db *DB) attachRefs(ctx context.Context, q querier, users []*roster.User, l
 	// ids (a page sorted by points) by list, so that the scan never
 	// passes over the refs of users in between.
 	where, args := "user_id BETWEEN ? AND ?", []any{lo, hi}
-	if hi-lo >= 4*int64(len(users)) && len(users) <= 500 {
-		where, args = "user_id IN ("+placeholders(len(users))+")", make([]any, len(users))
+	if hi-lo >= 4*int64(len(users)) {
+		ids := make([]int64, len(users))
 		for i, u := range users {
-			args[i] = u.ID
+			ids[i] = u.ID
 		}
+		list, arg, err := db.idList(ids)
+		if err != nil {
+			return err
+		}
+		where, args = "user_id IN "+list, []any{arg}
 	}
 	load := func(sqlText string, add func(u *roster.User, ref int64)) error {
 		rows, err := q.QueryContext(ctx, db.rebind(strings.Replace(sqlText, "USERS", where, 1)), args...)

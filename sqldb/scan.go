@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -18,22 +19,22 @@ import (
 type addressesScan struct{ v *[]roster.Address }
 
 func (s addressesScan) Scan(src any) error {
-	return scanList(src, s.v, func(a *roster.Address, k, v []byte) bool {
-		switch string(k) {
+	return scanList(src, s.v, func(a *roster.Address, k, v string) bool {
+		switch k {
 		case "label":
-			a.Label = string(v)
+			a.Label = v
 		case "line1":
-			a.Line1 = string(v)
+			a.Line1 = v
 		case "line2":
-			a.Line2 = string(v)
+			a.Line2 = v
 		case "city":
-			a.City = string(v)
+			a.City = v
 		case "region":
-			a.Region = string(v)
+			a.Region = v
 		case "postal_code":
-			a.PostalCode = string(v)
+			a.PostalCode = v
 		case "country":
-			a.Country = string(v)
+			a.Country = v
 		default:
 			return false
 		}
@@ -45,12 +46,12 @@ func (s addressesScan) Scan(src any) error {
 type linksScan struct{ v *[]roster.SocialLink }
 
 func (s linksScan) Scan(src any) error {
-	return scanList(src, s.v, func(l *roster.SocialLink, k, v []byte) bool {
-		switch string(k) {
+	return scanList(src, s.v, func(l *roster.SocialLink, k, v string) bool {
+		switch k {
 		case "network":
-			l.Network = string(v)
+			l.Network = v
 		case "url":
-			l.URL = string(v)
+			l.URL = v
 		default:
 			return false
 		}
@@ -62,12 +63,12 @@ func (s linksScan) Scan(src any) error {
 type tokensScan struct{ v *[]roster.PushToken }
 
 func (s tokensScan) Scan(src any) error {
-	return scanList(src, s.v, func(p *roster.PushToken, k, v []byte) bool {
-		switch string(k) {
+	return scanList(src, s.v, func(p *roster.PushToken, k, v string) bool {
+		switch k {
 		case "platform":
-			p.Platform = string(v)
+			p.Platform = v
 		case "token":
-			p.Token = string(v)
+			p.Token = v
 		default:
 			return false
 		}
@@ -78,26 +79,22 @@ func (s tokensScan) Scan(src any) error {
 // scanList decodes a JSON list of flat objects into *v, with set storing
 // one member in an element; it falls back to encoding/json for what
 // walkFlatObjects does not take.
-func scanList[T any](src any, v *[]T, set func(e *T, k, val []byte) bool) error {
-	b, err := scanBytes(src)
-	if err != nil || isEmptyJSON(b) {
+func scanList[T any](src any, v *[]T, set func(e *T, k, val string) bool) error {
+	b, null, err := scanText(src)
+	if err != nil || null || b == "[]" {
 		*v = nil
 		return err
 	}
 	out := []T{}
-	ok := walkFlatObjects(b, func() { out = append(out, *new(T)) }, func(k, val []byte) bool {
+	ok := walkFlatObjects(b, func() { out = append(out, *new(T)) }, func(k, val string) bool {
 		return set(&out[len(out)-1], k, val)
 	})
 	if !ok {
 		*v = nil
-		return jsonScan{v}.Scan(b)
+		return jsonScan{v}.Scan([]byte(b))
 	}
 	*v = out
 	return nil
-}
-
-func isEmptyJSON(b []byte) bool {
-	return b == nil || len(b) == 2 && (b[0] == '[' && b[1] == ']' || b[0] == '{' && b[1] == '}')
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
@@ -109,7 +106,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\
 // key it does not know (encoding/json matches keys without case). It
 // reports false for anything else, having perhaps called them already:
 // the caller then decodes with encoding/json.
-func walkFlatObjects(b []byte, obj func(), member func(k, v []byte) bool) bool {
+func walkFlatObjects(b string, obj func(), member func(k, v string) bool) bool {
 	i := 0
 	skip := func() {
 		for i < len(b) && isSpace(b[i]) {
@@ -117,24 +114,24 @@ func walkFlatObjects(b []byte, obj func(), member func(k, v []byte) bool) bool {
 		}
 	}
 	// str reads a string without escapes at i.
-	str := func() ([]byte, bool) {
+	str := func() (string, bool) {
 		if i >= len(b) || b[i] != '"' {
-			return nil, false
+			return "", false
 		}
 		for j := i + 1; j < len(b); j++ {
 			switch c := b[j]; {
 			case c == '"':
 				s := b[i+1 : j]
-				if !utf8.Valid(s) {
-					return nil, false // encoding/json would replace the bad bytes
+				if !utf8.ValidString(s) {
+					return "", false // encoding/json would replace the bad bytes
 				}
 				i = j + 1
 				return s, true
 			case c == '\\' || c < 0x20:
-				return nil, false
+				return "", false
 			}
 		}
-		return nil, false
+		return "", false
 	}
 	skip()
 	if i >= len(b) || b[i] != '[' {
@@ -207,7 +204,7 @@ func walkFlatObjects(b []byte, obj func(), member func(k, v []byte) bool) bool {
 // the JSON object b, in order. It reports false when b is not an object
 // it can split (a key with escapes, malformed JSON): the caller then uses
 // encoding/json.
-func splitObject(b []byte, fn func(key string, raw []byte)) bool {
+func splitObject(b string, fn func(key, raw string)) bool {
 	i := 0
 	skip := func() {
 		for i < len(b) && isSpace(b[i]) {
@@ -243,7 +240,7 @@ func splitObject(b []byte, fn func(key string, raw []byte)) bool {
 		if end < 0 {
 			return false
 		}
-		key := string(b[i+1 : end])
+		key := b[i+1 : end]
 		i = end + 1
 		skip()
 		if i >= len(b) || b[i] != ':' {
@@ -275,7 +272,7 @@ func splitObject(b []byte, fn func(key string, raw []byte)) bool {
 // skipValue returns the length of the JSON value at the start of b, and
 // false when it is not valid JSON: a string, a number, true, false, null,
 // or an array or object (checked with json.Valid).
-func skipValue(b []byte) (int, bool) {
+func skipValue(b string) (int, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
@@ -288,7 +285,7 @@ func skipValue(b []byte) (int, bool) {
 				plain = false
 				j++
 			case b[j] == '"':
-				return j + 1, plain || json.Valid(b[:j+1])
+				return j + 1, plain || json.Valid([]byte(b[:j+1]))
 			case b[j] < 0x20:
 				return 0, false
 			}
@@ -308,7 +305,7 @@ func skipValue(b []byte) (int, bool) {
 				depth++
 			case ']', '}':
 				if depth--; depth == 0 {
-					return j + 1, json.Valid(b[:j+1])
+					return j + 1, json.Valid([]byte(b[:j+1]))
 				}
 			}
 		}
@@ -318,10 +315,10 @@ func skipValue(b []byte) (int, bool) {
 		for n < len(b) && (b[n] == '-' || b[n] == '+' || b[n] == '.' || b[n] == 'e' || b[n] == 'E' || b[n] >= '0' && b[n] <= '9') {
 			n++
 		}
-		return n, json.Valid(b[:n])
+		return n, json.Valid([]byte(b[:n]))
 	}
 	for _, lit := range []string{"true", "false", "null"} {
-		if len(b) >= len(lit) && string(b[:len(lit)]) == lit {
+		if strings.HasPrefix(b, lit) {
 			return len(lit), true
 		}
 	}
@@ -329,27 +326,28 @@ func skipValue(b []byte) (int, bool) {
 }
 
 // plainString returns the text of a JSON string without escapes.
-func plainString(raw []byte) (string, bool) {
+func plainString(raw string) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
-	for _, c := range raw[1 : len(raw)-1] {
-		if c == '\\' || c == '"' || c < 0x20 {
+	in := raw[1 : len(raw)-1]
+	for i := 0; i < len(in); i++ {
+		if c := in[i]; c == '\\' || c == '"' || c < 0x20 {
 			return "", false
 		}
 	}
-	if !utf8.Valid(raw[1 : len(raw)-1]) {
+	if !utf8.ValidString(in) {
 		return "", false
 	}
-	return string(raw[1 : len(raw)-1]), true
+	return in, true
 }
 
 // decodeCustom types the custom values of a user by their fields: a value
 // of an unknown field (one deleted outside Roster) is dropped, as is one
 // that does not decode.
-func decodeCustom(b []byte, reg *roster.Registry) (map[string]any, error) {
+func decodeCustom(b string, reg *roster.Registry) (map[string]any, error) {
 	out := map[string]any{}
-	set := func(k string, raw []byte) {
+	set := func(k, raw string) {
 		f, ok := reg.Field(k)
 		if !ok {
 			if f, ok = reg.Retired(k); !ok {
@@ -362,18 +360,18 @@ func decodeCustom(b []byte, reg *roster.Registry) (map[string]any, error) {
 				return
 			}
 		}
-		if val, err := f.DecodeJSON(raw); err == nil && val != nil {
+		if val, err := f.DecodeJSON(json.RawMessage(raw)); err == nil && val != nil {
 			out[k] = val
 		}
 	}
 	if !splitObject(b, set) {
 		clear(out)
 		var raw map[string]json.RawMessage
-		if err := json.Unmarshal(b, &raw); err != nil {
+		if err := json.Unmarshal([]byte(b), &raw); err != nil {
 			return nil, err
 		}
 		for k, v := range raw {
-			set(k, v)
+			set(k, string(v))
 		}
 	}
 	return out, nil
@@ -412,4 +410,13 @@ func parseSQLiteTime(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// textScan keeps a text or JSON column as a string; NULL is "".
+type textScan struct{ s *string }
+
+func (s textScan) Scan(src any) error {
+	t, _, err := scanText(src)
+	*s.s = t
+	return err
 }

@@ -74,7 +74,7 @@ func (db *DB) userArgs(u *roster.User) ([]any, error) {
 // the registry types it.
 type userScanner struct {
 	u      roster.User
-	custom json.RawMessage
+	custom string
 	dest   []any
 }
 
@@ -89,7 +89,7 @@ func newUserScanner() *userScanner {
 		timeScan{&u.UpdatedAt}, timeScan{&u.LastInteraction}, timeScan{&u.LastVisit}, timeScan{&u.LastLogin}, &u.Points,
 		stringsScan{&u.Roles}, stringsScan{&u.Badges}, stringsScan{&u.Missions}, &u.InstagramFollowers, &u.TikTokFollowers,
 		&u.YouTubeFollowers, (*string)(&u.Status), boolScan{&u.Newsletter}, timeScan{&u.NewsletterAt},
-		&u.PasswordHash, jsonScan{&s.custom},
+		&u.PasswordHash, textScan{&s.custom},
 	}
 	return s
 }
@@ -97,7 +97,7 @@ func newUserScanner() *userScanner {
 // scan reads one row into a fresh User typed by reg.
 func (s *userScanner) scan(rows interface{ Scan(...any) error }, reg *roster.Registry) (*roster.User, error) {
 	s.u = roster.User{}
-	s.custom = nil
+	s.custom = ""
 	if err := rows.Scan(s.dest...); err != nil {
 		return nil, err
 	}
@@ -153,18 +153,19 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 		}
 		sorted = nil
 	}
-	const chunk = 500
-	for start := 0; start < len(sorted); start += chunk {
-		part := sorted[start:min(start+chunk, len(sorted))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
+	if len(sorted) > 0 {
+		// Scattered ids go as one JSON array: one short statement to
+		// prepare whatever their number, where a list of placeholders
+		// would be parsed afresh for every call.
+		list, arg, err := s.db.idList(sorted)
+		if err != nil {
+			return nil, fmt.Errorf("find users: %w", err)
 		}
-		rows, err := s.db.query(ctx, userSelect+" WHERE id IN ("+placeholders(len(part))+")", args...)
+		rows, err := s.db.query(ctx, userSelect+" WHERE id IN "+list, arg)
 		if err != nil {
 			return nil, formatError(err, "find users")
 		}
-		var got []*roster.User
+		got := make([]*roster.User, 0, len(sorted))
 		for rows.Next() {
 			u, err := sc.scan(rows, reg)
 			if err != nil {

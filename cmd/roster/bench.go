@@ -186,6 +186,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		slices.Sort(times)
 		fmt.Fprintf(stdout, "%-52s %9s %9s %9s %10d\n", bq.name, ms(times[len(times)/2]), ms(times[len(times)*95/100]), ms(times[len(times)-1]), total/runs)
 	}
+	if err := m.benchExport(ctx, stdout, reg); err != nil {
+		return err
+	}
 	if err := m.benchBulkTag(ctx, stdout, reg, runs); err != nil {
 		return err
 	}
