@@ -72,12 +72,30 @@ func TestExportCLI(t *testing.T) {
 			// Everything, imported into an empty database.
 			all := filepath.Join(dir, "all.csv")
 			mustCLI(t, src, "", "export", "-o", all)
+			b, err := os.ReadFile(all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Spreadsheets see text, never formulas; import takes the quote off.
+			for _, cell := range []string{",'=1+1,", ",'-Anne,", ",'+33612345678,"} {
+				if !strings.Contains(string(b), cell) {
+					t.Errorf("the export has no escaped cell %s", cell)
+				}
+			}
 			dst := importEnv(t, d)
 			addTier(t, dst)
 			mustCLI(t, dst, "", "import", all)
 			got := readState(t, dst)
 			if got.Counts.Created != int64(len(want.Users)) || got.Counts.Failed != 0 {
 				t.Errorf("import of the export: %+v, want %d created", got.Counts, len(want.Users))
+			}
+			if u := got.Users["user00007@example.com"]; u.FirstName != "=1+1" || u.LastName != "-Anne" || u.MobilePhone != "+33612345678" {
+				t.Errorf("after the round trip: first name %q, last name %q, phone %q", u.FirstName, u.LastName, u.MobilePhone)
+			}
+			// Importing the same file again changes nothing.
+			mustCLI(t, dst, "", "import", all)
+			if again := readState(t, dst); again.Counts.Unchanged != int64(len(want.Users)) || again.Counts.Created+again.Counts.Updated+again.Counts.Failed != 0 {
+				t.Errorf("second import of the export: %+v, want every user unchanged", again.Counts)
 			}
 			diffs := 0
 			for email, w := range want.Users {

@@ -79,7 +79,11 @@ func writeImportFile(t *testing.T, dir string, n int) string {
 		if i%5 == 0 {
 			pw = hash
 		}
-		w.Write([]string{email, fmt.Sprintf("First%d", i), "-Anne", "+33612345678", cities[rng.IntN(len(cities))], "FR",
+		first := fmt.Sprintf("First%d", i)
+		if i%7 == 0 {
+			first = "=1+1" // a formula, which export escapes and import restores
+		}
+		w.Write([]string{email, first, "-Anne", "+33612345678", cities[rng.IntN(len(cities))], "FR",
 			fmt.Sprint(rng.IntN(10000)), fmt.Sprintf("19%02d-0%d-1%d", 50+rng.IntN(49), 1+rng.IntN(9), rng.IntN(10)),
 			strings.Join(tags, "|"), groups, "member|reader", fmt.Sprint(i%2 == 0), "line one\n\"quoted\", line two", fmt.Sprintf("c-%d", i), pw})
 	}
