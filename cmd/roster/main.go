@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/csvio"
 	"roster/index"
 	"roster/jobs"
 	"roster/sqldb"
@@ -219,7 +220,8 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		return nil, err
 	}
 	js := sqldb.NewJobService(m.DB)
-	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger})
+	limits := csvio.Limits{MaxBytes: m.Config.ImportMaxBytes, MaxRows: int(m.Config.ImportMaxRows)}
+	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger, Config: jobs.Config{Limits: limits}})
 	return web.NewServer(&web.Server{
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
@@ -227,6 +229,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
 		Stats:         m.Index,
 		Jobs:          js,
+		ImportLimits:  limits,
 		WakeJobs:      m.Runner.Wake,
 		Ready:         m.ready,
 		Logger:        m.Logger,
