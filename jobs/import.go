@@ -86,7 +86,7 @@ func PlanColumns(r *csvio.Reader, reg *roster.Registry, opts roster.ImportOption
 		}
 	}
 	if _, ok := p.Headers[opts.Key]; !ok {
-		return nil, roster.Errorf(roster.EINVALID, "The file has no %s column, which this import matches users on (choose another key, or map a column to %s).", opts.Key, opts.Key)
+		return nil, roster.Errorf(roster.EINVALID, "the file has no %s column, which this import matches users on: choose another key, or map a column to %s", opts.Key, opts.Key)
 	}
 	return p, nil
 }
@@ -125,7 +125,7 @@ func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) erro
 		return err
 	}
 	if len(plan.Unknown) > 0 {
-		return roster.Errorf(roster.EINVALID, "The file has columns that match no field: %s. Map each to a field, or to nothing to ignore it.", strings.Join(plan.Unknown, ", "))
+		return roster.Errorf(roster.EINVALID, "the file has columns that match no field: %s; map each to a field, or to nothing to ignore it", strings.Join(plan.Unknown, ", "))
 	}
 	chunks := make(chan *roster.ImportChunk, 1)
 	readErr := make(chan error, 1)
@@ -225,7 +225,7 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registr
 		}
 	}
 	if rows == 0 {
-		return roster.Errorf(roster.EINVALID, "The file has a header but no rows.")
+		return roster.Errorf(roster.EINVALID, "the file has a header but no rows")
 	}
 	if c.Read > 0 || c.To > from {
 		return send()

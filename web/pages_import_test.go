@@ -117,7 +117,7 @@ func TestPagesImport(t *testing.T) {
 			t.Fatalf("no key column: %d\n%s", resp.StatusCode, resp.Body)
 		}
 		body := html.UnescapeString(resp.Body)
-		wantIn(t, "the refused upload", body, "The file has no email column", `value="create" checked`)
+		wantIn(t, "the refused upload", body, "the file has no email column", `value="create" checked`)
 		if strings.Contains(body, `id="import-dry-run" checked`) {
 			t.Error("the form checks dry run again though it was off")
 		}

@@ -297,3 +297,29 @@ func TestImportKillResume(t *testing.T) {
 		})
 	}
 }
+
+// TestImportRefusesHugeFile: a 2 GB file (sparse: nothing is written) is
+// refused by its size at once, and no job is left behind.
+func TestImportRefusesHugeFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "huge.csv")
+	if err := os.WriteFile(path, []byte("email\na@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 2<<30); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ROSTER_DATA": t.TempDir()}
+	start := time.Now()
+	_, _, err := runCLI(t, env, "", "import", path)
+	if err == nil || !strings.Contains(roster.ErrorMessageOr(err), "limit") {
+		t.Fatalf("import of a 2 GB file: %v, want it refused by the size limit", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("refusing took %s: the file was read", took)
+	}
+	if _, _, err := runCLI(t, env, "", "import", path, "--max-bytes", "100"); err == nil || !strings.Contains(roster.ErrorMessageOr(err), "the limit is 100") {
+		t.Errorf("--max-bytes 100: %v", err)
+	}
+	t.Logf("refused: %s", roster.ErrorMessageOr(err))
+}
