@@ -140,10 +140,7 @@ func TestExportCLI(t *testing.T) {
 func addTier(t *testing.T, env map[string]string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEnv(t, env)
 	defer db.Close()
 	f := &roster.Field{Key: "tier", Label: "Tier", Type: roster.TypeChoice, Choices: []string{"gold", "silver", "bronze"}}
 	if err := sqldb.NewFieldService(db).CreateCustomField(ctx, f); err != nil {
@@ -155,10 +152,7 @@ func addTier(t *testing.T, env map[string]string) {
 func auditEntries(t *testing.T, env map[string]string, action string) []*roster.AuditEntry {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEnv(t, env)
 	defer db.Close()
 	entries, err := sqldb.NewAuditService(db).FindAuditEntries(ctx, roster.AuditFilter{Action: action})
 	if err != nil {

@@ -123,6 +123,16 @@ func importEnv(t *testing.T, d sqldb.Dialect) map[string]string {
 	return env
 }
 
+// openEnv opens the database env points roster at.
+func openEnv(t *testing.T, env map[string]string) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(context.Background(), sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // importState is what an import leaves: users by email without the values
 // that depend on when it ran, and the last job's report.
 type importState struct {
@@ -137,10 +147,7 @@ type importState struct {
 func readState(t *testing.T, env map[string]string) importState {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEnv(t, env)
 	defer db.Close()
 	cat, err := sqldb.NewCatalogService(db).Catalog(ctx)
 	if err != nil {
@@ -187,10 +194,7 @@ func readState(t *testing.T, env map[string]string) importState {
 func jobPosition(t *testing.T, env map[string]string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEnv(t, env)
 	defer db.Close()
 	list, err := sqldb.NewJobService(db).FindJobs(ctx, "import", 1)
 	if err != nil {
