@@ -183,6 +183,10 @@ type ImportRow struct {
 	// or a checked hash from a password_hash column.
 	PasswordHash string
 	Cells        []string
+	// New is the row as a new user, set, normalised and validated by the
+	// importer off the writer's path; nil when it is not valid as a new
+	// user (it may still be valid as an update, which the store checks).
+	New *User
 }
 
 // ImportChunk is what one transaction of an import applies: rows, the rows

@@ -221,8 +221,8 @@ func (r *Reader) Encoding() string { return r.encoding }
 func (r *Reader) Delimiter() rune { return r.delim }
 
 // Offset returns how many bytes of the original input have been read, for
-// progress bars. It runs ahead of the last record by up to the buffers
-// (about 128 KiB), and equals the file size at the end.
+// progress bars. It runs ahead of the last record by the read-ahead buffers
+// (at most about 200 KiB) and equals the file size at the end.
 func (r *Reader) Offset() int64 { return r.size.n }
 
 // Read returns the next data record and its row number as a spreadsheet
@@ -258,7 +258,7 @@ func (r *Reader) Read() (rec []string, row int, err error) {
 		}
 		r.rows++
 		if r.rows > r.lim.MaxRows {
-			r.fatal = invalidf("the file has more than %s rows; the limit is %s", thousands(r.lim.MaxRows), thousands(r.lim.MaxRows))
+			r.fatal = invalidf("the file has more than %s rows, the most one import can take; split it into several files", thousands(r.lim.MaxRows))
 			return nil, 0, r.fatal
 		}
 		if err != nil {
@@ -396,13 +396,28 @@ func (r *Reader) checkCell(c string) string {
 	if r.decoded {
 		// The decoders turn bytes that mean nothing in their encoding into
 		// U+FFFD.
-		if strings.ContainsRune(c, utf8.RuneError) {
+		if hasReplacement(c) {
 			return "the cell contains bytes that are not " + r.encoding + " text"
 		}
 	} else if !utf8.ValidString(c) {
 		return `the cell is not valid UTF-8 text; save the file as "CSV UTF-8"`
 	}
 	return ""
+}
+
+// hasReplacement reports whether s holds U+FFFD. It looks for the
+// character's first byte, which is rare in text, with the fast IndexByte.
+func hasReplacement(s string) bool {
+	for {
+		i := strings.IndexByte(s, 0xEF)
+		if i < 0 {
+			return false
+		}
+		if strings.HasPrefix(s[i:], "\uFFFD") {
+			return true
+		}
+		s = s[i+1:]
+	}
 }
 
 // isBlank reports whether every cell is empty or spaces.

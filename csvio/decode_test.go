@@ -2,13 +2,16 @@ package csvio
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -261,7 +264,7 @@ func TestReader_Fatal(t *testing.T) {
 		exact bool
 	}{
 		{"unterminated quote", "a,b\n1,2\n3,\"4\n5,6\n7,8\n", Limits{}, 1, "line 3: a quoted field is not closed: the quote runs to the end of the file", true},
-		{"too many rows", many, Limits{MaxRows: 10}, 10, "the file has more than 10 rows; the limit is 10", true},
+		{"too many rows", many, Limits{MaxRows: 10}, 10, "the file has more than 10 rows, the most one import can take; split it into several files", true},
 		{"line too long", long, Limits{MaxRecordBytes: 1000}, 1, "line 3: a row is longer than the limit of 1000 bytes; check that every quoted cell has its closing quote", true},
 		{"runaway quote", runaway, Limits{MaxRecordBytes: 1000}, 1, "line 3: a row is longer than the limit of 1000 bytes", false},
 		{"header but no rows", "a,b\n\n,\n", Limits{}, 0, "the file has a header but no rows", true},
@@ -582,6 +585,146 @@ func TestBadCorpus(t *testing.T) {
 	for _, e := range entries {
 		if !listed[e.Name()] {
 			t.Errorf("testdata/bad/%s has no line in TestBadCorpus", e.Name())
+		}
+	}
+}
+
+// benchFile writes n users the way an export does: every built-in exported
+// column, cells escaped, CRLF line ends, realistic values with some empty.
+func benchFile(tb testing.TB, n int) []byte {
+	tb.Helper()
+	header := []string{"id", "client_id", "app_id", "stripe_id", "email", "email_confirmed", "first_name", "last_name",
+		"mobile_phone", "home_phone", "bio", "birth_date", "city", "country", "addresses", "profile_image_url",
+		"cover_image_url", "social_links", "store_location", "teams", "push_tokens", "created_at", "updated_at",
+		"last_interaction", "last_visit", "last_login", "points", "roles", "badges", "missions", "tags", "groups",
+		"smart_type", "instagram_followers", "tiktok_followers", "youtube_followers", "total_followers", "status",
+		"newsletter", "newsletter_at"}
+	firsts := []string{"Anne", "Hélène", "José", "Zoë", "Mohammed", "Li", "Olivia", "Noah", "Chloé", "Søren"}
+	lasts := []string{"Martin", "Dubois", "García", "Müller", "O'Brien", "Nguyen", "Rossi", "Kowalski", "Smith", "Leroy"}
+	cities := []string{"Paris", "Lyon", "Zürich", "São Paulo", "Montréal", "Berlin", "Kraków", "Madrid", "Milano", "London"}
+	countries := []string{"FR", "FR", "CH", "BR", "CA", "DE", "PL", "ES", "IT", "GB"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(s []string) string { return s[rng.IntN(len(s))] }
+	maybe := func(p float64, s string) string {
+		if rng.Float64() < p {
+			return s
+		}
+		return ""
+	}
+	ts := func() string {
+		return time.Unix(1_600_000_000+rng.Int64N(150_000_000), 0).UTC().Format(time.RFC3339)
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	w.Write(header)
+	rec := make([]string, len(header))
+	for i := range n {
+		first, last, city := pick(firsts), pick(lasts), rng.IntN(len(cities))
+		ig, tt, yt := rng.Int64N(5000), rng.Int64N(20000), rng.Int64N(1000)
+		rec = append(rec[:0],
+			"u_"+strconv.FormatInt(int64(i)*7919+100000, 36),
+			maybe(0.6, "sso-"+strconv.Itoa(rng.IntN(1e9))),
+			maybe(0.3, "app-"+strconv.Itoa(i)),
+			maybe(0.2, "cus_"+strconv.FormatUint(rng.Uint64(), 36)),
+			strings.ToLower(first)+"."+strconv.Itoa(i)+"@example.com",
+			strconv.FormatBool(rng.IntN(3) > 0),
+			first, last,
+			maybe(0.7, fmt.Sprintf("+336%08d", rng.IntN(1e8))),
+			maybe(0.2, fmt.Sprintf("+331%08d", rng.IntN(1e8))),
+			maybe(0.3, "Loves hiking, cooking and "+pick(cities)+".\nSecond line, with \"quotes\"."),
+			maybe(0.8, fmt.Sprintf("%04d-%02d-%02d", 1950+rng.IntN(55), 1+rng.IntN(12), 1+rng.IntN(28))),
+			cities[city], countries[city],
+			maybe(0.3, `[{"label":"home","line1":"`+strconv.Itoa(1+rng.IntN(200))+` rue de la Paix","city":"`+cities[city]+`","postal_code":"75002","country":"`+countries[city]+`"}]`),
+			maybe(0.5, "https://cdn.example.com/p/"+strconv.Itoa(i)+".jpg"),
+			maybe(0.2, "https://cdn.example.com/c/"+strconv.Itoa(i)+".jpg"),
+			maybe(0.2, `[{"network":"instagram","url":"https://instagram.com/u`+strconv.Itoa(i)+`"}]`),
+			maybe(0.4, "Store "+strconv.Itoa(rng.IntN(50))),
+			maybe(0.5, "red|blue"),
+			maybe(0.4, `[{"platform":"ios","token":"`+strconv.FormatUint(rng.Uint64(), 16)+strconv.FormatUint(rng.Uint64(), 16)+`"}]`),
+			ts(), ts(), maybe(0.9, ts()), maybe(0.9, ts()), maybe(0.8, ts()),
+			strconv.Itoa(rng.IntN(10000)),
+			maybe(0.3, "member|moderator"), maybe(0.4, "early-bird|top-fan|helper"), maybe(0.3, "onboarding|first-post"),
+			maybe(0.6, "vip|newsletter 2024"), maybe(0.5, "Beta testers|Paris club"),
+			maybe(0.5, "Beta testers"),
+			strconv.FormatInt(ig, 10), strconv.FormatInt(tt, 10), strconv.FormatInt(yt, 10), strconv.FormatInt(ig+tt+yt, 10),
+			pick([]string{"active", "active", "active", "invited", "pending", "banned"}),
+			strconv.FormatBool(rng.IntN(2) == 0),
+			maybe(0.5, ts()),
+		)
+		for j, c := range rec {
+			rec[j] = EscapeCell(c)
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkDecode reads 100,000 exported users (40 columns) and reports the
+// time per row: reading only, reading and DecodeRow, and the same from a
+// Windows-1252 file, which goes through a decoder.
+func BenchmarkDecode(b *testing.B) {
+	const rows = 100_000
+	utf8File := benchFile(b, rows)
+	cp1252File, _, err := transform.Bytes(charmap.Windows1252.NewEncoder(), utf8File)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reg := roster.NewRegistry(nil)
+	for _, bb := range []struct {
+		name   string
+		data   []byte
+		decode bool
+	}{
+		{"Read", utf8File, false},
+		{"ReadDecodeRow", utf8File, true},
+		{"Windows1252/ReadDecodeRow", cp1252File, true},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetBytes(int64(len(bb.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				r, err := NewReader(bytes.NewReader(bb.data), int64(len(bb.data)), Limits{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				cols, unknown, err := MatchHeader(r.Header(), reg, nil)
+				if err != nil || len(unknown) > 0 {
+					b.Fatal(err, unknown)
+				}
+				n := 0
+				for {
+					rec, row, err := r.Read()
+					if err == io.EOF {
+						break
+					} else if err != nil {
+						b.Fatal(err)
+					}
+					n++
+					if bb.decode {
+						if _, errs := DecodeRow(cols, rec, row); len(errs) > 0 {
+							b.Fatal(errs[0])
+						}
+					}
+				}
+				if n != rows {
+					b.Fatalf("read %d rows, want %d", n, rows)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/rows, "ns/row")
+		})
+	}
+}
+
+func TestHasReplacement(t *testing.T) {
+	for s, want := range map[string]bool{"": false, "abc": false, "a\uFFFDb": true, "\uFFFD": true,
+		"\uFEFFx": false, "\uFEFF\uFFFD": true, "é€’": false, "\xEF": false, "\xEF\xBF": false} {
+		if got := hasReplacement(s); got != want {
+			t.Errorf("hasReplacement(%q) = %v", s, got)
 		}
 	}
 }

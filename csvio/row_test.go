@@ -148,3 +148,33 @@ func TestDecodeRow_LongCellMessage(t *testing.T) {
 		t.Errorf("message = %q (%d bytes)", msg, len(msg))
 	}
 }
+
+func TestEmptyValue(t *testing.T) {
+	// The fast path for empty cells must give what the slow path gives.
+	fields := roster.BuiltinFields()
+	for _, typ := range roster.CustomFieldTypes {
+		fields = append(fields, roster.Field{Key: "c_" + string(typ), Type: typ})
+	}
+	for _, f := range fields {
+		got, ok := emptyValue(&f)
+		if !ok {
+			if f.Type != roster.TypeSmartType {
+				t.Errorf("%s (%s): no empty value", f.Key, f.Type)
+			}
+			continue
+		}
+		var want any
+		switch f.Type {
+		case roster.TypeTags, roster.TypeGroups:
+			want = roster.NormalizeSet(strings.Split("", "|"))
+		default:
+			var err error
+			if want, err = f.ParseText(""); err != nil {
+				t.Errorf("%s: ParseText(\"\"): %v", f.Key, err)
+			}
+		}
+		if !reflect.DeepEqual(got, want) || reflect.TypeOf(got) != reflect.TypeOf(want) {
+			t.Errorf("%s (%s): empty value %#v, ParseText gives %#v", f.Key, f.Type, got, want)
+		}
+	}
+}

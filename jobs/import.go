@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"roster"
 	"roster/csvio"
@@ -33,7 +34,7 @@ func (c Config) chunkRows() int {
 	if c.ChunkRows > 0 {
 		return c.ChunkRows
 	}
-	return 2000
+	return 5000
 }
 
 func (c Config) hashWorkers() int {
@@ -85,7 +86,7 @@ func PlanColumns(r *csvio.Reader, reg *roster.Registry, opts roster.ImportOption
 		}
 	}
 	if _, ok := p.Headers[opts.Key]; !ok {
-		return nil, roster.Errorf(roster.EINVALID, "The file has no %s column, which this import matches users on (choose another key, or map a column to %s).", opts.Key, opts.Key)
+		return nil, roster.Errorf(roster.EINVALID, "the file has no %s column, which this import matches users on: choose another key, or map a column to %s", opts.Key, opts.Key)
 	}
 	return p, nil
 }
@@ -124,7 +125,7 @@ func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) erro
 		return err
 	}
 	if len(plan.Unknown) > 0 {
-		return roster.Errorf(roster.EINVALID, "The file has columns that match no field: %s. Map each to a field, or to nothing to ignore it.", strings.Join(plan.Unknown, ", "))
+		return roster.Errorf(roster.EINVALID, "the file has columns that match no field: %s; map each to a field, or to nothing to ignore it", strings.Join(plan.Unknown, ", "))
 	}
 	chunks := make(chan *roster.ImportChunk, 1)
 	readErr := make(chan error, 1)
@@ -132,7 +133,7 @@ func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) erro
 	defer cancel()
 	go func() {
 		defer close(chunks)
-		readErr <- im.read(rctx, j, r, plan, chunks)
+		readErr <- im.read(rctx, j, reg, r, plan, chunks)
 	}()
 	for c := range chunks {
 		if err := im.hashPasswords(ctx, j, c); err != nil {
@@ -167,7 +168,7 @@ func (s *seen) check(field, v string) (int64, uint64) {
 // read decodes rows into chunks. Rows up to the job's position were
 // applied by an earlier run: they are read again only to remember their
 // keys, exactly as that run did, so that duplicates are still found.
-func (im *Importer) read(ctx context.Context, j *roster.Job, r *csvio.Reader, plan *Plan, out chan<- *roster.ImportChunk) error {
+func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registry, r *csvio.Reader, plan *Plan, out chan<- *roster.ImportChunk) error {
 	uniques := []string{}
 	for _, f := range []string{"email", "client_id", "id"} {
 		if _, ok := plan.Headers[f]; ok {
@@ -212,7 +213,7 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, r *csvio.Reader, pl
 		}
 		if rowErr != nil {
 			fail(roster.CellError{Column: rowErr.Column, Message: rowErr.Message})
-		} else if ir, errs := im.decode(plan, rec, row, key, uniques, dup, resumed); len(errs) > 0 {
+		} else if ir, errs := im.decode(reg, plan, rec, row, key, uniques, dup, resumed); len(errs) > 0 {
 			fail(errs...)
 		} else if !resumed {
 			c.Rows = append(c.Rows, ir)
@@ -224,7 +225,7 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, r *csvio.Reader, pl
 		}
 	}
 	if rows == 0 {
-		return roster.Errorf(roster.EINVALID, "The file has a header but no rows.")
+		return roster.Errorf(roster.EINVALID, "the file has a header but no rows")
 	}
 	if c.Read > 0 || c.To > from {
 		return send()
@@ -233,7 +234,7 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, r *csvio.Reader, pl
 }
 
 // decode turns one record into a row for the store, or the row's errors.
-func (im *Importer) decode(plan *Plan, rec []string, row int, key string, uniques []string, dup *seen, resumed bool) (roster.ImportRow, []roster.CellError) {
+func (im *Importer) decode(reg *roster.Registry, plan *Plan, rec []string, row int, key string, uniques []string, dup *seen, resumed bool) (roster.ImportRow, []roster.CellError) {
 	values, errs := csvio.DecodeRow(plan.Columns, rec, row)
 	var out []roster.CellError
 	for _, e := range errs {
@@ -247,6 +248,9 @@ func (im *Importer) decode(plan *Plan, rec []string, row int, key string, unique
 	ir.Key = kv
 	if len(out) > 0 {
 		return ir, out
+	}
+	if !resumed {
+		ir.New = asNewUser(reg, values)
 	}
 	// Every unique value of the row must be new to the file.
 	hashes := make([]uint64, 0, len(uniques))
@@ -286,6 +290,28 @@ func (im *Importer) decode(plan *Plan, rec []string, row int, key string, unique
 		ir.PasswordHash = hash
 	}
 	return ir, out
+}
+
+// asNewUser returns the row as a new user when it is valid as one, or nil.
+// Setting and validating run here, on the reader's goroutine, so that the
+// writer's does less.
+func asNewUser(reg *roster.Registry, values map[string]any) *roster.User {
+	u := &roster.User{}
+	for key, v := range values {
+		switch key {
+		case "id", "tags", "groups", "password", "password_hash":
+			continue
+		}
+		f, ok := reg.Field(key)
+		if !ok || !u.Set(f, v) {
+			return nil
+		}
+	}
+	u.Normalize()
+	if u.Validate(reg, time.Now().UTC(), true, nil) != nil {
+		return nil
+	}
+	return u
 }
 
 // normKey is a unique value as the store keeps it.

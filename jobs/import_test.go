@@ -3,9 +3,12 @@ package jobs
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/sqldb"
@@ -239,6 +242,79 @@ func TestImportBadFiles(t *testing.T) {
 		n, err := sqldb.NewUserService(db).CountUsers(context.Background())
 		if err != nil || n != 0 {
 			t.Errorf("bad files left %d users (%v)", n, err)
+		}
+	})
+}
+
+// TestImportBadCorpus runs every file of csvio's bad-input corpus through
+// the importer: each ends with a report (the file refused with a reason, or
+// its bad rows listed with their numbers), and the database holds exactly
+// the users the report says were created, all valid.
+func TestImportBadCorpus(t *testing.T) {
+	files, err := filepath.Glob("../csvio/testdata/bad/*")
+	if err != nil || len(files) < 15 {
+		t.Fatalf("corpus: %v, %d files", err, len(files))
+	}
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		x := newImporter(t, db)
+		reg, err := sqldb.NewFieldService(db).Registry(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var created int64
+		for _, f := range files {
+			if strings.HasSuffix(f, "README.txt") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := x.run(string(b), roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
+			name := filepath.Base(f)
+			switch j.Status {
+			case roster.JobFailed:
+				if j.Error == "" || j.Counts.Created != 0 {
+					t.Errorf("%s: failed without a reason, or after creating users: %+v", name, j)
+				}
+				t.Logf("%-24s refused: %s", name, j.Error)
+			case roster.JobDone:
+				rows := x.failed(j)
+				if int64(len(rows)) != j.Counts.Failed {
+					t.Errorf("%s: %d failed rows stored, counts say %d", name, len(rows), j.Counts.Failed)
+				}
+				for _, r := range rows {
+					if r.Row < 2 || len(r.Errors) == 0 || r.Errors[0].Message == "" {
+						t.Errorf("%s: a failed row without a number or a message: %+v", name, r)
+					}
+				}
+				if len(rows) > 0 {
+					t.Logf("%-24s %d created, %d failed; first: row %d: %s", name, j.Counts.Created, j.Counts.Failed, rows[0].Row, rows[0].Reason())
+				} else {
+					t.Logf("%-24s %d created, nothing failed", name, j.Counts.Created)
+				}
+			default:
+				t.Errorf("%s: job ended %s", name, j.Status)
+			}
+			created += j.Counts.Created
+		}
+		users := 0
+		err = sqldb.NewUserService(db).ScanUsers(ctx, 0, 1000, func(u *roster.User) error {
+			users++
+			if err := u.Validate(reg, time.Now(), true, nil); err != nil {
+				t.Errorf("user %s stored invalid: %v", u.Email, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(users) != created {
+			t.Errorf("%d users stored, the reports say %d were created", users, created)
+		}
+		if err := db.CheckIntegrity(ctx); err != nil {
+			t.Error(err)
 		}
 	})
 }

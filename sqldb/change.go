@@ -2,7 +2,6 @@ package sqldb
 
 import (
 	"context"
-	"strings"
 
 	"roster"
 )
@@ -52,28 +51,34 @@ func (tx *Tx) logChange(ctx context.Context, userID int64, kind roster.ChangeKin
 	return nil
 }
 
-// logChanges appends one change per user with a single statement.
+// logChanges appends one change per user with a single short statement:
+// the ids travel as one JSON array, so SQLite parses the statement once
+// whatever the batch size.
 func (tx *Tx) logChanges(ctx context.Context, users []*roster.User, kind roster.ChangeKind) error {
 	if len(users) == 0 {
 		return nil
 	}
-	at := tx.db.timeArg(tx.now)
-	args := make([]any, 0, 3*len(users))
-	for _, u := range users {
-		args = append(args, u.ID, string(kind), at)
-		tx.changed = append(tx.changed, u.ID)
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
 	}
-	q := "INSERT INTO user_changes (user_id, kind, at) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?, ?),", len(users)), ",")
-	if _, err := tx.exec(ctx, q, args...); err != nil {
+	list, arg, err := tx.db.idList(ids)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, "INSERT INTO user_changes (user_id, kind, at) SELECT id, ?, ? FROM "+list+" l", string(kind), tx.db.timeArg(tx.now), arg); err != nil {
 		return formatError(err, "log changes")
 	}
+	tx.changed = append(tx.changed, ids...)
 	return nil
 }
 
 // commit commits tx and then tells the DB's observer which users changed,
 // so that this node's index is current before the write call returns.
 func (tx *Tx) commit() error {
-	if err := tx.Commit(); err != nil {
+	err := tx.Commit()
+	tx.release()
+	if err != nil {
 		return formatError(err, "commit")
 	}
 	changed, refs := tx.changed, tx.changedRefs

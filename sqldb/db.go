@@ -158,8 +158,9 @@ type Tx struct {
 	*sql.Tx
 	db          *DB
 	now         time.Time
-	changed     []int64 // users changed in this transaction
-	changedRefs []int64 // users whose tags or groups only changed
+	conn        *sql.Conn // its own connection, when it needs the driver's (beginConn)
+	changed     []int64   // users changed in this transaction
+	changedRefs []int64   // users whose tags or groups only changed
 }
 
 // begin starts a write transaction.
@@ -368,7 +369,7 @@ func (db *DB) CheckIntegrity(ctx context.Context) error {
 	checks = append(checks,
 		"SELECT COUNT(*) FROM (SELECT email FROM users WHERE email IS NOT NULL GROUP BY email HAVING COUNT(*) > 1) d",
 		"SELECT COUNT(*) FROM (SELECT client_id FROM users WHERE client_id IS NOT NULL GROUP BY client_id HAVING COUNT(*) > 1) d",
-		"SELECT COUNT(*) FROM users u WHERE NOT EXISTS (SELECT 1 FROM user_changes c WHERE c.user_id = u.id)")
+		"SELECT COUNT(*) FROM users WHERE id NOT IN (SELECT user_id FROM user_changes)")
 	for _, q := range checks {
 		var n int
 		if err := db.write.QueryRowContext(ctx, q).Scan(&n); err != nil {

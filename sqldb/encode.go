@@ -35,6 +35,24 @@ func dateArg(d roster.Date) any {
 // jsonArg encodes v as JSON text; nil slices become [] so that columns never
 // hold null.
 func jsonArg(v any) (string, error) {
+	switch x := v.(type) {
+	case []string:
+		if len(x) == 0 {
+			return "[]", nil
+		}
+	case []roster.Address:
+		if len(x) == 0 {
+			return "[]", nil
+		}
+	case []roster.SocialLink:
+		if len(x) == 0 {
+			return "[]", nil
+		}
+	case []roster.PushToken:
+		if len(x) == 0 {
+			return "[]", nil
+		}
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return "", err

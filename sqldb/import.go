@@ -184,6 +184,7 @@ func (tx *Tx) tagID(ctx context.Context, refs *importRefs, name string) (int64, 
 // refChange is the tags or groups one user gets from a row.
 type refChange struct {
 	user         *roster.User
+	existed      bool // a new user has nothing to drop
 	tags, groups []int64
 	setTags      bool
 	setGroups    bool
@@ -195,7 +196,7 @@ type refChange struct {
 // same work, then rolls the users back and commits only the report.
 func (s *JobService) ApplyImport(ctx context.Context, j *roster.Job, c *roster.ImportChunk) (roster.ImportCounts, error) {
 	delta := roster.ImportCounts{Read: c.Read}
-	tx, err := s.db.begin(ctx)
+	tx, err := s.db.beginConn(ctx)
 	if err != nil {
 		return delta, err
 	}
@@ -342,6 +343,12 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 			continue
 		}
 		u := &roster.User{}
+		// A row the importer found valid as a new user needs no second
+		// pass of setting and validating on the writer's path.
+		prevalidated := before == nil && r.New != nil
+		if prevalidated {
+			u = r.New
+		}
 		if before != nil {
 			cp := *before
 			cp.Custom = make(map[string]any, len(before.Custom))
@@ -352,7 +359,7 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 		}
 		var errs []roster.CellError
 		touched := map[string]bool{}
-		rc := refChange{user: u}
+		rc := refChange{user: u, existed: before != nil}
 		for key, v := range r.Values {
 			switch key {
 			case "password", "password_hash":
@@ -386,6 +393,9 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 				}
 				continue
 			}
+			if prevalidated {
+				continue
+			}
 			f, ok := reg.Field(key)
 			if !ok || !u.Set(f, v) {
 				errs = append(errs, roster.CellError{Column: header(key), Message: "cannot be set"})
@@ -399,8 +409,10 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 		if before == nil && u.Newsletter && u.NewsletterAt.IsZero() {
 			u.NewsletterAt = tx.now
 		}
-		u.Normalize()
-		if err := u.Validate(reg, tx.now, before == nil, touched); err != nil {
+		if !prevalidated {
+			u.Normalize()
+		}
+		if err := validate(u, reg, tx.now, before == nil, touched, prevalidated); err != nil {
 			fields := roster.ErrorFields(err)
 			keys := make([]string, 0, len(fields))
 			for k := range fields {
@@ -468,6 +480,14 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 	return failed, counts, nil
 }
 
+// validate is User.Validate unless the importer validated u already.
+func validate(u *roster.User, reg *roster.Registry, now time.Time, creating bool, touched map[string]bool, done bool) error {
+	if done {
+		return nil
+	}
+	return u.Validate(reg, now, creating, touched)
+}
+
 // resolveRefs turns tag or group names into ids; a missing tag is created,
 // a missing group is the row's error.
 func (tx *Tx) resolveRefs(ctx context.Context, refs *importRefs, key string, names []string) ([]int64, string, error) {
@@ -522,22 +542,27 @@ func (tx *Tx) setImportRefs(ctx context.Context, changes []refChange) error {
 		if !rc.setTags && !rc.setGroups {
 			continue
 		}
-		changedIDs = append(changedIDs, uid)
-		if rc.setTags {
-			keep := rc.tags
-			if err := tx.dropRefs(ctx, "user_tags", "tag_id", uid, keep); err != nil {
+		if rc.existed {
+			changedIDs = append(changedIDs, uid)
+		}
+		if rc.setTags && rc.existed {
+			if err := tx.dropRefs(ctx, "user_tags", "tag_id", uid, rc.tags); err != nil {
 				return err
 			}
+		}
+		if rc.setTags {
 			for i, t := range rc.tags {
 				if !slices.Contains(rc.user.Tags, t) {
 					tagRows = append(tagRows, uid, t, tx.db.timeArg(tx.now.Add(-time.Duration(i)*time.Millisecond)))
 				}
 			}
 		}
-		if rc.setGroups {
+		if rc.setGroups && rc.existed {
 			if err := tx.dropRefs(ctx, "group_members", "group_id", uid, rc.groups); err != nil {
 				return err
 			}
+		}
+		if rc.setGroups {
 			for _, g := range rc.groups {
 				if !slices.Contains(rc.user.Groups, g) {
 					groupRows = append(groupRows, uid, g, string(roster.ViaImport), tx.db.timeArg(tx.now))
@@ -551,8 +576,8 @@ func (tx *Tx) setImportRefs(ctx context.Context, changes []refChange) error {
 	if err := tx.insertMany(ctx, "INSERT INTO group_members (user_id, group_id, via, joined_at) VALUES ", 4, groupRows); err != nil {
 		return err
 	}
-	// New users' rows are logged whole already; refs of others are logged
-	// as refs, which the index reloads cheaply. Logging both is harmless.
+	// New users are logged whole already; the refs of others are logged
+	// as refs, which the index reloads cheaply.
 	return tx.logChangeIDs(ctx, changedIDs)
 }
 

@@ -375,6 +375,24 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 // insertUsers stores valid users with multi-row inserts, filling their ids
 // and times, and logs them.
 func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
+	for _, u := range users {
+		if u.PublicID == "" {
+			u.PublicID = roster.NewPublicID()
+		}
+		if u.CreatedAt.IsZero() {
+			u.CreatedAt = tx.now
+		}
+		u.UpdatedAt = tx.now
+		if u.Status == "" {
+			u.Status = roster.StatusActive
+		}
+	}
+	if tx.conn != nil && len(users) >= copyThreshold {
+		if err := tx.copyUsers(ctx, users); err != nil {
+			return err
+		}
+		return tx.logChanges(ctx, users, roster.ChangeUpsert)
+	}
 	var err error
 	// One prepared statement per batch size: parsing a 200-row INSERT
 	// costs more than running it.
@@ -398,16 +416,6 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
 		}
 		args := make([]any, 0, len(batch)*len(userColumns))
 		for _, u := range batch {
-			if u.PublicID == "" {
-				u.PublicID = roster.NewPublicID()
-			}
-			if u.CreatedAt.IsZero() {
-				u.CreatedAt = tx.now
-			}
-			u.UpdatedAt = tx.now
-			if u.Status == "" {
-				u.Status = roster.StatusActive
-			}
 			a, err := tx.db.userArgs(u)
 			if err != nil {
 				return fmt.Errorf("create users: %w", err)
@@ -432,11 +440,8 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
 		if err != nil {
 			return formatError(err, "create users")
 		}
-		if err := tx.logChanges(ctx, batch, roster.ChangeUpsert); err != nil {
-			return err
-		}
 	}
-	return nil
+	return tx.logChanges(ctx, users, roster.ChangeUpsert)
 }
 
 // UpdateUser applies upd to the user with public id.

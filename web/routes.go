@@ -55,6 +55,17 @@ func (s *Server) routes() {
 	s.handle("GET /users/bulk", roster.PermOrganize, s.handleBulkConfirm)
 	s.handle("POST /users/bulk", roster.PermOrganize, s.handleBulkApply)
 
+	// Imports: upload, map unknown columns, follow, run a dry run for real.
+	s.handle("GET /users/import", roster.PermImport, s.handleImportForm)
+	s.handle("POST /users/import", roster.PermImport, s.handleImportUpload)
+	s.handle("GET /imports", roster.PermImport, s.handleImports)
+	s.handle("GET /imports/{id}", roster.PermImport, s.handleImport)
+	s.handle("GET /imports/{id}/status.json", roster.PermImport, s.handleImportStatus)
+	s.handle("GET /imports/{id}/failed.csv", roster.PermImport, s.handleImportFailedCSV)
+	s.handle("POST /imports/{id}/mapping", roster.PermImport, s.handleImportMapping)
+	s.handle("POST /imports/{id}/run", roster.PermImport, s.handleImportRun)
+	s.handle("POST /imports/{id}/cancel", roster.PermImport, s.handleImportCancel)
+
 	s.handle("GET /account", roster.PermSelf, s.handleAccount)
 	s.handle("POST /account", roster.PermSelf, s.handleAccountUpdate)
 
@@ -130,6 +141,14 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/member-of-the-month", roster.PermViewUsers, s.apiGetMemberOfMonth)
 	s.handle("POST /api/v1/member-of-the-month", roster.PermOrganize, s.apiNameMemberOfMonth)
 	s.handle("GET /api/v1/member-of-the-month/history", roster.PermViewUsers, s.apiMonthHistory)
+	s.handle("GET /api/v1/imports", roster.PermImport, s.apiListImports)
+	s.handle("POST /api/v1/imports", roster.PermImport, s.apiCreateImport)
+	s.handle("GET /api/v1/imports/{id}", roster.PermImport, s.apiGetImport)
+	s.handle("POST /api/v1/imports/{id}/mapping", roster.PermImport, s.apiMapImport)
+	s.handle("POST /api/v1/imports/{id}/run", roster.PermImport, s.apiRunImport)
+	s.handle("POST /api/v1/imports/{id}/cancel", roster.PermImport, s.apiCancelImport)
+	s.handle("GET /api/v1/imports/{id}/errors", roster.PermImport, s.apiImportErrors)
+	s.handle("GET /api/v1/imports/{id}/failed.csv", roster.PermImport, s.apiImportFailedCSV)
 	s.handle("GET /api/v1/users/export.csv", roster.PermExport, s.apiExportUsers)
 	s.handle("GET /api/v1/users/{id}/data", roster.PermExport, s.apiUserData)
 	s.handle("GET /api/v1/users/template.csv", roster.PermImport, s.handleTemplateCSV)

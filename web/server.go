@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/csvio"
 	"roster/query"
 )
 
@@ -33,6 +34,13 @@ type Server struct {
 	CursorKey []byte
 	// Stats counts for the dashboard: the query index.
 	Stats Stats
+
+	// Jobs stores import jobs and their uploads; ImportLimits bounds an
+	// upload (zero: csvio's defaults). WakeJobs, when set, tells the job
+	// runner that a job is waiting.
+	Jobs         roster.JobService
+	ImportLimits csvio.Limits
+	WakeJobs     func()
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.

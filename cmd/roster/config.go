@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -19,6 +20,9 @@ type Config struct {
 	LogFormat     string
 	Demo          bool
 	SecureCookies bool
+	// Uploaded imports' limits; zero means csvio's defaults.
+	ImportMaxBytes int64
+	ImportMaxRows  int64
 }
 
 // DefaultConfig returns the configuration of a plain `roster serve`.
@@ -37,6 +41,7 @@ type option struct {
 	flag, env, usage string
 	str              *string
 	boolean          *bool
+	integer          *int64
 }
 
 // options returns the settings every subcommand that opens the database
@@ -53,6 +58,8 @@ func (c *Config) options(serving bool) []option {
 			option{flag: "addr", env: "ROSTER_ADDR", usage: "address to listen on", str: &c.Addr},
 			option{flag: "demo", env: "ROSTER_DEMO", usage: "on an empty database, seed demo users and create an owner account", boolean: &c.Demo},
 			option{flag: "secure-cookies", env: "ROSTER_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS-terminating proxy)", boolean: &c.SecureCookies},
+			option{flag: "import-max-bytes", env: "ROSTER_IMPORT_MAX_BYTES", usage: "largest CSV file an upload may import, in bytes (0: 1 GiB)", integer: &c.ImportMaxBytes},
+			option{flag: "import-max-rows", env: "ROSTER_IMPORT_MAX_ROWS", usage: "most rows an uploaded CSV file may have (0: 5,000,000)", integer: &c.ImportMaxRows},
 		)
 	}
 	return opts
@@ -73,12 +80,22 @@ func (c *Config) bind(fs *flag.FlagSet, serving bool, getenv func(string) string
 				v = strings.TrimSpace(string(b))
 			}
 		}
-		if o.str != nil {
+		switch {
+		case o.str != nil:
 			if v != "" {
 				*o.str = v
 			}
 			fs.StringVar(o.str, o.flag, *o.str, o.usage+" ("+o.env+")")
-		} else {
+		case o.integer != nil:
+			if v != "" {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || n < 0 {
+					return fmt.Errorf("%s: %q is not a whole number of at least 0", o.env, v)
+				}
+				*o.integer = n
+			}
+			fs.Int64Var(o.integer, o.flag, *o.integer, o.usage+" ("+o.env+")")
+		default:
 			if v != "" {
 				switch strings.ToLower(v) {
 				case "1", "true", "yes", "on":

@@ -72,12 +72,30 @@ func TestExportCLI(t *testing.T) {
 			// Everything, imported into an empty database.
 			all := filepath.Join(dir, "all.csv")
 			mustCLI(t, src, "", "export", "-o", all)
+			b, err := os.ReadFile(all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Spreadsheets see text, never formulas; import takes the quote off.
+			for _, cell := range []string{",'=1+1,", ",'-Anne,", ",'+33612345678,"} {
+				if !strings.Contains(string(b), cell) {
+					t.Errorf("the export has no escaped cell %s", cell)
+				}
+			}
 			dst := importEnv(t, d)
 			addTier(t, dst)
 			mustCLI(t, dst, "", "import", all)
 			got := readState(t, dst)
 			if got.Counts.Created != int64(len(want.Users)) || got.Counts.Failed != 0 {
 				t.Errorf("import of the export: %+v, want %d created", got.Counts, len(want.Users))
+			}
+			if u := got.Users["user00007@example.com"]; u.FirstName != "=1+1" || u.LastName != "-Anne" || u.MobilePhone != "+33612345678" {
+				t.Errorf("after the round trip: first name %q, last name %q, phone %q", u.FirstName, u.LastName, u.MobilePhone)
+			}
+			// Importing the same file again changes nothing.
+			mustCLI(t, dst, "", "import", all)
+			if again := readState(t, dst); again.Counts.Unchanged != int64(len(want.Users)) || again.Counts.Created+again.Counts.Updated+again.Counts.Failed != 0 {
+				t.Errorf("second import of the export: %+v, want every user unchanged", again.Counts)
 			}
 			diffs := 0
 			for email, w := range want.Users {
@@ -122,10 +140,7 @@ func TestExportCLI(t *testing.T) {
 func addTier(t *testing.T, env map[string]string) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEnv(t, env)
 	defer db.Close()
 	f := &roster.Field{Key: "tier", Label: "Tier", Type: roster.TypeChoice, Choices: []string{"gold", "silver", "bronze"}}
 	if err := sqldb.NewFieldService(db).CreateCustomField(ctx, f); err != nil {
@@ -137,10 +152,7 @@ func addTier(t *testing.T, env map[string]string) {
 func auditEntries(t *testing.T, env map[string]string, action string) []*roster.AuditEntry {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEnv(t, env)
 	defer db.Close()
 	entries, err := sqldb.NewAuditService(db).FindAuditEntries(ctx, roster.AuditFilter{Action: action})
 	if err != nil {

@@ -52,7 +52,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	m := &Main{Config: DefaultConfig(), bulk: true}
+	// Chunks of a few thousand rows need no bulk page cache: the import
+	// stays within its memory budget.
+	m := &Main{Config: DefaultConfig()}
 	var opts roster.ImportOptions
 	mapping := mappingFlag{}
 	var chunk int
@@ -65,7 +67,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fs.StringVar(&opts.Key, "key", "email", "the field rows are matched on: email, client_id or id")
 		fs.BoolVar(&opts.DryRun, "dry-run", false, "check every row and count what would change; write nothing")
 		fs.Var(mapping, "map", `map a column: "Header=field", or "Header=" to ignore it (repeatable)`)
-		fs.IntVar(&chunk, "chunk", 2000, "rows per transaction")
+		fs.IntVar(&chunk, "chunk", 5000, "rows per transaction")
 		fs.Int64Var(&maxBytes, "max-bytes", 0, "refuse files larger than this many bytes (default 1 GiB)")
 		fs.IntVar(&maxRows, "max-rows", 0, "refuse files with more rows (default 5,000,000)")
 		fs.StringVar(&failedPath, "failed", "", "write the rows that failed, with a reason column, to this CSV file (default FILE-failed.csv when some fail)")

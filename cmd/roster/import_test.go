@@ -79,7 +79,11 @@ func writeImportFile(t *testing.T, dir string, n int) string {
 		if i%5 == 0 {
 			pw = hash
 		}
-		w.Write([]string{email, fmt.Sprintf("First%d", i), "-Anne", "+33612345678", cities[rng.IntN(len(cities))], "FR",
+		first := fmt.Sprintf("First%d", i)
+		if i%7 == 0 {
+			first = "=1+1" // a formula, which export escapes and import restores
+		}
+		w.Write([]string{email, first, "-Anne", "+33612345678", cities[rng.IntN(len(cities))], "FR",
 			fmt.Sprint(rng.IntN(10000)), fmt.Sprintf("19%02d-0%d-1%d", 50+rng.IntN(49), 1+rng.IntN(9), rng.IntN(10)),
 			strings.Join(tags, "|"), groups, "member|reader", fmt.Sprint(i%2 == 0), "line one\n\"quoted\", line two", fmt.Sprintf("c-%d", i), pw})
 	}
@@ -119,6 +123,16 @@ func importEnv(t *testing.T, d sqldb.Dialect) map[string]string {
 	return env
 }
 
+// openEnv opens the database env points roster at.
+func openEnv(t *testing.T, env map[string]string) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(context.Background(), sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // importState is what an import leaves: users by email without the values
 // that depend on when it ran, and the last job's report.
 type importState struct {
@@ -133,10 +147,7 @@ type importState struct {
 func readState(t *testing.T, env map[string]string) importState {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: env["ROSTER_DATA"], DatabaseURL: env["ROSTER_DATABASE_URL"]})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openEnv(t, env)
 	defer db.Close()
 	cat, err := sqldb.NewCatalogService(db).Catalog(ctx)
 	if err != nil {
@@ -179,6 +190,22 @@ func readState(t *testing.T, env map[string]string) importState {
 	return st
 }
 
+// jobPosition returns the row the import job of env has committed up to.
+func jobPosition(t *testing.T, env map[string]string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	db := openEnv(t, env)
+	defer db.Close()
+	list, err := sqldb.NewJobService(db).FindJobs(ctx, "import", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) == 0 {
+		return 0
+	}
+	return list[0].Position
+}
+
 // TestImportKillResume kills `roster import` with SIGKILL at random moments,
 // resumes it each time, and requires the final state of a run that was
 // never interrupted, on both databases.
@@ -192,21 +219,27 @@ func TestImportKillResume(t *testing.T) {
 				sqldbtest.PostgresURL(t)
 			}
 			dir := t.TempDir()
-			file := writeImportFile(t, dir, 6000)
+			file := writeImportFile(t, dir, 50000)
 			args := []string{"import", file, "--chunk", "100", "--failed", filepath.Join(dir, "failed.csv")}
 
 			clean := importEnv(t, d)
+			cleanStart := time.Now()
 			if out, err := child(t, clean, args...).CombinedOutput(); err != nil && !strings.Contains(string(out), "rows failed") {
 				t.Fatalf("clean import: %v\n%s", err, out)
 			}
+			// Kills come on average every twentieth of a clean run, so
+			// that twenty of them land all through the import, however
+			// fast this machine runs it.
+			cleanTook := time.Since(cleanStart)
 			want := readState(t, clean)
-			if want.Status != roster.JobDone || want.Counts.Created < 5000 || want.Counts.Failed == 0 {
+			if want.Status != roster.JobDone || want.Counts.Created < 40000 || want.Counts.Failed == 0 {
 				t.Fatalf("clean run: status %s, counts %+v", want.Status, want.Counts)
 			}
 
 			killed := importEnv(t, d)
 			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 			kills, finished := 0, false
+			positions := map[int64]bool{}
 			for kills < 20 && !finished {
 				cmd := child(t, killed, args...)
 				var out bytes.Buffer
@@ -216,20 +249,28 @@ func TestImportKillResume(t *testing.T) {
 				}
 				done := make(chan error, 1)
 				go func() { done <- cmd.Wait() }()
+				runStart := time.Now()
 				select {
 				case err := <-done:
 					finished = true
 					if err != nil && !strings.Contains(out.String(), "rows failed") {
 						t.Fatalf("run %d: %v\n%s", kills+1, err, out.String())
 					}
-				case <-time.After(time.Duration(100+rng.IntN(400)) * time.Millisecond):
+				case <-time.After(cleanTook/40 + time.Duration(rng.Int64N(int64(cleanTook/20)))):
 					cmd.Process.Signal(syscall.SIGKILL)
 					<-done
 					kills++
+					positions[jobPosition(t, killed)] = true
+					if testing.Verbose() {
+						t.Logf("kill %d after %s: %s", kills, time.Since(runStart).Round(time.Millisecond), strings.TrimSpace(out.String()))
+					}
 				}
 			}
 			if kills < 20 {
 				t.Fatalf("the import finished after %d kills; the test needs at least 20 (make the file larger)", kills)
+			}
+			if len(positions) < 5 {
+				t.Fatalf("the %d kills stopped the import at only %d different rows; they must land all through it", kills, len(positions))
 			}
 			if out, err := child(t, killed, args...).CombinedOutput(); err != nil && !strings.Contains(string(out), "rows failed") {
 				t.Fatalf("final resume: %v\n%s", err, out)
@@ -256,7 +297,33 @@ func TestImportKillResume(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%s: %d kills, then resumed to the clean run's state: %+v", d, kills, got.Counts)
+			t.Logf("%s: %d kills at %d different rows, then resumed to the clean run's state: %+v", d, kills, len(positions), got.Counts)
 		})
 	}
+}
+
+// TestImportRefusesHugeFile: a 2 GB file (sparse: nothing is written) is
+// refused by its size at once, and no job is left behind.
+func TestImportRefusesHugeFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "huge.csv")
+	if err := os.WriteFile(path, []byte("email\na@example.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 2<<30); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"ROSTER_DATA": t.TempDir()}
+	start := time.Now()
+	_, _, err := runCLI(t, env, "", "import", path)
+	if err == nil || !strings.Contains(roster.ErrorMessageOr(err), "limit") {
+		t.Fatalf("import of a 2 GB file: %v, want it refused by the size limit", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("refusing took %s: the file was read", took)
+	}
+	if _, _, err := runCLI(t, env, "", "import", path, "--max-bytes", "100"); err == nil || !strings.Contains(roster.ErrorMessageOr(err), "the limit is 100") {
+		t.Errorf("--max-bytes 100: %v", err)
+	}
+	t.Logf("refused: %s", roster.ErrorMessageOr(err))
 }

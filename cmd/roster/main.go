@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"roster"
+	"roster/csvio"
 	"roster/index"
+	"roster/jobs"
 	"roster/sqldb"
 	"roster/web"
 )
@@ -127,6 +129,9 @@ type Main struct {
 	Staff  *sqldb.StaffService
 	Audit  *sqldb.AuditService
 	Index  *index.Index
+	// Runner runs the import jobs uploaded to this server (and takes over
+	// those of dead processes); set by Handler, run by serve.
+	Runner *jobs.Runner
 
 	ln  net.Listener
 	srv *http.Server
@@ -214,12 +219,18 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	js := sqldb.NewJobService(m.DB)
+	limits := csvio.Limits{MaxBytes: m.Config.ImportMaxBytes, MaxRows: int(m.Config.ImportMaxRows)}
+	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger, Config: jobs.Config{Limits: limits}})
 	return web.NewServer(&web.Server{
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
 		Stats:         m.Index,
+		Jobs:          js,
+		ImportLimits:  limits,
+		WakeJobs:      m.Runner.Wake,
 		Ready:         m.ready,
 		Logger:        m.Logger,
 		SecureCookies: m.Config.SecureCookies,
@@ -322,6 +333,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	// Imports run here; on the way out the runner stops between chunks
+	// (the job resumes at the next start) before the database closes.
+	runnerDone := make(chan struct{})
+	go func() {
+		defer close(runnerDone)
+		m.Runner.Run(ctx)
+	}()
+	defer func() {
+		cancel(nil)
+		<-runnerDone
+	}()
 	go func() {
 		if err := m.BuildIndex(ctx); err != nil && ctx.Err() == nil {
 			// Without its index a node cannot answer searches: stop, and
