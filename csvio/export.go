@@ -17,6 +17,14 @@ type UserLoader interface {
 	FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.User, error)
 }
 
+// slabLoader is a UserLoader that fills users the caller provides and
+// reuses from batch to batch, rather than allocating each: over a million
+// users that is a good part of what the garbage collector has to do.
+// sqldb.UserService is one.
+type slabLoader interface {
+	FindUsersByIDsInto(ctx context.Context, ids []int64, slab []roster.User) ([]*roster.User, error)
+}
+
 // Export is what ExportUsers writes and how.
 type Export struct {
 	Columns []roster.Field  // in order; ExportColumns for all
@@ -100,9 +108,18 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 		go func() {
 			defer wg.Done()
 			rf := rf.clone()
+			load := src.FindUsersByIDs
+			if sl, ok := src.(slabLoader); ok {
+				// The users of a batch are formatted before the next
+				// batch is loaded: the slab can serve them all.
+				slab := make([]roster.User, batch)
+				load = func(ctx context.Context, ids []int64) ([]*roster.User, error) {
+					return sl.FindUsersByIDsInto(ctx, ids, slab)
+				}
+			}
 			for j := range jobs {
 				var r result
-				users, err := src.FindUsersByIDs(ctx, j.ids)
+				users, err := load(ctx, j.ids)
 				if err != nil {
 					r.err = err
 				} else {

@@ -165,3 +165,50 @@ func TestExportUsers_Errors(t *testing.T) {
 		}
 	})
 }
+
+// slabMemLoader is a memLoader that fills the caller's slab, as
+// sqldb.UserService does, and scribbles on the slab first so that a user
+// formatted after the slab was reused would show.
+type slabMemLoader struct {
+	*memLoader
+	slabs atomic.Int64
+}
+
+func (l *slabMemLoader) FindUsersByIDsInto(ctx context.Context, ids []int64, slab []roster.User) ([]*roster.User, error) {
+	users, err := l.FindUsersByIDs(ctx, ids)
+	if err != nil || len(slab) < len(users) {
+		return users, err
+	}
+	l.slabs.Add(1)
+	for i := range slab {
+		slab[i] = roster.User{Email: "stale@example.com"}
+	}
+	out := make([]*roster.User, len(users))
+	for i, u := range users {
+		slab[i] = *u
+		out[i] = &slab[i]
+	}
+	return out, nil
+}
+
+func TestExportUsers_Slab(t *testing.T) {
+	reg := exportRegistry()
+	cols := ExportColumns(reg)
+	ml, ids := newMemLoader(1000)
+	var want bytes.Buffer
+	if _, err := ExportUsers(context.Background(), &want, ml, ids, Export{Columns: cols, Catalog: reg.Catalog, Batch: 70, Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	sl := &slabMemLoader{memLoader: ml}
+	var got bytes.Buffer
+	n, err := ExportUsers(context.Background(), &got, sl, ids, Export{Columns: cols, Catalog: reg.Catalog, Batch: 70, Workers: 2})
+	if err != nil || n != 1000 {
+		t.Fatalf("%d, %v", n, err)
+	}
+	if sl.slabs.Load() != 15 {
+		t.Errorf("%d batches filled a slab, want 15", sl.slabs.Load())
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) || strings.Contains(got.String(), "stale@") {
+		t.Error("the export through a slab differs")
+	}
+}

@@ -116,11 +116,11 @@ func ColumnHelp(f roster.Field) (typ, format string) {
 	case roster.TypeStatus:
 		return "Status", "one of: " + strings.Join(f.Choices, ", ")
 	case roster.TypeAddresses:
-		return "Addresses", `JSON: [{"label":"Home","line1":"12 St James's Square","line2":"","city":"London","region":"","postal_code":"SW1Y 4JH","country":"GB"}]`
+		return "Addresses", `JSON: a list of addresses, such as [{"label": "Home", "line1": "12 St James's Square", "line2": "", "city": "London", "region": "", "postal_code": "SW1Y 4JH", "country": "GB"}]; line1 is required`
 	case roster.TypeLinks:
-		return "Social links", `JSON: [{"network":"instagram","url":"https://www.instagram.com/ada"}]`
+		return "Social links", `JSON: a list of links, such as [{"network": "instagram", "url": "https://www.instagram.com/ada"}]`
 	case roster.TypeDevices:
-		return "Push tokens", `JSON: [{"platform":"ios","token":"..."}] (platform: ios, android or web)`
+		return "Push tokens", `JSON: a list of devices, such as [{"platform": "ios", "token": "..."}] (platform: ios, android or web)`
 	case roster.TypeTags:
 		return "Tags", "tag names separated by | (missing tags are created)"
 	case roster.TypeGroups:

@@ -131,7 +131,7 @@ func TestColumnHelp(t *testing.T) {
 		{"tags", "Tags", "tag names separated by | (missing tags are created)"},
 		{"groups", "Groups", "group names separated by | (groups must exist)"},
 		{"password", "Password", "plain text, hashed on import"},
-		{"addresses", "Addresses", `JSON: [{"label":"Home"`},
+		{"addresses", "Addresses", `JSON: a list of addresses, such as [{"label": "Home"`},
 		{"created_at", "Date and time", "RFC 3339"},
 		{"status", "Status", "one of: active, banned, invited, pending"},
 	} {

@@ -488,6 +488,21 @@ func (st *state) page(res *roaring.Bitmap, keys []query.SortKey, pg query.Page) 
 		}
 		return strings.Compare(st.pubs[a], st.pubs[b])
 	}
+	if len(keys) > 0 && query.KindOf(keys[0].Field) == query.KindOrdered {
+		// Most comparisons are settled by the first key: compare its
+		// floats directly rather than boxed in sortKey's interface, which
+		// allocates twice per comparison (an export sorts every user).
+		vals, desc, full := st.ordered[keys[0].Field.Key].vals, keys[0].Desc, cmpSlots
+		cmpSlots = func(a, b uint32) int {
+			switch va, vb := vals[a], vals[b]; {
+			case va < vb && !desc, va > vb && desc:
+				return -1
+			case va > vb && !desc, va < vb && desc:
+				return 1
+			}
+			return full(a, b)
+		}
+	}
 	after := func(s uint32) bool {
 		if pg.After == nil {
 			return true

@@ -93,3 +93,42 @@ func TestUserService_FindUsersByIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestUserService_FindUsersByIDsInto fills a caller's slab: the same users
+// as FindUsersByIDs, pointing into the slab; a slab too small is not used.
+func TestUserService_FindUsersByIDsInto(t *testing.T) {
+	db := sqldbtest.MustOpenDB(t, sqldb.SQLite)
+	ctx := staffCtx()
+	s := sqldb.NewUserService(db)
+	var users []*roster.User
+	for i := range 20 {
+		users = append(users, &roster.User{Email: "slab" + strconv.Itoa(i) + "@example.com", Custom: map[string]any{}})
+	}
+	if err := s.CreateUsers(ctx, users); err != nil {
+		t.Fatal(err)
+	}
+	ids := []int64{users[3].ID, users[19].ID, users[0].ID}
+	want, err := s.FindUsersByIDs(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slab := make([]roster.User, 3)
+	for round := range 2 {
+		got, err := s.FindUsersByIDsInto(ctx, ids, slab)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: %+v, want %+v", round, got, want)
+		}
+		for _, u := range got {
+			if u != &slab[0] && u != &slab[1] && u != &slab[2] {
+				t.Errorf("round %d: user %d is not in the slab", round, u.ID)
+			}
+		}
+	}
+	got, err := s.FindUsersByIDsInto(ctx, ids, make([]roster.User, 2))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("small slab: %+v, %v", got, err)
+	}
+}

@@ -76,6 +76,9 @@ type userScanner struct {
 	u      roster.User
 	custom string
 	dest   []any
+	// slab, when not empty, holds the users scan fills, in turn, instead
+	// of allocating each (FindUsersByIDsInto).
+	slab []roster.User
 }
 
 func newUserScanner() *userScanner {
@@ -101,7 +104,14 @@ func (s *userScanner) scan(rows interface{ Scan(...any) error }, reg *roster.Reg
 	if err := rows.Scan(s.dest...); err != nil {
 		return nil, err
 	}
-	u := s.u
+	var u *roster.User
+	if len(s.slab) > 0 {
+		u, s.slab = &s.slab[0], s.slab[1:]
+		*u = s.u
+	} else {
+		c := s.u
+		u = &c
+	}
 	if len(s.custom) > 2 {
 		custom, err := decodeCustom(s.custom, reg)
 		if err != nil {
@@ -109,7 +119,7 @@ func (s *userScanner) scan(rows interface{ Scan(...any) error }, reg *roster.Reg
 		}
 		u.Custom = custom
 	}
-	return &u, nil
+	return u, nil
 }
 
 // FindUserByID returns the user with public id.
@@ -130,9 +140,18 @@ func (s *UserService) FindUserByID(ctx context.Context, id string) (*roster.User
 
 // FindUsersByIDs returns the users with the given store ids, in that order;
 // ids without a user are skipped. The query index uses it to load a page
-// and to reload changed users, so long lists are read in chunks that stay
-// under both dialects' limits on bound parameters.
+// and to reload changed users, and an export to load its batches: a dense
+// run of ids is read as one range, scattered ids as one JSON array (no
+// limit on bound parameters to mind).
 func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.User, error) {
+	return s.FindUsersByIDsInto(ctx, ids, nil)
+}
+
+// FindUsersByIDsInto is FindUsersByIDs filling the users of slab rather
+// than allocating them, when slab has room for them all: the users it
+// returns point into slab, so they live until the caller reuses it. An
+// export loads a million users a batch at a time into the same slab.
+func (s *UserService) FindUsersByIDsInto(ctx context.Context, ids []int64, slab []roster.User) ([]*roster.User, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -142,6 +161,9 @@ func (s *UserService) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roste
 	}
 	byID := make(map[int64]*roster.User, len(ids))
 	sc := newUserScanner()
+	if len(slab) >= len(ids) {
+		sc.slab = slab
+	}
 	// Sorted chunks hold nearby ids, which the refs are read by range for.
 	sorted := slices.Clone(ids)
 	slices.Sort(sorted)
