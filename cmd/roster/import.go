@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -74,6 +75,11 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	})
 	if err != nil {
 		return err
+	}
+	// A collection every half heap of garbage keeps the chunks in flight
+	// and the duplicate maps within the import's memory budget.
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
 	}
 	opts.Mode = roster.ImportMode(mode)
 	if len(mapping) > 0 {
