@@ -191,6 +191,13 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registr
 		return nil
 	}
 	rows := 0
+	// Failed rows are kept for the report: never with a password in them.
+	var secret []int
+	for _, col := range plan.Columns {
+		if k := col.Field.Key; k == "password" || k == "password_hash" {
+			secret = append(secret, col.Index)
+		}
+	}
 	for {
 		rec, row, err := r.Read()
 		if err == io.EOF {
@@ -206,9 +213,10 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registr
 			c.Read++
 			c.To = int64(row)
 		}
+		cells := redact(rec, secret)
 		fail := func(errs ...roster.CellError) {
 			if !resumed {
-				c.Failed = append(c.Failed, roster.FailedRow{Row: int64(row), Errors: errs, Cells: rec})
+				c.Failed = append(c.Failed, roster.FailedRow{Row: int64(row), Errors: errs, Cells: cells})
 			}
 		}
 		if rowErr != nil {
@@ -216,6 +224,7 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registr
 		} else if ir, errs := im.decode(reg, plan, rec, row, key, uniques, dup, resumed); len(errs) > 0 {
 			fail(errs...)
 		} else if !resumed {
+			ir.Cells = cells
 			c.Rows = append(c.Rows, ir)
 		}
 		if c.Read >= int64(per) {
@@ -312,6 +321,24 @@ func asNewUser(reg *roster.Registry, values map[string]any) *roster.User {
 		return nil
 	}
 	return u
+}
+
+// redact returns rec with the cells at secret blanked, copying only when
+// there is one to blank.
+func redact(rec []string, secret []int) []string {
+	var out []string
+	for _, i := range secret {
+		if i < len(rec) && rec[i] != "" {
+			if out == nil {
+				out = slices.Clone(rec)
+			}
+			out[i] = ""
+		}
+	}
+	if out == nil {
+		return rec
+	}
+	return out
 }
 
 // normKey is a unique value as the store keeps it.
