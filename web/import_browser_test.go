@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -80,7 +82,9 @@ func fillTemplate(t *testing.T, header []string, rows []map[string]string) []byt
 // TestImportBrowser is a new operator's first import in Chromium: the
 // template filled with three users, one with a bad email; a dry run that
 // names the bad row; the file fixed and imported for real, the progress
-// page following the job by itself; the three users in the table.
+// page following the job by itself; the three users in the table; then the
+// filtered table exported and imported into an empty Roster, giving the
+// same users.
 func TestImportBrowser(t *testing.T) {
 	db := sqldbtest.MustOpenDB(t, sqldb.SQLite)
 	// One row a chunk, and a pause after each, so that the progress page
@@ -180,6 +184,72 @@ func TestImportBrowser(t *testing.T) {
 		}
 	}
 	snap(t, tab, "import-users")
+
+	// Then the filtered table, exported from its Export panel with all
+	// columns, imported into an empty Roster: the same users come out.
+	navigate(t, tab, ts.URL, "/users?q="+url.QueryEscape("city:Paris,London"))
+	if got := eval[string](t, tab, `document.getElementById("match-count").textContent.trim()`); got != "2" {
+		t.Fatalf("city:Paris,London shows %s users, want 2", got)
+	}
+	run(t, tab, "open the export panel", chromedp.Click(chromedp.ID("export")),
+		chromedp.Click(`input[name="columns"][value=""]`))
+	exported, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => {
+		const form = document.querySelector(".export-panel form");
+		return fetch(form.action + "?" + new URLSearchParams(new FormData(form))).then(r => r.ok ? r.text() : Promise.reject(r.status));
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("export from the panel: %v", err)
+	}
+	if n := strings.Count(strings.TrimSpace(exported), "\n"); n != 2 {
+		t.Fatalf("the export has %d rows, want 2:\n%s", n, exported)
+	}
+	exportFile := filepath.Join(dir, "users-export.csv")
+	if err := os.WriteFile(exportFile, []byte(exported), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db2 := sqldbtest.MustOpenDB(t, sqldb.SQLite)
+	empty := mustOpenImportServer(t, db2, csvio.Limits{})
+	navigate(t, tab, empty.URL, "/signin")
+	run(t, tab, "sign in to the empty Roster", chromedp.SendKeys(chromedp.ID("email"), "manager@staff.example.com"),
+		chromedp.SendKeys(chromedp.ID("password"), staffPassword+"\n"))
+	waitFor(t, tab, "signed in", `location.pathname === "/"`)
+	navigate(t, tab, empty.URL, "/users/import")
+	run(t, tab, "dry run off", chromedp.Click(chromedp.ID("import-dry-run")))
+	upload("import the export", exportFile)
+	waitForLong(t, tab, "import of the export finished", finished)
+	if got := eval[string](t, tab, `document.getElementById("import-summary").textContent`); !strings.Contains(got, "Imported: 2 created, 0 updated, 0 failed.") {
+		t.Errorf("import of the export: %q, want 2 created", got)
+	}
+	snap(t, tab, "import-export-roundtrip")
+	want, got := usersByEmail(t, db), usersByEmail(t, db2)
+	for _, p := range people[:2] {
+		w, g := want[p["email"]], got[p["email"]]
+		if g == nil {
+			t.Errorf("%s is missing from the empty Roster after the import", p["email"])
+			continue
+		}
+		w.ID, g.ID, w.UpdatedAt, g.UpdatedAt = 0, 0, time.Time{}, time.Time{}
+		if !reflect.DeepEqual(w, g) {
+			t.Errorf("%s differs after export and import:\n%+v\n%+v", p["email"], w, g)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("the empty Roster has %d users after the import, want 2", len(got))
+	}
+}
+
+// usersByEmail reads every user of db.
+func usersByEmail(t *testing.T, db *sqldb.DB) map[string]*roster.User {
+	t.Helper()
+	out := map[string]*roster.User{}
+	err := sqldb.NewUserService(db).ScanUsers(context.Background(), 0, 1000, func(u *roster.User) error {
+		out[u.Email] = u
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // waitForLong is waitFor with room for an import's chunks.
