@@ -233,6 +233,10 @@ type JobService interface {
 	FinishJob(ctx context.Context, id int64, status JobStatus, msg string) error
 	// SetMapping stores the operator's mapping and queues the job.
 	SetMapping(ctx context.Context, id int64, mapping map[string]string) (*Job, error)
+	// DropOldUploads deletes the uploads of jobs finished before t that no
+	// unfinished job shares (a dry run's file waits a while for the import
+	// that may follow), and returns how many jobs lost theirs.
+	DropOldUploads(ctx context.Context, t time.Time) (int, error)
 	// PasswordHashes returns the stored hashes of the users whose key field
 	// has one of values, by value.
 	PasswordHashes(ctx context.Context, key string, values []string) (map[string]string, error)

@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -322,4 +324,77 @@ func TestImportBadCorpus(t *testing.T) {
 			t.Error(err)
 		}
 	})
+}
+
+// TestDropOldUploads: a finished dry run's upload goes after a while, unless
+// the import that follows it still waits to read it.
+func TestDropOldUploads(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+		x := newImporter(t, db)
+		dryRun := roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email", DryRun: true}
+		old, kept := x.run(threeRows, dryRun), x.run(threeRows, dryRun)
+		follow := &roster.Job{Kind: "import", Options: roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"},
+			FileName: kept.FileName, FileSize: kept.FileSize, FileSHA256: kept.FileSHA256, FileJob: kept.FileJob}
+		if err := x.js.CreateJob(ctx, follow, nil, 0); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := x.js.DropOldUploads(ctx, time.Now().Add(-time.Hour)); err != nil || n != 0 {
+			t.Fatalf("uploads of jobs finished within the hour: dropped %d (%v), want none", n, err)
+		}
+		if n, err := x.js.DropOldUploads(ctx, time.Now().Add(time.Hour)); err != nil || n != 1 {
+			t.Fatalf("dropped %d (%v), want the first dry run's upload only", n, err)
+		}
+		read := func(j *roster.Job) string {
+			f, err := x.js.OpenJobFile(ctx, j)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+		if got := read(old); got != "" {
+			t.Errorf("the old dry run's upload is still there: %q", got)
+		}
+		if got := read(follow); got != threeRows {
+			t.Errorf("the waiting import's file: %q", got)
+		}
+	})
+}
+
+// awayJobs is the real store whose writes of chunks fail, as when the
+// database goes away in the middle of an import.
+type awayJobs struct{ *sqldb.JobService }
+
+func (awayJobs) ApplyImport(context.Context, *roster.Job, *roster.ImportChunk) (roster.ImportCounts, error) {
+	return roster.ImportCounts{}, errors.New("database away")
+}
+
+// TestRunnerGivesUp: a job whose runs keep failing is retried, then failed
+// with the reason after maxAttempts runs.
+func TestRunnerGivesUp(t *testing.T) {
+	db := sqldbtest.MustOpenDB(t, sqldb.SQLite)
+	ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+	js := sqldb.NewJobService(db)
+	j := &roster.Job{Kind: "import", Options: roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"}, FileName: "users.csv"}
+	if err := js.CreateJob(ctx, j, strings.NewReader(threeRows), 0); err != nil {
+		t.Fatal(err)
+	}
+	r := NewRunner(&Importer{Jobs: awayJobs{js}, Fields: sqldb.NewFieldService(db), Log: slog.New(slog.DiscardHandler)})
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		r.runQueued(ctx)
+		got, err := js.FindJob(ctx, j.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if attempt < maxAttempts && got.Status != roster.JobRunning {
+			t.Fatalf("after %d failed runs: %s, want running (to be retried)", attempt, got.Status)
+		}
+		if attempt == maxAttempts && (got.Status != roster.JobFailed || !strings.Contains(got.Error, "database away")) {
+			t.Fatalf("after %d failed runs: %s %q, want failed with the reason", attempt, got.Status, got.Error)
+		}
+	}
 }

@@ -62,11 +62,23 @@ type Runner struct {
 	// Poll is how often the queue is looked at without a Wake.
 	Poll time.Duration
 	wake chan struct{}
+	// failures counts the runs of each job that ended in an error other
+	// than a bad file (the database away, a conflict): a job is retried,
+	// but not for ever.
+	failures map[int64]int
+	swept    time.Time
 }
+
+// maxAttempts is how many runs in a row may fail before a job is failed.
+const maxAttempts = 5
+
+// keepUploads is how long the upload of a finished dry run is kept for the
+// import that may follow it.
+const keepUploads = 24 * time.Hour
 
 // NewRunner returns a runner for im's jobs.
 func NewRunner(im *Importer) *Runner {
-	return &Runner{Importer: im, Owner: Owner("server"), Poll: 2 * time.Second, wake: make(chan struct{}, 1)}
+	return &Runner{Importer: im, Owner: Owner("server"), Poll: 2 * time.Second, wake: make(chan struct{}, 1), failures: map[int64]int{}}
 }
 
 // Wake makes the runner look at the queue now.
@@ -111,8 +123,27 @@ func (r *Runner) runQueued(ctx context.Context) {
 		if !ok {
 			continue
 		}
-		if err := r.runOne(ctx, id); err != nil && ctx.Err() == nil {
-			log.Error("jobs: run", "job", id, "err", err)
+		err = r.runOne(ctx, id)
+		switch {
+		case err == nil || ctx.Err() != nil:
+			delete(r.failures, id)
+		case r.failures[id]+1 >= maxAttempts:
+			delete(r.failures, id)
+			log.Error("jobs: giving up", "job", id, "err", err)
+			if err := r.Importer.Jobs.FinishJob(ctx, id, roster.JobFailed, fmt.Sprintf("stopped after %d failed attempts: %s", maxAttempts, roster.ErrorMessageOr(err))); err != nil {
+				log.Error("jobs: finish", "job", id, "err", err)
+			}
+		default:
+			r.failures[id]++
+			log.Error("jobs: run", "job", id, "attempt", r.failures[id], "err", err)
+		}
+	}
+	if time.Since(r.swept) > time.Hour {
+		r.swept = time.Now()
+		if n, err := r.Importer.Jobs.DropOldUploads(ctx, time.Now().Add(-keepUploads)); err != nil {
+			log.Error("jobs: drop old uploads", "err", err)
+		} else if n > 0 {
+			log.Info("jobs: dropped the uploads of old dry runs", "jobs", n)
 		}
 	}
 }

@@ -379,3 +379,30 @@ func (s *JobService) FailedRows(ctx context.Context, id int64, after int64, limi
 	}
 	return out, formatError(rows.Err(), "failed rows")
 }
+
+// DropOldUploads deletes the uploads of jobs finished before t, unless an
+// unfinished job reads the same file.
+func (s *JobService) DropOldUploads(ctx context.Context, t time.Time) (int, error) {
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	ids, err := tx.ids(ctx, `SELECT DISTINCT f.job_id FROM job_files f JOIN jobs j ON j.id = f.job_id
+		WHERE j.finished_at < ? AND NOT EXISTS (SELECT 1 FROM jobs u WHERE u.file_job = f.job_id AND u.status IN (?, ?, ?))`,
+		s.db.timeArg(t), string(roster.JobNeedsMapping), string(roster.JobQueued), string(roster.JobRunning))
+	if err != nil {
+		return 0, formatError(err, "drop old uploads")
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	list, arg, err := s.db.idList(ids)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, "DELETE FROM job_files WHERE job_id IN (SELECT id FROM "+list+" l)", arg); err != nil {
+		return 0, formatError(err, "drop old uploads")
+	}
+	return len(ids), tx.commit()
+}

@@ -283,16 +283,6 @@ func summary(j *roster.Job) string {
 	return b.String()
 }
 
-// handleImportStatus is the job as JSON for import.js, which polls it.
-func (s *Server) handleImportStatus(w http.ResponseWriter, r *http.Request) {
-	j, err := s.pathImport(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, importJSON(j))
-}
-
 func (s *Server) handleImportFailedCSV(w http.ResponseWriter, r *http.Request) {
 	j, err := s.pathImport(r)
 	if err != nil {

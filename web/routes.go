@@ -60,7 +60,8 @@ func (s *Server) routes() {
 	s.handle("POST /users/import", roster.PermImport, s.handleImportUpload)
 	s.handle("GET /imports", roster.PermImport, s.handleImports)
 	s.handle("GET /imports/{id}", roster.PermImport, s.handleImport)
-	s.handle("GET /imports/{id}/status.json", roster.PermImport, s.handleImportStatus)
+	// import.js polls the job as the API shows it, with the session.
+	s.handle("GET /imports/{id}/status.json", roster.PermImport, s.apiGetImport)
 	s.handle("GET /imports/{id}/failed.csv", roster.PermImport, s.handleImportFailedCSV)
 	s.handle("POST /imports/{id}/mapping", roster.PermImport, s.handleImportMapping)
 	s.handle("POST /imports/{id}/run", roster.PermImport, s.handleImportRun)
