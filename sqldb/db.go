@@ -71,6 +71,12 @@ type Config struct {
 	// dirty pages of a transaction of 100,000 users (256 MB): for seeding.
 	// A serving process keeps it small, as memory it grows stays.
 	BulkWrites bool
+	// CheckpointPages, when set, lets SQLite's write-ahead log grow to that
+	// many pages before it is copied into the database. An import's
+	// commits rewrite the same index pages again and again; checkpointing
+	// them every 1,000 pages (the default) cost a million-row import a
+	// third of its time.
+	CheckpointPages int
 }
 
 // Open opens the database described by cfg. It does not migrate.
@@ -112,7 +118,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		if cfg.BulkWrites {
 			writerCache = "-262144"
 		}
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=cache_size("+writerCache+")&_txlock=immediate")
+		writer := "file:" + path + "?" + pragmas + "&_pragma=cache_size(" + writerCache + ")&_txlock=immediate"
+		if cfg.CheckpointPages > 0 {
+			writer += "&_pragma=wal_autocheckpoint(" + strconv.Itoa(cfg.CheckpointPages) + ")"
+		}
+		w, err := sql.Open("sqlite", writer)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}

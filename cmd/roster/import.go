@@ -53,9 +53,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	// Chunks of a few thousand rows need no bulk page cache: the import
-	// stays within its memory budget.
-	m := &Main{Config: DefaultConfig()}
+	// Chunks of a few thousand rows need no bulk page cache, but a WAL of
+	// up to 200 MB between checkpoints (see sqldb.Config).
+	m := &Main{Config: DefaultConfig(), checkpointPages: 50000}
 	var opts roster.ImportOptions
 	mapping := mappingFlag{}
 	var chunk int
