@@ -40,6 +40,13 @@ type propRow struct {
 // propTypes are the types a property can have, as the form names them.
 var propTypes = []string{"text", "number", "bool"}
 
+// groupFields is what the groupfields partial shows: the fields a group's
+// create and edit forms share.
+type groupFields struct {
+	Form   groupForm
+	Errors formErrors
+}
+
 func newGroupForm() groupForm {
 	return groupForm{JoinType: string(roster.JoinOpen), Order: "0", Props: []propRow{{Type: "text"}}}
 }
