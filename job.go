@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -169,6 +170,17 @@ func (r *FailedRow) Reason() string {
 			s += e.Column + ": "
 		}
 		s += e.Message
+	}
+	return s
+}
+
+// UniqueValue is a value of a unique field (email, client_id, id) as the
+// store keeps it and an import compares it: trimmed, emails lower case.
+func UniqueValue(field string, v any) string {
+	s, _ := v.(string)
+	s = strings.TrimSpace(s)
+	if field == "email" {
+		s = strings.ToLower(s)
 	}
 	return s
 }

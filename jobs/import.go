@@ -250,7 +250,7 @@ func (im *Importer) decode(reg *roster.Registry, plan *Plan, rec []string, row i
 		out = append(out, roster.CellError{Column: e.Column, Message: e.Message})
 	}
 	ir := roster.ImportRow{Row: int64(row), Values: values, Cells: rec}
-	kv := normKey(key, values[key])
+	kv := roster.UniqueValue(key, values[key])
 	if kv == "" && len(out) == 0 {
 		out = append(out, roster.CellError{Column: plan.Headers[key], Message: "is empty, and it is the key this import matches users on"})
 	}
@@ -264,7 +264,7 @@ func (im *Importer) decode(reg *roster.Registry, plan *Plan, rec []string, row i
 	// Every unique value of the row must be new to the file.
 	hashes := make([]uint64, 0, len(uniques))
 	for _, f := range uniques {
-		v := normKey(f, values[f])
+		v := roster.UniqueValue(f, values[f])
 		if v == "" {
 			continue
 		}
@@ -339,16 +339,6 @@ func redact(rec []string, secret []int) []string {
 		return rec
 	}
 	return out
-}
-
-// normKey is a unique value as the store keeps it.
-func normKey(field string, v any) string {
-	s, _ := v.(string)
-	s = strings.TrimSpace(s)
-	if field == "email" {
-		s = strings.ToLower(s)
-	}
-	return s
 }
 
 // hashPasswords hashes the chunk's plain passwords on a bounded number of

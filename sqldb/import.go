@@ -89,12 +89,7 @@ func uniqueValue(r roster.ImportRow, field, key string) string {
 	if field == key {
 		return r.Key
 	}
-	s, _ := r.Values[field].(string)
-	s = strings.TrimSpace(s)
-	if field == "email" {
-		s = strings.ToLower(s)
-	}
-	return s
+	return roster.UniqueValue(field, r.Values[field])
 }
 
 // PasswordHashes returns the stored password hashes of the users whose key
