@@ -201,14 +201,15 @@ type ImportRow struct {
 	New *User
 }
 
-// ImportChunk is what one transaction of an import applies: rows, the rows
-// that failed before reaching the store, and where the job then stands.
+// ImportChunk is a run of consecutive rows of an import: the rows for the
+// store, the rows that failed before reaching it, and where the job stands
+// after them.
 type ImportChunk struct {
 	Rows   []ImportRow
 	Failed []FailedRow
 	Read   int64 // rows read, failed ones included
-	// From is the job's position the chunk continues from; the store
-	// refuses the chunk if the job has moved (another process took it).
+	// From is the position the chunk continues from: the job's, or the
+	// previous chunk's To within one ImportTx.
 	From, To int64
 	Offset   int64
 	// Headers names each field key's column in messages; Header is the
@@ -237,10 +238,9 @@ type JobService interface {
 	ClaimJob(ctx context.Context, id int64, owner string, staleOwner func(owner string, heartbeat time.Time) bool) (bool, error)
 	// Heartbeat tells other processes that owner still runs job id.
 	Heartbeat(ctx context.Context, id int64, owner string) error
-	// ApplyImport applies one chunk in one transaction with the job's new
-	// position and counts; a dry run rolls the users back and keeps the
-	// report. It returns the counts the chunk added.
-	ApplyImport(ctx context.Context, j *Job, c *ImportChunk) (ImportCounts, error)
+	// BeginImport opens the transaction that applies the next chunks of
+	// job j, which must still be j.Owner's at j.Position.
+	BeginImport(ctx context.Context, j *Job) (ImportTx, error)
 	// FinishJob ends job id with status and, for failures, a message.
 	FinishJob(ctx context.Context, id int64, status JobStatus, msg string) error
 	// SetMapping stores the operator's mapping and queues the job.
@@ -254,6 +254,20 @@ type JobService interface {
 	PasswordHashes(ctx context.Context, key string, values []string) (map[string]string, error)
 	// FailedRows returns up to limit failed rows after row, in row order.
 	FailedRows(ctx context.Context, id int64, after int64, limit int) ([]FailedRow, error)
+}
+
+// ImportTx applies consecutive chunks of one import job in one
+// transaction. The users, the failed rows and the job's new position and
+// counts commit together, so that a process killed at any moment resumes
+// from its last commit. A dry run rolls each chunk's users back and keeps
+// its report.
+type ImportTx interface {
+	// Apply applies the chunk that follows the last one applied.
+	Apply(ctx context.Context, c *ImportChunk) error
+	// Commit commits, and moves the job's Position, Offset and Counts.
+	Commit() error
+	// Rollback drops everything applied since BeginImport.
+	Rollback() error
 }
 
 // FormatBytes writes n bytes for people: "512 B", "1.5 MB", "2.0 GB".

@@ -24,17 +24,30 @@ import (
 // Config bounds an import.
 type Config struct {
 	Limits csvio.Limits
-	// ChunkRows is how many rows one transaction applies.
+	// TxRows is how many rows one transaction applies at most: a killed
+	// import resumes from its last commit. Larger transactions write the
+	// pages of the unique indexes less often; they also hold SQLite's one
+	// writer longer, which a server shares with its other writes.
+	TxRows int
+	// ChunkRows is how many rows the reader hands the writer at a time;
+	// at most about three chunks are in memory.
 	ChunkRows int
 	// HashWorkers bounds how many plain passwords are hashed at once.
 	HashWorkers int
 }
 
-func (c Config) chunkRows() int {
-	if c.ChunkRows > 0 {
-		return c.ChunkRows
+func (c Config) txRows() int {
+	if c.TxRows > 0 {
+		return c.TxRows
 	}
 	return 5000
+}
+
+func (c Config) chunkRows() int {
+	if c.ChunkRows > 0 {
+		return min(c.ChunkRows, c.txRows())
+	}
+	return min(1000, c.txRows())
 }
 
 func (c Config) hashWorkers() int {
@@ -135,20 +148,56 @@ func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) erro
 		defer close(chunks)
 		readErr <- im.read(rctx, j, reg, r, plan, chunks)
 	}()
-	for c := range chunks {
-		if err := im.hashPasswords(ctx, j, c); err != nil {
-			cancel()
-			return err
-		}
-		if _, err := im.Jobs.ApplyImport(ctx, j, c); err != nil {
-			cancel()
-			for range chunks {
-			}
-			return err
-		}
-		if im.Progress != nil {
+	// A transaction spans chunks until it holds TxRows rows. It is
+	// committed before hashing passwords, which takes seconds: nothing
+	// waits on the database for that.
+	var tx roster.ImportTx
+	pending := int64(0)
+	commit := func() error {
+		err := tx.Commit()
+		tx, pending = nil, 0
+		if err == nil && im.Progress != nil {
 			im.Progress(j)
 		}
+		return err
+	}
+	err = func() error {
+		for c := range chunks {
+			if tx != nil && needsHashing(j, c) {
+				if err := commit(); err != nil {
+					return err
+				}
+			}
+			if err := im.hashPasswords(ctx, j, c); err != nil {
+				return err
+			}
+			if tx == nil {
+				if tx, err = im.Jobs.BeginImport(ctx, j); err != nil {
+					return err
+				}
+			}
+			if err := tx.Apply(ctx, c); err != nil {
+				return err
+			}
+			if pending += c.Read; pending >= int64(im.Config.txRows()) {
+				if err := commit(); err != nil {
+					return err
+				}
+			}
+		}
+		if tx != nil {
+			return commit()
+		}
+		return nil
+	}()
+	if err != nil {
+		if tx != nil {
+			tx.Rollback()
+		}
+		cancel()
+		for range chunks {
+		}
+		return err
 	}
 	return <-readErr
 }
@@ -341,12 +390,25 @@ func redact(rec []string, secret []int) []string {
 	return out
 }
 
+// needsHashing reports whether chunk c has plain passwords to hash.
+func needsHashing(j *roster.Job, c *roster.ImportChunk) bool {
+	if j.Options.DryRun {
+		return false
+	}
+	for _, r := range c.Rows {
+		if p, _ := r.Values["password"].(string); p != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // hashPasswords hashes the chunk's plain passwords on a bounded number of
 // goroutines: 40 ms of CPU each. A password that matches the user's stored
 // hash keeps it, so that importing a file again changes nothing. A dry run
 // hashes nothing.
 func (im *Importer) hashPasswords(ctx context.Context, j *roster.Job, c *roster.ImportChunk) error {
-	if j.Options.DryRun {
+	if !needsHashing(j, c) {
 		return nil
 	}
 	var todo []int

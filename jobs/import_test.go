@@ -29,7 +29,7 @@ type importer struct {
 func newImporter(t *testing.T, db *sqldb.DB) *importer {
 	js := sqldb.NewJobService(db)
 	return &importer{t: t, db: db, js: js, im: &Importer{Jobs: js, Fields: sqldb.NewFieldService(db),
-		Log: slog.New(slog.DiscardHandler), Config: Config{ChunkRows: 2}}}
+		Log: slog.New(slog.DiscardHandler), Config: Config{TxRows: 3, ChunkRows: 2}}}
 }
 
 // run imports csv with opts and returns the finished job.
@@ -369,8 +369,8 @@ func TestDropOldUploads(t *testing.T) {
 // database goes away in the middle of an import.
 type awayJobs struct{ *sqldb.JobService }
 
-func (awayJobs) ApplyImport(context.Context, *roster.Job, *roster.ImportChunk) (roster.ImportCounts, error) {
-	return roster.ImportCounts{}, errors.New("database away")
+func (awayJobs) BeginImport(context.Context, *roster.Job) (roster.ImportTx, error) {
+	return nil, errors.New("database away")
 }
 
 // TestRunnerGivesUp: a job whose runs keep failing is retried, then failed

@@ -54,8 +54,8 @@ func (tx *Tx) release() {
 }
 
 // copyUsers inserts users with COPY; the users are valid and their public
-// ids, times and status are filled.
-func (tx *Tx) copyUsers(ctx context.Context, users []*roster.User) error {
+// ids, times and status are filled. With skipTaken, as insertUsers.
+func (tx *Tx) copyUsers(ctx context.Context, users []*roster.User, skipTaken bool) error {
 	rows := make([][]any, len(users))
 	byPublic := make(map[string]*roster.User, len(users))
 	for i, u := range users {
@@ -85,7 +85,11 @@ func (tx *Tx) copyUsers(ctx context.Context, users []*roster.User) error {
 	if err != nil {
 		return formatError(err, "copy users")
 	}
-	rs, err := tx.query(ctx, "INSERT INTO users ("+cols+") SELECT "+cols+" FROM users_load RETURNING id, public_id")
+	conflict := ""
+	if skipTaken {
+		conflict = " ON CONFLICT DO NOTHING"
+	}
+	rs, err := tx.query(ctx, "INSERT INTO users ("+cols+") SELECT "+cols+" FROM users_load"+conflict+" RETURNING id, public_id")
 	if err != nil {
 		return formatError(err, "create users")
 	}
@@ -107,7 +111,7 @@ func (tx *Tx) copyUsers(ctx context.Context, users []*roster.User) error {
 	if err != nil {
 		return formatError(err, "create users")
 	}
-	if n != len(users) {
+	if !skipTaken && n != len(users) {
 		return fmt.Errorf("create users: copied %d of %d", n, len(users))
 	}
 	if _, err := tx.exec(ctx, "TRUNCATE users_load"); err != nil {

@@ -67,10 +67,13 @@ type DB struct {
 type Config struct {
 	DataDir     string
 	DatabaseURL string
-	// BulkWrites gives SQLite's writer a page cache large enough for the
-	// dirty pages of a transaction of 100,000 users (256 MB): for seeding.
-	// A serving process keeps it small, as memory it grows stays.
-	BulkWrites bool
+	// WriterCacheMiB sizes SQLite's writer page cache; 0 is 32 MiB, right
+	// for a serving process, as memory the cache grows stays. A bulk
+	// writer wants its transaction's dirty pages, and the pages of the
+	// unique indexes it inserts into, to fit: else SQLite reads them back
+	// and spills them to the WAL mid-transaction, writing them again at
+	// commit.
+	WriterCacheMiB int
 	// CheckpointPages, when set, lets SQLite's write-ahead log grow to that
 	// many pages before it is copied into the database. An import's
 	// commits rewrite the same index pages again and again; checkpointing
@@ -110,15 +113,13 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		// in WAL mode: a power loss may lose the last commits, never
 		// corrupt the file.
 		// temp_store=MEMORY keeps statement journals of multi-row inserts
-		// off the disk. For bulk writes the writer's page cache is large:
-		// a bulk transaction's dirty pages must fit in it, or SQLite spills
-		// them to the WAL mid-transaction and writes them again at commit.
+		// off the disk.
 		pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
-		writerCache := "-32768" // KiB
-		if cfg.BulkWrites {
-			writerCache = "-262144"
+		cacheMiB := 32
+		if cfg.WriterCacheMiB > 0 {
+			cacheMiB = cfg.WriterCacheMiB
 		}
-		writer := "file:" + path + "?" + pragmas + "&_pragma=cache_size(" + writerCache + ")&_txlock=immediate"
+		writer := "file:" + path + "?" + pragmas + "&_pragma=cache_size(-" + strconv.Itoa(cacheMiB*1024) + ")&_txlock=immediate"
 		if cfg.CheckpointPages > 0 {
 			writer += "&_pragma=wal_autocheckpoint(" + strconv.Itoa(cfg.CheckpointPages) + ")"
 		}
@@ -171,6 +172,7 @@ type Tx struct {
 	conn        *sql.Conn // its own connection, when it needs the driver's (beginConn)
 	changed     []int64   // users changed in this transaction
 	changedRefs []int64   // users whose tags or groups only changed
+	stmts       map[string]*sql.Stmt
 }
 
 // begin starts a write transaction.
@@ -189,6 +191,24 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return tx.QueryContext(ctx, tx.db.rebind(q), args...)
+}
+
+// prepare returns the statement query builds, prepared once per
+// transaction under key: parsing a 200-row INSERT costs more than running
+// it. The transaction's end closes the statements.
+func (tx *Tx) prepare(ctx context.Context, key string, query func() string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[key]; ok {
+		return st, nil
+	}
+	st, err := tx.PrepareContext(ctx, tx.db.rebind(query()))
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[key] = st
+	return st, nil
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {

@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -185,71 +186,132 @@ type refChange struct {
 	setGroups    bool
 }
 
-// ApplyImport applies one chunk of an import in one transaction, together
-// with the job's new position, counts and failed rows, so that a process
-// killed at any moment resumes at a chunk boundary. A dry run does all the
-// same work, then rolls the users back and commits only the report.
-func (s *JobService) ApplyImport(ctx context.Context, j *roster.Job, c *roster.ImportChunk) (roster.ImportCounts, error) {
-	delta := roster.ImportCounts{Read: c.Read}
+// BeginImport opens the transaction that applies the next chunks of job j.
+// Taking the job's row first both locks it and proves that this process
+// still owns it at the position it read from.
+func (s *JobService) BeginImport(ctx context.Context, j *roster.Job) (roster.ImportTx, error) {
 	tx, err := s.db.beginConn(ctx)
 	if err != nil {
-		return delta, err
+		return nil, err
 	}
-	defer tx.Rollback()
-	// Taking the job's row first both locks it and proves that this
-	// process still owns it at the position it read from.
-	if err := tx.advanceJob(ctx, j, c, nil); err != nil {
-		return delta, err
-	}
-	failed := slices.Clone(c.Failed)
-	if len(c.Rows) > 0 {
-		more, counts, err := s.applyRows(ctx, tx, j.Options, c)
-		if err != nil {
-			return delta, err
-		}
-		failed = append(failed, more...)
-		delta.Created, delta.Updated, delta.Unchanged = counts.Created, counts.Updated, counts.Unchanged
-	}
-	delta.Failed = int64(len(failed))
-	if j.Options.DryRun {
+	t := &importTx{s: s, tx: tx, j: j, to: j.Position}
+	if err := tx.advanceJob(ctx, t, nil); err != nil {
 		tx.Rollback()
-		if tx, err = s.db.begin(ctx); err != nil {
-			return delta, err
-		}
-		defer tx.Rollback()
+		return nil, err
 	}
-	if err := tx.advanceJob(ctx, j, c, &delta); err != nil {
-		return delta, err
-	}
-	if err := tx.insertFailedRows(ctx, j.ID, failed); err != nil {
-		return delta, err
-	}
-	if err := tx.commit(); err != nil {
-		return delta, err
-	}
-	j.Position, j.Offset = c.To, c.Offset
-	j.Counts.Add(delta)
-	return delta, nil
+	return t, nil
 }
 
-// advanceJob moves the job from c.From to c.To; with delta nil it only
-// checks and locks. Another owner or position means another process took
-// the job over: the chunk must not apply twice.
-func (tx *Tx) advanceJob(ctx context.Context, j *roster.Job, c *roster.ImportChunk, delta *roster.ImportCounts) error {
+// importTx is one transaction of an import: chunks from the job's position
+// up to to.
+type importTx struct {
+	s      *JobService
+	tx     *Tx
+	j      *roster.Job
+	to     int64
+	offset int64
+	header []string
+	delta  roster.ImportCounts
+	// applied is false until a chunk was: committing then changes nothing.
+	applied bool
+}
+
+func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk) error {
+	if t.tx == nil {
+		return fmt.Errorf("import job %d: apply after the transaction ended", t.j.ID)
+	}
+	if c.From != t.to {
+		return fmt.Errorf("import job %d: a chunk from row %d cannot follow row %d", t.j.ID, c.From, t.to)
+	}
+	tx := t.tx
+	failed := slices.Clone(c.Failed)
+	var counts roster.ImportCounts
+	if len(c.Rows) > 0 {
+		// A dry run does all the work, then undoes the users and keeps
+		// the report.
+		dry := t.j.Options.DryRun
+		changed, changedRefs := len(tx.changed), len(tx.changedRefs)
+		if dry {
+			if _, err := tx.exec(ctx, "SAVEPOINT dry_run"); err != nil {
+				return formatError(err, "dry run")
+			}
+		}
+		more, n, err := t.s.applyRows(ctx, tx, t.j.Options, c)
+		if err != nil {
+			return err
+		}
+		if dry {
+			if _, err := tx.exec(ctx, "ROLLBACK TO SAVEPOINT dry_run"); err != nil {
+				return formatError(err, "dry run")
+			}
+			if _, err := tx.exec(ctx, "RELEASE SAVEPOINT dry_run"); err != nil {
+				return formatError(err, "dry run")
+			}
+			tx.changed, tx.changedRefs = tx.changed[:changed], tx.changedRefs[:changedRefs]
+		}
+		failed = append(failed, more...)
+		counts = n
+	}
+	counts.Read = c.Read
+	counts.Failed = int64(len(failed))
+	if err := tx.insertFailedRows(ctx, t.j.ID, failed); err != nil {
+		return err
+	}
+	t.delta.Add(counts)
+	t.to, t.offset, t.header, t.applied = c.To, c.Offset, c.Header, true
+	return nil
+}
+
+func (t *importTx) Commit() error {
+	if t.tx == nil {
+		return fmt.Errorf("import job %d: commit after the transaction ended", t.j.ID)
+	}
+	defer t.Rollback()
+	if !t.applied {
+		return nil
+	}
+	// Like sql.Tx.Commit, Commit takes no context: the transaction's own
+	// ends it early.
+	if err := t.tx.advanceJob(context.Background(), t, &t.delta); err != nil {
+		return err
+	}
+	if err := t.tx.commit(); err != nil {
+		return err
+	}
+	t.tx = nil
+	t.j.Position, t.j.Offset = t.to, t.offset
+	t.j.Counts.Add(t.delta)
+	return nil
+}
+
+func (t *importTx) Rollback() error {
+	if t.tx == nil {
+		return nil
+	}
+	err := t.tx.Rollback()
+	t.tx = nil
+	return err
+}
+
+// advanceJob moves the job from its position to t.to; with delta nil it
+// only checks and locks. Another owner or position means another process
+// took the job over: the chunks must not apply twice.
+func (tx *Tx) advanceJob(ctx context.Context, t *importTx, delta *roster.ImportCounts) error {
+	j := t.j
 	var res interface{ RowsAffected() (int64, error) }
 	var err error
 	if delta == nil {
 		res, err = tx.exec(ctx, "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND position = ? AND owner = ? AND status = ?",
-			tx.db.timeArg(tx.now), j.ID, c.From, j.Owner, string(roster.JobRunning))
+			tx.db.timeArg(tx.now), j.ID, j.Position, j.Owner, string(roster.JobRunning))
 	} else {
 		var header string
-		if header, err = jsonArg(c.Header); err != nil {
+		if header, err = jsonArg(t.header); err != nil {
 			return err
 		}
 		res, err = tx.exec(ctx, `UPDATE jobs SET header = ?, position = ?, byte_offset = ?, rows_read = rows_read + ?, created = created + ?, updated = updated + ?,
 			unchanged = unchanged + ?, failed = failed + ?, heartbeat_at = ?, updated_at = ? WHERE id = ? AND position = ? AND owner = ? AND status = ?`,
-			header, c.To, c.Offset, delta.Read, delta.Created, delta.Updated, delta.Unchanged, delta.Failed,
-			tx.db.timeArg(tx.now), tx.db.timeArg(tx.now), j.ID, c.From, j.Owner, string(roster.JobRunning))
+			header, t.to, t.offset, delta.Read, delta.Created, delta.Updated, delta.Unchanged, delta.Failed,
+			tx.db.timeArg(tx.now), tx.db.timeArg(tx.now), j.ID, j.Position, j.Owner, string(roster.JobRunning))
 	}
 	if err != nil {
 		return formatError(err, "advance job")
@@ -286,6 +348,12 @@ func (tx *Tx) insertFailedRows(ctx context.Context, jobID int64, rows []roster.F
 
 // applyRows validates and writes the rows of a chunk; rows that cannot
 // apply come back as failed rows and write nothing.
+//
+// Rows the importer found valid as new users are inserted first, with the
+// database itself skipping any whose email, client id or id is taken:
+// looking up three unique values per row first cost more than the insert.
+// The rows it skipped (they update someone, or collide) and the rows not
+// valid as new then take the checked path, which looks their owners up.
 func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOptions, c *roster.ImportChunk) ([]roster.FailedRow, roster.ImportCounts, error) {
 	var counts roster.ImportCounts
 	reg, err := loadRegistry(ctx, tx, s.db)
@@ -296,14 +364,56 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 	if err != nil {
 		return nil, counts, err
 	}
-	owners, err := tx.owners(ctx, c.Rows, opts.Key)
+	a := &rowApplier{tx: tx, reg: reg, refs: refs, opts: opts, headers: c.Headers}
+	var refChanges []refChange
+	rest := c.Rows
+	if opts.Mode != roster.ImportUpdate {
+		rest = nil
+		var fresh []*roster.User
+		var freshRows []int
+		var freshRefs []refChange
+		for i, r := range c.Rows {
+			if r.New == nil {
+				rest = append(rest, r)
+				continue
+			}
+			u, rc, errs, err := a.prepare(ctx, r, nil)
+			if err != nil {
+				return nil, counts, err
+			}
+			if len(errs) > 0 {
+				rest = append(rest, r)
+				continue
+			}
+			fresh = append(fresh, u)
+			freshRows = append(freshRows, i)
+			freshRefs = append(freshRefs, rc)
+		}
+		if err := tx.insertUsers(ctx, fresh, true); err != nil {
+			return nil, counts, err
+		}
+		for i, u := range fresh {
+			if u.ID == 0 {
+				rest = append(rest, c.Rows[freshRows[i]])
+				continue
+			}
+			counts.Created++
+			refChanges = append(refChanges, freshRefs[i])
+		}
+		// The skipped rows go on in file order, after the inserted ones.
+		slices.SortFunc(rest, func(x, y roster.ImportRow) int { return cmp.Compare(x.Row, y.Row) })
+	}
+	if len(rest) == 0 {
+		return nil, counts, tx.setImportRefs(ctx, refChanges)
+	}
+	owners, err := tx.owners(ctx, rest, opts.Key)
 	if err != nil {
 		return nil, counts, err
 	}
 	// The users the rows update, read whole (with their tags and groups)
 	// to diff against.
 	var targetIDs []int64
-	for _, r := range c.Rows {
+	for _, r := range rest {
 		if o := owners[opts.Key][r.Key]; o != nil {
 			targetIDs = append(targetIDs, o.id)
 		}
@@ -312,16 +422,9 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 	if err != nil {
 		return nil, counts, err
 	}
-	header := func(key string) string {
-		if h, ok := c.Headers[key]; ok {
-			return h
-		}
-		return key
-	}
 	var failed []roster.FailedRow
 	var creates []*roster.User
-	var refChanges []refChange
-	for _, r := range c.Rows {
+	for _, r := range rest {
 		fail := func(errs ...roster.CellError) {
 			failed = append(failed, roster.FailedRow{Row: r.Row, Errors: errs, Cells: r.Cells})
 		}
@@ -331,95 +434,15 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 		}
 		switch {
 		case before != nil && opts.Mode == roster.ImportCreate:
-			fail(roster.CellError{Column: header(opts.Key), Message: fmt.Sprintf("a user with %s %s exists already (mode create)", opts.Key, r.Key)})
+			fail(roster.CellError{Column: a.header(opts.Key), Message: fmt.Sprintf("a user with %s %s exists already (mode create)", opts.Key, r.Key)})
 			continue
 		case before == nil && opts.Mode == roster.ImportUpdate:
-			fail(roster.CellError{Column: header(opts.Key), Message: fmt.Sprintf("no user has %s %s (mode update)", opts.Key, r.Key)})
+			fail(roster.CellError{Column: a.header(opts.Key), Message: fmt.Sprintf("no user has %s %s (mode update)", opts.Key, r.Key)})
 			continue
 		}
-		u := &roster.User{}
-		// A row the importer found valid as a new user needs no second
-		// pass of setting and validating on the writer's path.
-		prevalidated := before == nil && r.New != nil
-		if prevalidated {
-			u = r.New
-		}
-		if before != nil {
-			cp := *before
-			cp.Custom = make(map[string]any, len(before.Custom))
-			for k, v := range before.Custom {
-				cp.Custom[k] = v
-			}
-			u = &cp
-		}
-		var errs []roster.CellError
-		touched := map[string]bool{}
-		rc := refChange{user: u, existed: before != nil}
-		for key, v := range r.Values {
-			switch key {
-			case "password", "password_hash":
-				continue
-			case "id":
-				id, _ := v.(string)
-				id = strings.TrimSpace(id)
-				switch {
-				case id == "":
-				case before != nil && id != before.PublicID:
-					errs = append(errs, roster.CellError{Column: header("id"), Message: fmt.Sprintf("%s is not the id of the user with %s %s (%s)", id, opts.Key, r.Key, before.PublicID)})
-				case before == nil && !roster.ValidPublicID(id):
-					errs = append(errs, roster.CellError{Column: header("id"), Message: fmt.Sprintf("%q is not a user id (u_ and 16 letters or digits)", id)})
-				case before == nil:
-					u.PublicID = id
-				}
-				continue
-			case "tags", "groups":
-				names, _ := v.([]string)
-				ids, msg, err := tx.resolveRefs(ctx, refs, key, names)
-				if err != nil {
-					return nil, counts, err
-				}
-				if msg != "" {
-					errs = append(errs, roster.CellError{Column: header(key), Message: msg})
-				}
-				if key == "tags" {
-					rc.tags, rc.setTags = ids, true
-				} else {
-					rc.groups, rc.setGroups = ids, true
-				}
-				continue
-			}
-			if prevalidated {
-				continue
-			}
-			f, ok := reg.Field(key)
-			if !ok || !u.Set(f, v) {
-				errs = append(errs, roster.CellError{Column: header(key), Message: "cannot be set"})
-				continue
-			}
-			touched[key] = true
-		}
-		if r.PasswordHash != "" {
-			u.PasswordHash = r.PasswordHash
-		}
-		if before == nil && u.Newsletter && u.NewsletterAt.IsZero() {
-			u.NewsletterAt = tx.now
-		}
-		if !prevalidated {
-			u.Normalize()
-		}
-		if err := validate(u, reg, tx.now, before == nil, touched, prevalidated); err != nil {
-			fields := roster.ErrorFields(err)
-			keys := make([]string, 0, len(fields))
-			for k := range fields {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				errs = append(errs, roster.CellError{Column: header(k), Message: fields[k]})
-			}
-			if len(fields) == 0 {
-				errs = append(errs, roster.CellError{Message: roster.ErrorMessage(err)})
-			}
+		u, rc, errs, err := a.prepare(ctx, r, before)
+		if err != nil {
+			return nil, counts, err
 		}
 		// A unique value must be free, or already this user's.
 		self := int64(-1)
@@ -432,7 +455,7 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 			}
 			v := uniqueValue(r, field, opts.Key)
 			if o := owners[field][v]; v != "" && o != nil && o.id != self {
-				errs = append(errs, roster.CellError{Column: header(field), Message: fmt.Sprintf("%s is taken by user %s", v, o.publicID)})
+				errs = append(errs, roster.CellError{Column: a.header(field), Message: fmt.Sprintf("%s is taken by user %s", v, o.publicID)})
 			}
 		}
 		if len(errs) > 0 {
@@ -464,15 +487,123 @@ func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOp
 		}
 	}
 	if len(creates) > 0 {
-		if err := tx.insertUsers(ctx, creates); err != nil {
+		if err := tx.insertUsers(ctx, creates, false); err != nil {
 			return nil, counts, err
 		}
-		counts.Created = int64(len(creates))
+		counts.Created += int64(len(creates))
 	}
 	if err := tx.setImportRefs(ctx, refChanges); err != nil {
 		return nil, counts, err
 	}
 	return failed, counts, nil
+}
+
+// rowApplier turns a chunk's rows into users within its transaction.
+type rowApplier struct {
+	tx      *Tx
+	reg     *roster.Registry
+	refs    *importRefs
+	opts    roster.ImportOptions
+	headers map[string]string
+}
+
+// header is the file's column for a field, for messages.
+func (a *rowApplier) header(key string) string {
+	if h, ok := a.headers[key]; ok {
+		return h
+	}
+	return key
+}
+
+// prepare applies row r to a copy of before (nil: a new user) and
+// validates it; it returns the user, the tags and groups the row sets,
+// and the row's problems. Unique values are the caller's to check.
+func (a *rowApplier) prepare(ctx context.Context, r roster.ImportRow, before *roster.User) (*roster.User, refChange, []roster.CellError, error) {
+	u := &roster.User{}
+	// A row the importer found valid as a new user needs no second
+	// pass of setting and validating on the writer's path.
+	prevalidated := before == nil && r.New != nil
+	if prevalidated {
+		u = r.New
+	}
+	if before != nil {
+		cp := *before
+		cp.Custom = make(map[string]any, len(before.Custom))
+		for k, v := range before.Custom {
+			cp.Custom[k] = v
+		}
+		u = &cp
+	}
+	var errs []roster.CellError
+	touched := map[string]bool{}
+	rc := refChange{user: u, existed: before != nil}
+	for key, v := range r.Values {
+		switch key {
+		case "password", "password_hash":
+			continue
+		case "id":
+			id, _ := v.(string)
+			id = strings.TrimSpace(id)
+			switch {
+			case id == "":
+			case before != nil && id != before.PublicID:
+				errs = append(errs, roster.CellError{Column: a.header("id"), Message: fmt.Sprintf("%s is not the id of the user with %s %s (%s)", id, a.opts.Key, r.Key, before.PublicID)})
+			case before == nil && !roster.ValidPublicID(id):
+				errs = append(errs, roster.CellError{Column: a.header("id"), Message: fmt.Sprintf("%q is not a user id (u_ and 16 letters or digits)", id)})
+			case before == nil:
+				u.PublicID = id
+			}
+			continue
+		case "tags", "groups":
+			names, _ := v.([]string)
+			ids, msg, err := a.tx.resolveRefs(ctx, a.refs, key, names)
+			if err != nil {
+				return nil, rc, nil, err
+			}
+			if msg != "" {
+				errs = append(errs, roster.CellError{Column: a.header(key), Message: msg})
+			}
+			if key == "tags" {
+				rc.tags, rc.setTags = ids, true
+			} else {
+				rc.groups, rc.setGroups = ids, true
+			}
+			continue
+		}
+		if prevalidated {
+			continue
+		}
+		f, ok := a.reg.Field(key)
+		if !ok || !u.Set(f, v) {
+			errs = append(errs, roster.CellError{Column: a.header(key), Message: "cannot be set"})
+			continue
+		}
+		touched[key] = true
+	}
+	if r.PasswordHash != "" {
+		u.PasswordHash = r.PasswordHash
+	}
+	if before == nil && u.Newsletter && u.NewsletterAt.IsZero() {
+		u.NewsletterAt = a.tx.now
+	}
+	if !prevalidated {
+		u.Normalize()
+	}
+	if err := validate(u, a.reg, a.tx.now, before == nil, touched, prevalidated); err != nil {
+		fields := roster.ErrorFields(err)
+		keys := make([]string, 0, len(fields))
+		for k := range fields {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			errs = append(errs, roster.CellError{Column: a.header(k), Message: fields[k]})
+		}
+		if len(fields) == 0 {
+			errs = append(errs, roster.CellError{Message: roster.ErrorMessage(err)})
+		}
+	}
+	return u, rc, errs, nil
 }
 
 // validate is User.Validate unless the importer validated u already.

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"modernc.org/sqlite"
+	"modernc.org/sqlite/pcache"
 
 	"roster"
 	"roster/query"
@@ -155,6 +156,9 @@ func registerSQLiteFuncs() error {
 				sqliteFuncsErr = fmt.Errorf("register %s: %w", name, err)
 				return
 			}
+		}
+		if err := sqlite.RegisterPageCache(pcache.New()); err != nil {
+			sqliteFuncsErr = err
 		}
 	})
 	return sqliteFuncsErr

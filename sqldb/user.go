@@ -385,7 +385,7 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 		return err
 	}
 	defer tx.Rollback()
-	if err := tx.insertUsers(ctx, users); err != nil {
+	if err := tx.insertUsers(ctx, users, false); err != nil {
 		return err
 	}
 	if err := tx.audit(ctx, "user.create_many", "user", "", nil, fmt.Sprintf("%d users", len(users))); err != nil {
@@ -395,8 +395,14 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 }
 
 // insertUsers stores valid users with multi-row inserts, filling their ids
-// and times, and logs them.
-func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
+// and times, and logs them. With skipTaken, a user whose email, client id
+// or public id is taken is skipped and keeps ID 0 (the caller finds out
+// why); without, it fails the whole call.
+//
+// Skipping is also what lets SQLite insert many rows without a statement
+// journal: a statement that can no longer abort half-way needs no undo
+// copy of every page it touches.
+func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken bool) error {
 	for _, u := range users {
 		if u.PublicID == "" {
 			u.PublicID = roster.NewPublicID()
@@ -410,31 +416,28 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
 		}
 	}
 	if tx.conn != nil && len(users) >= copyThreshold {
-		if err := tx.copyUsers(ctx, users); err != nil {
+		if err := tx.copyUsers(ctx, users, skipTaken); err != nil {
 			return err
 		}
-		return tx.logChanges(ctx, users, roster.ChangeUpsert)
+		return tx.logChanges(ctx, inserted(users), roster.ChangeUpsert)
 	}
-	var err error
-	// One prepared statement per batch size: parsing a 200-row INSERT
-	// costs more than running it.
-	stmts := map[int]*sql.Stmt{}
-	defer func() {
-		for _, st := range stmts {
-			st.Close()
+	insert, conflict := "INSERT INTO users (", ""
+	if skipTaken {
+		if tx.db.Dialect == Postgres {
+			conflict = " ON CONFLICT DO NOTHING"
+		} else {
+			insert = "INSERT OR IGNORE INTO users ("
 		}
-	}()
+	}
 	for start := 0; start < len(users); start += bulkRows {
 		batch := users[start:min(start+bulkRows, len(users))]
-		stmt, ok := stmts[len(batch)]
-		if !ok {
+		stmt, err := tx.prepare(ctx, fmt.Sprintf("insert users %d %t", len(batch), skipTaken), func() string {
 			row := "(" + placeholders(len(userColumns)) + ")"
-			q := tx.db.rebind("INSERT INTO users (" + strings.Join(userColumns, ", ") + ") VALUES " +
-				strings.TrimSuffix(strings.Repeat(row+",", len(batch)), ",") + " RETURNING id")
-			if stmt, err = tx.PrepareContext(ctx, q); err != nil {
-				return formatError(err, "create users")
-			}
-			stmts[len(batch)] = stmt
+			return insert + strings.Join(userColumns, ", ") + ") VALUES " +
+				strings.TrimSuffix(strings.Repeat(row+",", len(batch)), ",") + conflict + " RETURNING id, public_id"
+		})
+		if err != nil {
+			return formatError(err, "create users")
 		}
 		args := make([]any, 0, len(batch)*len(userColumns))
 		for _, u := range batch {
@@ -448,22 +451,57 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User) error {
 		if err != nil {
 			return formatError(err, "create users")
 		}
-		// Both dialects return the ids of a multi-row insert in VALUES order.
-		i := 0
-		for rows.Next() {
-			if err := rows.Scan(&batch[i].ID); err != nil {
-				rows.Close()
-				return formatError(err, "create users")
-			}
-			i++
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return formatError(err, "create users")
+		if err := scanInsertedIDs(rows, batch, skipTaken); err != nil {
+			return err
 		}
 	}
-	return tx.logChanges(ctx, users, roster.ChangeUpsert)
+	return tx.logChanges(ctx, inserted(users), roster.ChangeUpsert)
+}
+
+// scanInsertedIDs gives each user of batch the id an insert returned for
+// its public id, and closes rows. Both dialects return a multi-row insert's
+// rows in VALUES order, which the loop relies on only to be fast: a row
+// out of order is still matched.
+func scanInsertedIDs(rows *sql.Rows, batch []*roster.User, skipTaken bool) error {
+	defer rows.Close()
+	n, next := 0, 0
+	for rows.Next() {
+		var id int64
+		var pub string
+		if err := rows.Scan(&id, &pub); err != nil {
+			return formatError(err, "create users")
+		}
+		i := next
+		for i < len(batch) && batch[i].PublicID != pub {
+			i++
+		}
+		if i == len(batch) {
+			if i = slices.IndexFunc(batch, func(u *roster.User) bool { return u.PublicID == pub }); i < 0 {
+				return fmt.Errorf("create users: the insert returned public id %q, which it was not given", pub)
+			}
+		}
+		batch[i].ID = id
+		next = i + 1
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return formatError(err, "create users")
+	}
+	if !skipTaken && n != len(batch) {
+		return fmt.Errorf("create users: inserted %d of %d", n, len(batch))
+	}
+	return nil
+}
+
+// inserted returns the users that have an id.
+func inserted(users []*roster.User) []*roster.User {
+	out := users[:0:0]
+	for _, u := range users {
+		if u.ID != 0 {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 // UpdateUser applies upd to the user with public id.

@@ -87,10 +87,10 @@ func fillTemplate(t *testing.T, header []string, rows []map[string]string) []byt
 // same users.
 func TestImportBrowser(t *testing.T) {
 	db := sqldbtest.MustOpenDB(t, sqldb.SQLite)
-	// One row a chunk, and a pause after each, so that the progress page
-	// sees the import run.
+	// One row a transaction, and a pause after each, so that the progress
+	// page sees the import run.
 	ts := mustOpenImportServer(t, db, csvio.Limits{}, func(im *jobs.Importer) {
-		im.Config.ChunkRows = 1
+		im.Config.TxRows = 1
 		im.Progress = func(*roster.Job) { time.Sleep(700 * time.Millisecond) }
 	})
 	people := []map[string]string{

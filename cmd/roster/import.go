@@ -53,9 +53,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	// Chunks of a few thousand rows need no bulk page cache, but a WAL of
-	// up to 200 MB between checkpoints (see sqldb.Config).
-	m := &Main{Config: DefaultConfig(), checkpointPages: 50000}
+	// Transactions of 50,000 rows touch most pages of the unique indexes
+	// (about 100 MB at a million users), which the writer's cache keeps,
+	// and a WAL of up to 200 MB between checkpoints (see sqldb.Config).
+	m := &Main{Config: DefaultConfig(), writerCacheMiB: 128, checkpointPages: 50000}
 	var opts roster.ImportOptions
 	mapping := mappingFlag{}
 	var chunk int
@@ -68,7 +69,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		fs.StringVar(&opts.Key, "key", "email", "the field rows are matched on: email, client_id or id")
 		fs.BoolVar(&opts.DryRun, "dry-run", false, "check every row and count what would change; write nothing")
 		fs.Var(mapping, "map", `map a column: "Header=field", or "Header=" to ignore it (repeatable)`)
-		fs.IntVar(&chunk, "chunk", 5000, "rows per transaction")
+		fs.IntVar(&chunk, "chunk", 50000, "rows per transaction: a killed import resumes from the last")
 		fs.Int64Var(&maxBytes, "max-bytes", 0, "refuse files larger than this many bytes (default 1 GiB)")
 		fs.IntVar(&maxRows, "max-rows", 0, "refuse files with more rows (default 5,000,000)")
 		fs.StringVar(&failedPath, "failed", "", "write the rows that failed, with a reason column, to this CSV file (default FILE-failed.csv when some fail)")
@@ -156,7 +157,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	im := &jobs.Importer{Jobs: js, Fields: m.Fields, Log: logger,
-		Config: jobs.Config{Limits: limits, ChunkRows: chunk},
+		Config: jobs.Config{Limits: limits, TxRows: chunk},
 		Progress: func(j *roster.Job) {
 			if bar != nil {
 				c := j.Counts

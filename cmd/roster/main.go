@@ -136,8 +136,8 @@ type Main struct {
 	ln  net.Listener
 	srv *http.Server
 
-	bulk            bool // the process writes in bulk (seed): see sqldb.Config
-	checkpointPages int  // SQLite's WAL checkpoint interval, when not the default
+	writerCacheMiB  int // SQLite's writer page cache, for bulk writers: see sqldb.Config
+	checkpointPages int // SQLite's WAL checkpoint interval, when not the default
 }
 
 // open sets up the logger on stderr, then opens the database: the start of
@@ -153,7 +153,7 @@ func (m *Main) open(ctx context.Context, stderr io.Writer) error {
 
 // OpenDB opens and migrates the database and builds the services.
 func (m *Main) OpenDB(ctx context.Context) error {
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL, BulkWrites: m.bulk, CheckpointPages: m.checkpointPages})
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: m.Config.DataDir, DatabaseURL: m.Config.DatabaseURL, WriterCacheMiB: m.writerCacheMiB, CheckpointPages: m.checkpointPages})
 	if err != nil {
 		return err
 	}

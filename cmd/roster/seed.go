@@ -22,7 +22,7 @@ import (
 const seedBatch = 100000
 
 func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	m := &Main{Config: DefaultConfig(), bulk: true}
+	m := &Main{Config: DefaultConfig(), writerCacheMiB: 256}
 	var n int
 	var seed int64
 	err := parse("seed", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
