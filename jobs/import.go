@@ -57,6 +57,9 @@ func (c Config) hashWorkers() int {
 	return runtime.GOMAXPROCS(0)
 }
 
+// maxChunkBytes bounds the file bytes one chunk holds.
+const maxChunkBytes = 4 << 20
+
 // Registries gives the current field registry.
 type Registries interface {
 	Registry(ctx context.Context) (*roster.Registry, error)
@@ -218,10 +221,17 @@ func (s *seen) check(field, v string) (int64, uint64) {
 // applied by an earlier run: they are read again only to remember their
 // keys, exactly as that run did, so that duplicates are still found.
 func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registry, r *csvio.Reader, plan *Plan, out chan<- *roster.ImportChunk) error {
-	uniques := []string{}
-	for _, f := range []string{"email", "client_id", "id"} {
-		if _, ok := plan.Headers[f]; ok {
-			uniques = append(uniques, f)
+	// A key that appears twice would make its second row update the user
+	// its first created. Other unique values the database refuses when
+	// taken, with the user who has them; but a dry run undoes each chunk,
+	// so it remembers them all to report what the import would. (Three
+	// fields of a million rows take 75 MB.)
+	uniques := []string{j.Options.Key}
+	if j.Options.DryRun {
+		for _, f := range []string{"email", "client_id", "id"} {
+			if _, ok := plan.Headers[f]; ok && f != j.Options.Key {
+				uniques = append(uniques, f)
+			}
 		}
 	}
 	dup := &seen{seed: maphash.MakeSeed(), m: map[uint64]int64{}}
@@ -240,6 +250,7 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registr
 		return nil
 	}
 	rows := 0
+	start := r.Offset()
 	// Failed rows are kept for the report: never with a password in them.
 	var secret []int
 	for _, col := range plan.Columns {
@@ -276,7 +287,10 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registr
 			ir.Cells = cells
 			c.Rows = append(c.Rows, ir)
 		}
-		if c.Read >= int64(per) {
+		// Rows of large cells make a chunk of fewer rows: a chunk's
+		// memory, not its row count, is what must stay bounded.
+		if c.Read >= int64(per) || r.Offset()-start >= maxChunkBytes {
+			start = r.Offset()
 			if err := send(); err != nil {
 				return err
 			}

@@ -161,13 +161,22 @@ func TestImportDuplicatesAndRefs(t *testing.T) {
 			"b@example.com,c2,vip,Nowhere,\n" +
 			"A@example.com,c3,,,\n" +
 			"c@example.com,c1,,,\n"
-		j := x.run(csv, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
-		wantCounts(t, j, roster.ImportCounts{Read: 4, Created: 1, Failed: 3})
-		failed := x.failed(j)
+		// A dry run reports every unique value the file repeats.
+		dry := x.run(csv, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email", DryRun: true})
+		wantCounts(t, dry, roster.ImportCounts{Read: 4, Created: 1, Failed: 3})
+		failed := x.failed(dry)
 		wantFailure(t, failed, 3, "groups", `no group named "Nowhere"`)
 		wantFailure(t, failed, 4, "email", "a@example.com appears again (first on row 2)")
 		wantFailure(t, failed, 5, "client_id", "c1 appears again (first on row 2)")
+		// The import itself: a repeated key is the file's error; another
+		// repeated unique value is taken by the user its first row made.
+		j := x.run(csv, roster.ImportOptions{Mode: roster.ImportUpsert, Key: "email"})
+		wantCounts(t, j, roster.ImportCounts{Read: 4, Created: 1, Failed: 3})
+		failed = x.failed(j)
 		a := x.user("a@example.com")
+		wantFailure(t, failed, 3, "groups", `no group named "Nowhere"`)
+		wantFailure(t, failed, 4, "email", "a@example.com appears again (first on row 2)")
+		wantFailure(t, failed, 5, "client_id", "c1 is taken by user "+a.PublicID)
 		cat, err := sqldb.NewCatalogService(db).Catalog(ctx)
 		if err != nil {
 			t.Fatal(err)

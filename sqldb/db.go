@@ -68,11 +68,11 @@ type Config struct {
 	DataDir     string
 	DatabaseURL string
 	// WriterCacheMiB sizes SQLite's writer page cache; 0 is 32 MiB, right
-	// for a serving process, as memory the cache grows stays. A bulk
-	// writer wants its transaction's dirty pages, and the pages of the
-	// unique indexes it inserts into, to fit: else SQLite reads them back
-	// and spills them to the WAL mid-transaction, writing them again at
-	// commit.
+	// for a serving process, as memory the cache grows stays. The pure-Go
+	// driver's allocator rounds each cached page (4 KiB and a header) up
+	// to 8 KiB, so a cache costs twice its size in memory. Bulk writers
+	// (seed, import) take more, so that fewer of their transaction's
+	// pages are read back or spilled to the WAL before the commit.
 	WriterCacheMiB int
 	// CheckpointPages, when set, lets SQLite's write-ahead log grow to that
 	// many pages before it is copied into the database. An import's

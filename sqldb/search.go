@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"modernc.org/sqlite"
-	"modernc.org/sqlite/pcache"
 
 	"roster"
 	"roster/query"
@@ -157,9 +156,7 @@ func registerSQLiteFuncs() error {
 				return
 			}
 		}
-		if err := sqlite.RegisterPageCache(pcache.New()); err != nil {
-			sqliteFuncsErr = err
-		}
+
 	})
 	return sqliteFuncsErr
 }
