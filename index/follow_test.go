@@ -2,6 +2,8 @@ package index_test
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,6 +113,75 @@ func TestIndexFollowsOtherNodes(t *testing.T) {
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
+		}
+	})
+}
+
+// reloadCounter is the store, counting the users the index reloads.
+type reloadCounter struct {
+	*sqldb.UserService
+	n atomic.Int64
+}
+
+func (c *reloadCounter) FindUsersByIDs(ctx context.Context, ids []int64) ([]*roster.User, error) {
+	c.n.Add(int64(len(ids)))
+	return c.UserService.FindUsersByIDs(ctx, ids)
+}
+
+// TestCatchUpSkipsOwnCommits: the users a node's own commit changed are
+// reloaded once, right after the commit; following the change log then
+// skips them, and still applies another node's writes.
+func TestCatchUpSkipsOwnCommits(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+		users := sqldb.NewUserService(db)
+		src := &reloadCounter{UserService: users}
+		ix := &index.Index{Users: src, Fields: sqldb.NewFieldService(db), Changes: sqldb.NewChangeLog(db), Fallback: users}
+		if err := ix.Build(ctx); err != nil {
+			t.Fatal(err)
+		}
+		db.OnCommit = func(ids, seqs []int64) {
+			if err := ix.Refresh(ctx, ids, seqs); err != nil {
+				t.Errorf("refresh: %v", err)
+			}
+		}
+		batch := make([]*roster.User, 50)
+		for i := range batch {
+			batch[i] = &roster.User{Email: fmt.Sprintf("own%d@example.com", i), City: "Oslo"}
+		}
+		if err := users.CreateUsers(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		if got := src.n.Load(); got != 50 {
+			t.Fatalf("after the commit: %d users reloaded, want 50", got)
+		}
+		if err := ix.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := src.n.Load(); got != 50 {
+			t.Errorf("following the log reloaded %d users this node applied already", got-50)
+		}
+		other, err := sqldb.Open(ctx, db.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		if err := sqldb.NewUserService(other).CreateUser(ctx, &roster.User{Email: "elsewhere@example.com", City: "Oslo"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.CatchUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := src.n.Load(); got != 51 {
+			t.Errorf("another node's write: %d users reloaded, want 1", got-50)
+		}
+		reg, _ := sqldb.NewFieldService(db).Registry(ctx)
+		plan, err := query.Compile(query.Filter{Conds: []query.Cond{{Field: "city", Op: query.OpEq, Values: []string{"Oslo"}}}}, reg, time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res, err := ix.Search(ctx, plan, query.Page{Limit: 1}); err != nil || res.Total != 51 {
+			t.Errorf("city:Oslo finds %v (%v), want 51", res, err)
 		}
 	})
 }

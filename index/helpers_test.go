@@ -20,13 +20,13 @@ func mustOpenIndex(tb testing.TB, ctx context.Context, db *sqldb.DB) *index.Inde
 	if err := ix.Build(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	db.OnCommit = func(ids []int64) {
-		if err := ix.Refresh(context.Background(), ids); err != nil {
+	db.OnCommit = func(ids, seqs []int64) {
+		if err := ix.Refresh(context.Background(), ids, seqs); err != nil {
 			tb.Errorf("refresh: %v", err)
 		}
 	}
-	db.OnRefsCommit = func(ids []int64) {
-		if err := ix.RefreshRefs(context.Background(), ids); err != nil {
+	db.OnRefsCommit = func(ids, seqs []int64) {
+		if err := ix.RefreshRefs(context.Background(), ids, seqs); err != nil {
 			tb.Errorf("refresh refs: %v", err)
 		}
 	}

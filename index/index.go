@@ -57,7 +57,19 @@ type Index struct {
 	// CatchUp calls take turns.
 	followMu sync.Mutex
 	missing  map[int64]time.Time
+
+	// applied holds the change log seqs of this node's own commits, whose
+	// users Refresh reloaded right after the commit: following the log
+	// skips them rather than reloading those users again (all million of
+	// an import, say).
+	appliedMu sync.Mutex
+	applied   map[int64]struct{}
 }
+
+// maxApplied bounds applied when nothing follows the log; past it, a
+// commit's users are reloaded again by the next catch-up, which is only
+// slower.
+const maxApplied = 1 << 20
 
 // state is everything the index knows; Build makes a fresh one and swaps it
 // in.
@@ -520,11 +532,52 @@ func (ix *Index) logger() *slog.Logger {
 
 // Refresh reloads the given users from the store; the store calls it after
 // each commit so that a write is visible to the next search on this node.
-func (ix *Index) Refresh(ctx context.Context, ids []int64) error {
+// seqs are the commit's change log entries, which CatchUp then skips.
+func (ix *Index) Refresh(ctx context.Context, ids, seqs []int64) error {
 	if !ix.ready.Load() {
 		return nil // Build's catch-up will see these changes
 	}
-	return ix.reload(ctx, ids)
+	if err := ix.reload(ctx, ids); err != nil {
+		return err
+	}
+	ix.markApplied(seqs)
+	return nil
+}
+
+// markApplied notes seqs as applied already, unless CatchUp passed them.
+func (ix *Index) markApplied(seqs []int64) {
+	ix.appliedMu.Lock()
+	defer ix.appliedMu.Unlock()
+	if ix.applied == nil {
+		ix.applied = map[int64]struct{}{}
+	}
+	done := ix.seq.Load()
+	for _, s := range seqs {
+		if s > done && len(ix.applied) < maxApplied {
+			ix.applied[s] = struct{}{}
+		}
+	}
+}
+
+// takeApplied reports whether seq was applied by Refresh, and forgets it.
+func (ix *Index) takeApplied(seq int64) bool {
+	ix.appliedMu.Lock()
+	defer ix.appliedMu.Unlock()
+	_, ok := ix.applied[seq]
+	delete(ix.applied, seq)
+	return ok
+}
+
+// pruneApplied forgets the applied seqs up to seq, which CatchUp passed
+// while Refresh was noting them.
+func (ix *Index) pruneApplied(seq int64) {
+	ix.appliedMu.Lock()
+	defer ix.appliedMu.Unlock()
+	for s := range ix.applied {
+		if s <= seq {
+			delete(ix.applied, s)
+		}
+	}
 }
 
 // reload reads users by id and puts them in place; ids the store no longer
@@ -579,21 +632,26 @@ func (ix *Index) CatchUp(ctx context.Context) error {
 		}
 		if len(changes) == 0 {
 			ix.expireGaps(from)
+			ix.pruneApplied(from)
 			return nil
 		}
 		// A user with any full change is reloaded whole; one whose tags or
 		// groups alone changed gets only those reloaded.
 		full := map[int64]bool{}
+		seen := map[int64]bool{}
 		for _, c := range changes {
+			if ix.takeApplied(c.Seq) {
+				continue
+			}
 			if c.Kind != roster.ChangeRefs {
 				full[c.UserID] = true
 			}
+			seen[c.UserID] = false
 		}
 		ids := make([]int64, 0, len(full))
 		var refs []int64
-		seen := map[int64]bool{}
 		for _, c := range changes {
-			if seen[c.UserID] {
+			if done, ok := seen[c.UserID]; !ok || done {
 				continue
 			}
 			seen[c.UserID] = true

@@ -76,11 +76,15 @@ func (st *state) segmentBits(sp *query.SegPlan) *roaring.Bitmap {
 // RefreshRefs reloads the tags and groups of the given users, whose other
 // fields did not change; the store calls it after commits such as a bulk
 // tagging.
-func (ix *Index) RefreshRefs(ctx context.Context, ids []int64) error {
+func (ix *Index) RefreshRefs(ctx context.Context, ids, seqs []int64) error {
 	if !ix.ready.Load() {
 		return nil // Build's catch-up will see these changes
 	}
-	return ix.reloadRefs(ctx, ids)
+	if err := ix.reloadRefs(ctx, ids); err != nil {
+		return err
+	}
+	ix.markApplied(seqs)
+	return nil
 }
 
 // reloadRefs clears the affected slots from every member bitmap of tags and

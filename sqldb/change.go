@@ -44,8 +44,8 @@ func (c *ChangeLog) LastChange(ctx context.Context) (int64, error) {
 
 // logChange appends one change for userID to the log, in tx.
 func (tx *Tx) logChange(ctx context.Context, userID int64, kind roster.ChangeKind) error {
-	if _, err := tx.exec(ctx, "INSERT INTO user_changes (user_id, kind, at) VALUES (?, ?, ?)", userID, string(kind), tx.db.timeArg(tx.now)); err != nil {
-		return formatError(err, "log change")
+	if err := tx.appendChanges(ctx, "VALUES (?, ?, ?)", false, userID, string(kind), tx.db.timeArg(tx.now)); err != nil {
+		return err
 	}
 	tx.changed = append(tx.changed, userID)
 	return nil
@@ -66,11 +66,39 @@ func (tx *Tx) logChanges(ctx context.Context, users []*roster.User, kind roster.
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, "INSERT INTO user_changes (user_id, kind, at) SELECT id, ?, ? FROM "+list+" l", string(kind), tx.db.timeArg(tx.now), arg); err != nil {
-		return formatError(err, "log changes")
+	if err := tx.appendChanges(ctx, "SELECT id, ?, ? FROM "+list+" l", false, string(kind), tx.db.timeArg(tx.now), arg); err != nil {
+		return err
 	}
 	tx.changed = append(tx.changed, ids...)
 	return nil
+}
+
+// appendChanges inserts change log rows from source. When a commit
+// observer is set, it keeps their seqs for it: the index reloads the users
+// at once and then needs not reload them again when it follows the log.
+func (tx *Tx) appendChanges(ctx context.Context, source string, refs bool, args ...any) error {
+	q := "INSERT INTO user_changes (user_id, kind, at) " + source
+	if tx.db.OnCommit == nil && tx.db.OnRefsCommit == nil {
+		_, err := tx.exec(ctx, q, args...)
+		return formatError(err, "log changes")
+	}
+	rows, err := tx.query(ctx, q+" RETURNING seq", args...)
+	if err != nil {
+		return formatError(err, "log changes")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return formatError(err, "log changes")
+		}
+		if refs {
+			tx.refSeqs = append(tx.refSeqs, seq)
+		} else {
+			tx.seqs = append(tx.seqs, seq)
+		}
+	}
+	return formatError(rows.Err(), "log changes")
 }
 
 // commit commits tx and then tells the DB's observer which users changed,
@@ -81,16 +109,16 @@ func (tx *Tx) commit() error {
 	if err != nil {
 		return formatError(err, "commit")
 	}
-	changed, refs := tx.changed, tx.changedRefs
+	changed, refs, seqs, refSeqs := tx.changed, tx.changedRefs, tx.seqs, tx.refSeqs
 	if tx.db.OnRefsCommit == nil {
-		changed = append(changed, refs...)
+		changed, seqs = append(changed, refs...), append(seqs, refSeqs...)
 		refs = nil
 	}
 	if fn := tx.db.OnCommit; fn != nil && len(changed) > 0 {
-		fn(changed)
+		fn(changed, seqs)
 	}
 	if fn := tx.db.OnRefsCommit; fn != nil && len(refs) > 0 {
-		fn(refs)
+		fn(refs, refSeqs)
 	}
 	return nil
 }

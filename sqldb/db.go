@@ -54,12 +54,14 @@ type DB struct {
 	Now func() time.Time
 
 	// OnCommit, when set, is called after each commit that changed users,
-	// with their store ids. The query index sets it to apply its own node's
-	// writes at once; other nodes' writes reach it through the change log.
-	OnCommit func(userIDs []int64)
+	// with their store ids and the change log seqs the commit wrote. The
+	// query index sets it to apply its own node's writes at once (and to
+	// skip those seqs when it follows the log); other nodes' writes reach
+	// it through the change log.
+	OnCommit func(userIDs, seqs []int64)
 	// OnRefsCommit, when set, is called with the users whose tags or
 	// groups alone changed; when nil, OnCommit gets them too.
-	OnRefsCommit func(userIDs []int64)
+	OnRefsCommit func(userIDs, seqs []int64)
 }
 
 // Config says which database to open: PostgreSQL when DatabaseURL is set,
@@ -172,6 +174,8 @@ type Tx struct {
 	conn        *sql.Conn // its own connection, when it needs the driver's (beginConn)
 	changed     []int64   // users changed in this transaction
 	changedRefs []int64   // users whose tags or groups only changed
+	seqs        []int64   // the change log seqs of changed, when observed
+	refSeqs     []int64   // and of changedRefs
 	stmts       map[string]*sql.Stmt
 }
 

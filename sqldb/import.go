@@ -230,7 +230,7 @@ func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk) error {
 		// A dry run does all the work, then undoes the users and keeps
 		// the report.
 		dry := t.j.Options.DryRun
-		changed, changedRefs := len(tx.changed), len(tx.changedRefs)
+		changed, changedRefs, seqs, refSeqs := len(tx.changed), len(tx.changedRefs), len(tx.seqs), len(tx.refSeqs)
 		if dry {
 			if _, err := tx.exec(ctx, "SAVEPOINT dry_run"); err != nil {
 				return formatError(err, "dry run")
@@ -248,6 +248,7 @@ func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk) error {
 				return formatError(err, "dry run")
 			}
 			tx.changed, tx.changedRefs = tx.changed[:changed], tx.changedRefs[:changedRefs]
+			tx.seqs, tx.refSeqs = tx.seqs[:seqs], tx.refSeqs[:refSeqs]
 		}
 		failed = append(failed, more...)
 		counts = n

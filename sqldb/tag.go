@@ -299,8 +299,8 @@ func (tx *Tx) logChangeIDs(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, "INSERT INTO user_changes (user_id, kind, at) SELECT id, ?, ? FROM "+list+" l", string(roster.ChangeRefs), tx.db.timeArg(tx.now), arg); err != nil {
-		return formatError(err, "log changes")
+	if err := tx.appendChanges(ctx, "SELECT id, ?, ? FROM "+list+" l", true, string(roster.ChangeRefs), tx.db.timeArg(tx.now), arg); err != nil {
+		return err
 	}
 	tx.changedRefs = append(tx.changedRefs, ids...)
 	return nil

@@ -34,7 +34,7 @@ func mustOpenImportServer(t *testing.T, db *sqldb.DB, limits csvio.Limits, tune 
 	if err := ix.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	db.OnCommit = func(ids []int64) { ix.Refresh(context.Background(), ids) }
+	db.OnCommit = func(ids, seqs []int64) { ix.Refresh(context.Background(), ids, seqs) }
 	js := sqldb.NewJobService(db)
 	im := &jobs.Importer{Jobs: js, Fields: fields, Log: discard, Config: jobs.Config{Limits: limits}}
 	for _, f := range tune {

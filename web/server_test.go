@@ -34,7 +34,7 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 	if err := ix.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	db.OnCommit = func(ids []int64) { ix.Refresh(context.Background(), ids) }
+	db.OnCommit = func(ids, seqs []int64) { ix.Refresh(context.Background(), ids, seqs) }
 	s := web.NewServer(&web.Server{
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),

@@ -178,13 +178,13 @@ func (m *Main) OpenIndex() {
 		Users: m.Users, Fields: m.Fields, Changes: sqldb.NewChangeLog(m.DB),
 		Fallback: m.Users, Logger: m.Logger,
 	}
-	m.DB.OnCommit = func(ids []int64) {
-		if err := m.Index.Refresh(context.Background(), ids); err != nil {
+	m.DB.OnCommit = func(ids, seqs []int64) {
+		if err := m.Index.Refresh(context.Background(), ids, seqs); err != nil {
 			m.Logger.Error("index: refresh after write", "err", err)
 		}
 	}
-	m.DB.OnRefsCommit = func(ids []int64) {
-		if err := m.Index.RefreshRefs(context.Background(), ids); err != nil {
+	m.DB.OnRefsCommit = func(ids, seqs []int64) {
+		if err := m.Index.RefreshRefs(context.Background(), ids, seqs); err != nil {
 			m.Logger.Error("index: refresh after write", "err", err)
 		}
 	}
@@ -222,7 +222,14 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}
 	js := sqldb.NewJobService(m.DB)
 	limits := csvio.Limits{MaxBytes: m.Config.ImportMaxBytes, MaxRows: int(m.Config.ImportMaxRows)}
-	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger, Config: jobs.Config{Limits: limits}})
+	// On SQLite an import's transaction holds the one writer that every
+	// staff edit waits for: 20,000 rows keep that under a second.
+	// PostgreSQL's writers do not wait on each other.
+	txRows := 20000
+	if m.DB.Dialect == sqldb.Postgres {
+		txRows = 100000
+	}
+	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger, Config: jobs.Config{Limits: limits, TxRows: txRows}})
 	return web.NewServer(&web.Server{
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
