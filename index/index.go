@@ -638,27 +638,26 @@ func (ix *Index) CatchUp(ctx context.Context) error {
 		// A user with any full change is reloaded whole; one whose tags or
 		// groups alone changed gets only those reloaded.
 		full := map[int64]bool{}
-		seen := map[int64]bool{}
+		var order []int64 // users in the order of their first change
 		for _, c := range changes {
 			if ix.takeApplied(c.Seq) {
 				continue
 			}
+			if _, ok := full[c.UserID]; !ok {
+				order = append(order, c.UserID)
+				full[c.UserID] = false
+			}
 			if c.Kind != roster.ChangeRefs {
 				full[c.UserID] = true
 			}
-			seen[c.UserID] = false
 		}
-		ids := make([]int64, 0, len(full))
+		ids := make([]int64, 0, len(order))
 		var refs []int64
-		for _, c := range changes {
-			if done, ok := seen[c.UserID]; !ok || done {
-				continue
-			}
-			seen[c.UserID] = true
-			if full[c.UserID] {
-				ids = append(ids, c.UserID)
+		for _, id := range order {
+			if full[id] {
+				ids = append(ids, id)
 			} else {
-				refs = append(refs, c.UserID)
+				refs = append(refs, id)
 			}
 		}
 		if err := ix.reload(ctx, ids); err != nil {
