@@ -1,15 +1,11 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +15,7 @@ import (
 	"roster"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
+	"roster/web/browsertest"
 )
 
 // The tags of the user table and the bulk actions in a real headless
@@ -26,98 +23,20 @@ import (
 // of cmd/roster it runs on SQLite only, skips without Chromium (fails in
 // CI), and leaves screenshots in artifacts/screenshots/.
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // chromiumTab starts a headless Chromium and returns a tab whose context
-// ends with the test.
+// ends with the test, and saves a screenshot if the test fails.
 func chromiumTab(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv("ROSTER_TEST_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Chromium at %s (CI=true makes this a failure)", path)
-		}
-		t.Skipf("no Chromium at %s: set ROSTER_TEST_CHROMIUM", path)
-	}
-	out := &lockedBuffer{}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("no-first-run", true), chromedp.WindowSize(1400, 900),
-		chromedp.UserDataDir(t.TempDir()), chromedp.CombinedOutput(out))
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(tab) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			t.Fatalf("start Chromium: %v\n%s", err, out)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("start Chromium: no tab after 30s\n%s", out)
-	}
+	tab := browsertest.Tab(t, 1400, 900)
 	ctx, cancel := context.WithTimeout(tab, 90*time.Second)
-	t.Cleanup(func() {
-		if t.Failed() {
-			sctx, scancel := context.WithTimeout(tab, 10*time.Second)
-			if buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)); err == nil {
-				p := filepath.Join(screenshotDir(t), "failed-"+strings.ReplaceAll(t.Name(), "/", "-")+".png")
-				os.WriteFile(p, buf, 0o644)
-				t.Logf("screenshot at the failure: %s", p)
-			}
-			scancel()
-		}
-		cancel()
-		cancelTab()
-		cancelAlloc()
-	})
+	t.Cleanup(cancel)
+	browsertest.OnFailure(t, tab)
 	return ctx
-}
-
-// screenshotDir is artifacts/screenshots under the repository root.
-func screenshotDir(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if parent := filepath.Dir(dir); parent != dir {
-			dir = parent
-		} else {
-			t.Fatal("no go.mod above the working directory")
-		}
-	}
-	d := filepath.Join(dir, "artifacts", "screenshots")
-	os.MkdirAll(d, 0o755)
-	return d
 }
 
 func snap(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	os.WriteFile(filepath.Join(screenshotDir(t), name+".png"), buf, 0o644)
+	browsertest.Snap(t, ctx, name)
 }
 
 func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"roster/web/browsertest"
 )
 
 // TestBrowser drives the back-office in a real headless Chromium through
@@ -36,101 +38,10 @@ import (
 // of blocking the suite.
 const browserStepTimeout = 45 * time.Second
 
-// chromiumPath returns the Chromium to drive, or skips the test.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("ROSTER_TEST_CHROMIUM"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("ROSTER_TEST_CHROMIUM=%s: %v", p, err)
-		}
-		return p
-	}
-	const def = "/usr/bin/chromium"
-	if _, err := os.Stat(def); err == nil {
-		return def
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("no Chromium: ROSTER_TEST_CHROMIUM is unset and %s does not exist (CI=true makes this a failure; `make test` installs it)", def)
-	}
-	t.Skipf("no Chromium: set ROSTER_TEST_CHROMIUM or install %s (`make test` does)", def)
-	return ""
-}
-
-// repoRoot is the directory of go.mod above the test's working directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // browser is the signed-in tab shared by the scenarios.
 type browser struct {
-	tab   context.Context // the chromedp context of the owner's tab
-	base  string          // http://host:port of the server
-	shots string          // directory of the screenshots
-}
-
-// startBrowser starts a headless Chromium with a fresh profile and opens a
-// tab. The browser stops when the test ends.
-func startBrowser(t *testing.T, path string) context.Context {
-	t.Helper()
-	output := &syncBuffer{}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox, // the suite runs as root
-		chromedp.DisableGPU,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.WindowSize(1280, 900),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.CombinedOutput(output),
-	)
-	tab, cancelTab := chromedp.NewContext(allocCtx)
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc() // waits for the browser process to end
-		if t.Failed() {
-			// Without a D-Bus, Chromium logs errors about it: noise.
-			var lines []string
-			for _, l := range strings.Split(output.String(), "\n") {
-				if !strings.Contains(l, "dbus/") {
-					lines = append(lines, l)
-				}
-			}
-			t.Logf("Chromium output (without D-Bus errors):\n%s", strings.Join(lines, "\n"))
-		}
-	})
-	// The first Do starts the browser and binds its life to the context
-	// it gets, so it gets one without a deadline; the wait is bounded
-	// here instead.
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(tab) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			t.Fatalf("start Chromium %s: %v\noutput:\n%s", path, err, output)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("start Chromium %s: no tab after 30s\noutput:\n%s", path, output)
-	}
-	return tab
+	tab  context.Context // the chromedp context of the owner's tab
+	base string          // http://host:port of the server
 }
 
 // step returns a context for one scenario in tab, with its deadline, and
@@ -138,36 +49,15 @@ func startBrowser(t *testing.T, path string) context.Context {
 func (b *browser) step(t *testing.T, tab context.Context) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(tab, browserStepTimeout)
-	t.Cleanup(func() {
-		cancel()
-		if t.Failed() {
-			sctx, scancel := context.WithTimeout(tab, 10*time.Second)
-			defer scancel()
-			name := "failed-" + regexp.MustCompile(`[^A-Za-z0-9]+`).ReplaceAllString(t.Name(), "-")
-			if buf, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)); err == nil {
-				p := filepath.Join(b.shots, name+".png")
-				if err := os.WriteFile(p, buf, 0o644); err == nil {
-					t.Logf("screenshot of the page at the failure: %s", p)
-				}
-			}
-			if u, err := chromedp.Run(sctx, chromedp.Location()); err == nil {
-				t.Logf("page at the failure: %s", u)
-			}
-		}
-	})
+	t.Cleanup(cancel)
+	browsertest.OnFailure(t, tab)
 	return ctx
 }
 
 // shot saves a screenshot of the whole page as NAME.png.
 func (b *browser) shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(b.shots, name+".png"), buf, 0o644); err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
+	browsertest.Snap(t, ctx, name)
 }
 
 // open loads url in the tab and returns the HTTP status of the document.
@@ -380,7 +270,7 @@ func wantDashboard(t *testing.T, ctx context.Context, email string) {
 }
 
 func TestBrowser(t *testing.T) {
-	chromium := chromiumPath(t)
+	browsertest.Path(t)
 	began := time.Now()
 	dir := t.TempDir()
 	srv := startServe(t, nil, "serve", "--demo", "--addr", "127.0.0.1:0", "--data", dir)
@@ -399,15 +289,12 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("token create: got %q, want a token starting with rst_", tokOut)
 	}
 
-	shots := filepath.Join(repoRoot(t), "artifacts", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	shots := browsertest.Dir(t)
 	stale, _ := filepath.Glob(filepath.Join(shots, "failed-*.png"))
 	for _, f := range stale {
 		os.Remove(f) // from an earlier run
 	}
-	b := &browser{tab: startBrowser(t, chromium), base: srv.base, shots: shots}
+	b := &browser{tab: browsertest.Tab(t, 1280, 900), base: srv.base}
 	base := srv.base
 	t.Logf("browser ready after %s", time.Since(began).Round(time.Millisecond))
 	defer func() { t.Logf("browser test took %s", time.Since(began).Round(time.Millisecond)) }()
