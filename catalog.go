@@ -67,6 +67,16 @@ func (c *Catalog) SmartType(groups []int64) (Group, bool) {
 	return Group{}, false
 }
 
+// MemberCounter counts the users of every tag or group. The query index
+// answers from its bitmaps, whatever the number of assignments; the store
+// counts its rows while the index is being built.
+type MemberCounter interface {
+	// MemberCounts returns, for field "tags" or "groups", how many users
+	// carry each tag or belong to each group, by id; ids without users are
+	// absent. EINVALID for another field.
+	MemberCounts(ctx context.Context, field string) (map[int64]int, error)
+}
+
 // CatalogService loads the catalog.
 type CatalogService interface {
 	Catalog(ctx context.Context) (*Catalog, error)

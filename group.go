@@ -251,7 +251,8 @@ type Membership struct {
 // smart type list. Single users are named by public id; bulk actions take
 // the store ids the query index returns.
 type GroupService interface {
-	// FindGroups returns every group in display order, with member counts.
+	// FindGroups returns every group in display order. Members is not
+	// filled: lists take their counts from a MemberCounter.
 	FindGroups(ctx context.Context) ([]Group, error)
 	// FindGroup returns one group with its member count. ENOTFOUND.
 	FindGroup(ctx context.Context, id int64) (*Group, error)

@@ -67,7 +67,9 @@ type TagUpdate struct {
 // newest first (User.Tags). Single users are named by public id; bulk
 // actions take the store ids the query index returns.
 type TagService interface {
-	// FindTags returns every tag by name, with its user count.
+	// FindTags returns every tag by name. Users is not filled: lists take
+	// their counts from a MemberCounter, so that loading the tags never
+	// costs a count over every assignment.
 	FindTags(ctx context.Context) ([]Tag, error)
 	// FindTag returns one tag with its user count. ENOTFOUND.
 	FindTag(ctx context.Context, id int64) (*Tag, error)

@@ -45,7 +45,9 @@ type Index struct {
 	Fields   roster.FieldService
 	Changes  roster.ChangeLog
 	Fallback query.Searcher // runs plans the index cannot (URL text matching)
-	Logger   *slog.Logger
+	// Counts counts tag and group members while the index is not built.
+	Counts roster.MemberCounter
+	Logger *slog.Logger
 
 	mu    sync.RWMutex
 	st    *state

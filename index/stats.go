@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -102,6 +103,41 @@ func (ix *Index) Facet(ctx context.Context, p *query.Plan, field string, limit i
 	})
 	if limit > 0 && len(out) > limit {
 		out = out[:limit]
+	}
+	return out, nil
+}
+
+var _ roster.MemberCounter = (*Index)(nil)
+
+// MemberCounts returns the number of users of every tag (field "tags") or
+// group ("groups") from the cardinality of their bitmaps: its cost grows
+// with the number of tags and groups, not of assignments. Before the index
+// is built, Counts answers.
+func (ix *Index) MemberCounts(ctx context.Context, field string) (map[int64]int, error) {
+	if field != "tags" && field != "groups" {
+		return nil, roster.Errorf(roster.EINVALID, "%s: only tags and groups have member counts.", field)
+	}
+	if !ix.ready.Load() {
+		if ix.Counts == nil {
+			return nil, ErrNotReady
+		}
+		return ix.Counts.MemberCounts(ctx, field)
+	}
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := map[int64]int{}
+	c := ix.st.sets[field]
+	if c == nil {
+		return out, nil
+	}
+	for v, b := range c.members {
+		// A deleted user's slot leaves every bitmap, so the
+		// cardinality is the count of living users.
+		if n := int(b.GetCardinality()); n > 0 {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out[id] = n
+			}
+		}
 	}
 	return out, nil
 }

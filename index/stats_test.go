@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -498,6 +499,80 @@ func BenchmarkStats(b *testing.B) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// TestMemberCounts checks the counts of tag and group members the lists
+// show: the index's, from its bitmaps, equal the store's, counted over the
+// assignment rows, and a count made here, through tagging, untagging,
+// joining and deleting a user; before the build the store answers.
+func TestMemberCounts(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+		ix, users, _ := openStatsIndex(t, db, statsUsers(t))
+		store := sqldb.NewCatalogService(db)
+		tags, groups := sqldb.NewTagService(db), sqldb.NewGroupService(db)
+		vip, other := &roster.Tag{Name: "VIP"}, &roster.Tag{Name: "Other"}
+		for _, tg := range []*roster.Tag{vip, other} {
+			if err := tags.CreateTag(ctx, tg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		club := &roster.Group{Name: "Club", JoinType: roster.JoinOpen}
+		if err := groups.CreateGroup(ctx, club); err != nil {
+			t.Fatal(err)
+		}
+		all, err := users.Search(ctx, &query.Plan{}, query.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := all.IDs
+		if _, err := tags.TagUsers(ctx, vip.ID, ids[:10], ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tags.TagUsers(ctx, other.ID, ids[5:8], ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tags.UntagUsers(ctx, vip.ID, ids[:2], ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := groups.AddMembers(ctx, club.ID, ids[3:9], ""); err != nil {
+			t.Fatal(err)
+		}
+		gone, err := users.FindUsersByIDs(ctx, ids[6:7]) // in VIP, Other and Club
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := users.DeleteUser(ctx, gone[0].PublicID); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]map[int64]int{
+			"tags":   {vip.ID: 7, other.ID: 2},
+			"groups": {club.ID: 5},
+		}
+		for _, field := range []string{"tags", "groups"} {
+			fromIndex, err := ix.MemberCounts(ctx, field)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromStore, err := store.MemberCounts(ctx, field)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(fromIndex, want[field]) || !maps.Equal(fromStore, want[field]) {
+				t.Errorf("%s: index %v, store %v, want %v", field, fromIndex, fromStore, want[field])
+			}
+			unbuilt := &index.Index{Counts: store}
+			if got, err := unbuilt.MemberCounts(ctx, field); err != nil || !maps.Equal(got, want[field]) {
+				t.Errorf("%s before the build: %v %v, want %v", field, got, err, want[field])
+			}
+		}
+		if _, err := ix.MemberCounts(ctx, "roles"); roster.ErrorCode(err) != roster.EINVALID {
+			t.Errorf("roles: %v, want EINVALID", err)
+		}
+		if _, err := store.MemberCounts(ctx, "roles"); roster.ErrorCode(err) != roster.EINVALID {
+			t.Errorf("store, roles: %v, want EINVALID", err)
 		}
 	})
 }

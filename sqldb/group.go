@@ -26,8 +26,15 @@ type GroupService struct {
 // NewGroupService returns a GroupService on db.
 func NewGroupService(db *DB) *GroupService { return &GroupService{db: db} }
 
-const groupSelect = `SELECT g.id, g.name, g.description, g.starts_at, g.stops_at, g.user_viewable, g.join_type,
-	g.position, g.properties, g.created_at, (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) FROM user_groups g`
+// groupSelect reads one group with its member count; groupListSelect
+// reads groups without counting (lists take counts from the index:
+// MemberCounts).
+const (
+	groupColumns = `SELECT g.id, g.name, g.description, g.starts_at, g.stops_at, g.user_viewable, g.join_type,
+	g.position, g.properties, g.created_at, `
+	groupSelect     = groupColumns + "(SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) FROM user_groups g"
+	groupListSelect = groupColumns + "0 FROM user_groups g"
+)
 
 const groupOrder = " ORDER BY g.position, lower(g.name), g.id"
 
@@ -51,7 +58,7 @@ func (s *GroupService) FindGroups(ctx context.Context) ([]roster.Group, error) {
 }
 
 func findGroups(ctx context.Context, q querier) ([]roster.Group, error) {
-	rows, err := q.QueryContext(ctx, groupSelect+groupOrder)
+	rows, err := q.QueryContext(ctx, groupListSelect+groupOrder)
 	if err != nil {
 		return nil, formatError(err, "find groups")
 	}

@@ -21,7 +21,12 @@ type TagService struct {
 // NewTagService returns a TagService on db.
 func NewTagService(db *DB) *TagService { return &TagService{db: db} }
 
-const tagSelect = "SELECT t.id, t.name, t.color, t.created_at, (SELECT COUNT(*) FROM user_tags ut WHERE ut.tag_id = t.id) FROM tags t"
+// tagSelect reads one tag with its user count; tagListSelect reads tags
+// without counting (lists take counts from the index: MemberCounts).
+const (
+	tagSelect     = "SELECT t.id, t.name, t.color, t.created_at, (SELECT COUNT(*) FROM user_tags ut WHERE ut.tag_id = t.id) FROM tags t"
+	tagListSelect = "SELECT t.id, t.name, t.color, t.created_at, 0 FROM tags t"
+)
 
 func scanTag(row interface{ Scan(...any) error }) (roster.Tag, error) {
 	var t roster.Tag
@@ -35,7 +40,7 @@ func (s *TagService) FindTags(ctx context.Context) ([]roster.Tag, error) {
 }
 
 func findTags(ctx context.Context, q querier) ([]roster.Tag, error) {
-	rows, err := q.QueryContext(ctx, tagSelect+" ORDER BY lower(t.name), t.id")
+	rows, err := q.QueryContext(ctx, tagListSelect+" ORDER BY lower(t.name), t.id")
 	if err != nil {
 		return nil, formatError(err, "find tags")
 	}

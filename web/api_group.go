@@ -72,7 +72,7 @@ func (in groupInput) update() (roster.GroupUpdate, error) {
 }
 
 func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
-	groups, err := s.Groups.FindGroups(r.Context())
+	groups, err := s.findGroups(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -82,6 +82,19 @@ func (s *Server) apiListGroups(w http.ResponseWriter, r *http.Request) {
 		out[i] = newGroupJSON(&groups[i])
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"groups": out})
+}
+
+// findGroups returns every group in display order with its member count.
+func (s *Server) findGroups(ctx context.Context) ([]roster.Group, error) {
+	groups, err := s.Groups.FindGroups(ctx)
+	if err != nil || s.Members == nil {
+		return groups, err
+	}
+	n, err := s.Members.MemberCounts(ctx, "groups")
+	for i := range groups {
+		groups[i].Members = n[groups[i].ID]
+	}
+	return groups, err
 }
 
 func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {

@@ -30,7 +30,7 @@ func mustOpenImportServer(t *testing.T, db *sqldb.DB, limits csvio.Limits, tune 
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	staff := sqldb.NewStaffService(db)
 	users, fields := sqldb.NewUserService(db), sqldb.NewFieldService(db)
-	ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users, Logger: discard}
+	ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users, Counts: sqldb.NewCatalogService(db), Logger: discard}
 	if err := ix.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func mustOpenImportServer(t *testing.T, db *sqldb.DB, limits csvio.Limits, tune 
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
 		Segments: sqldb.NewSegmentService(db), Months: sqldb.NewMonthService(db),
-		Stats: ix, Jobs: js, ImportLimits: limits, WakeJobs: runner.Wake,
+		Stats: ix, Members: ix, Jobs: js, ImportLimits: limits, WakeJobs: runner.Wake,
 		Logger: discard,
 	})
 	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}

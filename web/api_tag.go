@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) apiListTags(w http.ResponseWriter, r *http.Request) {
-	tags, err := s.Tags.FindTags(r.Context())
+	tags, err := s.findTags(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -17,6 +17,19 @@ func (s *Server) apiListTags(w http.ResponseWriter, r *http.Request) {
 		tags = []roster.Tag{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tags": tags})
+}
+
+// findTags returns every tag with its user count.
+func (s *Server) findTags(ctx context.Context) ([]roster.Tag, error) {
+	tags, err := s.Tags.FindTags(ctx)
+	if err != nil || s.Members == nil {
+		return tags, err
+	}
+	n, err := s.Members.MemberCounts(ctx, "tags")
+	for i := range tags {
+		tags[i].Users = n[tags[i].ID]
+	}
+	return tags, err
 }
 
 func (s *Server) apiGetTag(w http.ResponseWriter, r *http.Request) {

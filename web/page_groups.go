@@ -193,7 +193,7 @@ func (s *Server) handleGroups(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderGroups(w http.ResponseWriter, r *http.Request, status int, view groupsView) {
-	groups, err := s.Groups.FindGroups(r.Context())
+	groups, err := s.findGroups(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -236,7 +236,7 @@ func (s *Server) handleTags(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderTags(w http.ResponseWriter, r *http.Request, status int, view *tagsView) {
-	tags, err := s.Tags.FindTags(r.Context())
+	tags, err := s.findTags(r.Context())
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -34,6 +34,9 @@ type Server struct {
 	CursorKey []byte
 	// Stats counts for the dashboard: the query index.
 	Stats Stats
+	// Members counts the users of each tag and group for the lists: the
+	// query index. When nil, lists show the counts the store gave.
+	Members roster.MemberCounter
 
 	// Jobs stores import jobs and their uploads; ImportLimits bounds an
 	// upload (zero: csvio's defaults). WakeJobs, when set, tells the job

@@ -29,7 +29,7 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 	t.Helper()
 	staff := sqldb.NewStaffService(db)
 	users, fields := sqldb.NewUserService(db), sqldb.NewFieldService(db)
-	ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users,
+	ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users, Counts: sqldb.NewCatalogService(db),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := ix.Build(context.Background()); err != nil {
 		t.Fatal(err)
@@ -40,8 +40,9 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
 		Segments: sqldb.NewSegmentService(db), Months: sqldb.NewMonthService(db),
-		Stats:  ix,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Stats:   ix,
+		Members: ix,
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}
 	t.Cleanup(ts.Close)

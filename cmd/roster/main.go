@@ -176,7 +176,7 @@ func (m *Main) OpenDB(ctx context.Context) error {
 func (m *Main) OpenIndex() {
 	m.Index = &index.Index{
 		Users: m.Users, Fields: m.Fields, Changes: sqldb.NewChangeLog(m.DB),
-		Fallback: m.Users, Logger: m.Logger,
+		Fallback: m.Users, Counts: sqldb.NewCatalogService(m.DB), Logger: m.Logger,
 	}
 	m.DB.OnCommit = func(ids, seqs []int64) {
 		if err := m.Index.Refresh(context.Background(), ids, seqs); err != nil {
@@ -236,6 +236,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
 		Stats:         m.Index,
+		Members:       m.Index,
 		Jobs:          js,
 		ImportLimits:  limits,
 		WakeJobs:      m.Runner.Wake,
