@@ -19,12 +19,6 @@ import (
 // selects. They are bitmap operations and at most one pass over a column,
 // so they stay in the milliseconds at millions of users.
 
-// FacetCount is one value of a field and how many users have it.
-type FacetCount struct {
-	Value string
-	Count int
-}
-
 // MaxPerDayDays is the longest span PerDay counts over: ten years.
 const MaxPerDayDays = 3660
 
@@ -63,7 +57,7 @@ func (ix *Index) Count(ctx context.Context, p *query.Plan) (int, error) {
 // field is a field held as a dictionary (country, status, city, a choice:
 // for text fields the values are folded, as searches compare them) or a
 // set (roles, tags, a multiple choice: folded members).
-func (ix *Index) Facet(ctx context.Context, p *query.Plan, field string, limit int) ([]FacetCount, error) {
+func (ix *Index) Facet(ctx context.Context, p *query.Plan, field string, limit int) ([]query.FacetCount, error) {
 	if !ix.ready.Load() {
 		return nil, ErrNotReady
 	}
@@ -76,26 +70,26 @@ func (ix *Index) Facet(ctx context.Context, p *query.Plan, field string, limit i
 	if !st.supports(p) {
 		return nil, roster.Errorf(roster.EINVALID, "This filter cannot be counted by value.")
 	}
-	var out []FacetCount
+	var out []query.FacetCount
 	res := st.matchOrAll(p)
 	switch {
 	case st.dicts[field] != nil:
 		c := st.dicts[field]
 		for code := 1; code < len(c.sets); code++ {
 			if n := int(c.sets[code].AndCardinality(res)); n > 0 {
-				out = append(out, FacetCount{Value: c.values[code], Count: n})
+				out = append(out, query.FacetCount{Value: c.values[code], Count: n})
 			}
 		}
 	case st.sets[field] != nil:
 		for v, b := range st.sets[field].members {
 			if n := int(b.AndCardinality(res)); n > 0 && v != "" {
-				out = append(out, FacetCount{Value: v, Count: n})
+				out = append(out, query.FacetCount{Value: v, Count: n})
 			}
 		}
 	default:
 		return nil, roster.Errorf(roster.EINVALID, "%s: values can only be counted for a country, status, choice, set or short text field.", field)
 	}
-	slices.SortFunc(out, func(a, b FacetCount) int {
+	slices.SortFunc(out, func(a, b query.FacetCount) int {
 		if c := cmp.Compare(b.Count, a.Count); c != 0 {
 			return c
 		}

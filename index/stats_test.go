@@ -189,15 +189,23 @@ func TestStats_Facet(t *testing.T) {
 		ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
 		us := statsUsers(t)
 		ix, users, reg := openStatsIndex(t, db, us)
-		facet := func(text, field string, limit int) []index.FacetCount {
+		// fc is query.FacetCount as a local type, for short literals.
+		type fc struct {
+			Value string
+			Count int
+		}
+		facet := func(text, field string, limit int) []fc {
 			t.Helper()
 			got, err := ix.Facet(ctx, mustPlan(t, reg, text, time.UTC), field, limit)
 			if err != nil {
 				t.Fatalf("Facet(%q, %s): %v", text, field, err)
 			}
-			return got
+			var out []fc
+			for _, g := range got {
+				out = append(out, fc(g))
+			}
+			return out
 		}
-		type fc = index.FacetCount
 		check := func(name string, got, want []fc) {
 			t.Helper()
 			if !slices.Equal(got, want) {

@@ -104,6 +104,13 @@ type Searcher interface {
 	Match(ctx context.Context, p *Plan) ([]int64, error)
 }
 
+// FacetCount is one value of a field and how many users have it: the
+// dashboard's counts by value.
+type FacetCount struct {
+	Value string
+	Count int
+}
+
 // Page asks for up to Limit users after a position, skipping Offset of
 // them first. The API pages with After (keyset cursors, stable under
 // writes); the back-office's numbered pages use Offset.

@@ -45,14 +45,15 @@ type errorBody struct {
 	} `json:"error"`
 }
 
-// error writes err as JSON for the API and as a page otherwise. Internal
-// errors are logged here, once, and shown only as "Internal error."
+// error writes err as JSON for the API and for the page scripts that ask
+// for JSON (tags.js), and as a page otherwise. Internal errors are logged
+// here, once, and shown only as "Internal error."
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	status := errorStatus(err)
 	if status == http.StatusInternalServerError {
 		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	if isAPI(r) {
+	if isAPI(r) || wantsJSON(r) {
 		var body errorBody
 		body.Error.Code = roster.ErrorCode(err)
 		body.Error.Message = roster.ErrorMessage(err)

@@ -30,6 +30,12 @@ func staffFrom(r *http.Request) *roster.Staff {
 // authenticates with bearer tokens only.
 func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
 
+// wantsJSON reports whether a page request comes from one of the page
+// scripts, which ask for JSON, rather than from a plain form or link.
+func wantsJSON(r *http.Request) bool {
+	return strings.Contains(r.Header.Get("Accept"), "application/json")
+}
+
 // authorize admits a request whose staff has perm. API requests must carry
 // a bearer token: cookies are never accepted there, so a browser cannot be
 // tricked into making API calls. Page requests use the session cookie, and
@@ -99,6 +105,12 @@ type csrfKey struct{}
 func csrfToken(session string) string {
 	sum := sha256.Sum256([]byte("roster-csrf:" + session))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// csrfFrom returns the CSRF token of the request's session.
+func csrfFrom(r *http.Request) string {
+	csrf, _ := r.Context().Value(csrfKey{}).(string)
+	return csrf
 }
 
 func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {

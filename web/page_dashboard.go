@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"roster"
-	"roster/index"
 	"roster/query"
 )
 
@@ -20,7 +19,7 @@ import (
 // time field. The query index answers them from memory.
 type Stats interface {
 	Count(ctx context.Context, p *query.Plan) (int, error)
-	Facet(ctx context.Context, p *query.Plan, field string, limit int) ([]index.FacetCount, error)
+	Facet(ctx context.Context, p *query.Plan, field string, limit int) ([]query.FacetCount, error)
 	PerDay(ctx context.Context, p *query.Plan, field string, from, to roster.Date, loc *time.Location) ([]int, error)
 }
 

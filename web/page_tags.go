@@ -37,12 +37,6 @@ type tagPanel struct {
 	Back   string
 }
 
-// csrfFrom returns the CSRF token of the request's session.
-func csrfFrom(r *http.Request) string {
-	csrf, _ := r.Context().Value(csrfKey{}).(string)
-	return csrf
-}
-
 // tagsOf returns the tags of ids from the catalog, in the order of ids.
 func tagsOf(cat *roster.Catalog, ids []int64) []roster.Tag {
 	out := make([]roster.Tag, 0, len(ids))
@@ -76,27 +70,6 @@ func tagColorClass(color string) string {
 		return "c-" + strings.TrimPrefix(color, "#")
 	}
 	return "c-other"
-}
-
-// wantsJSON reports whether the request comes from tags.js, which asks for
-// JSON, rather than from a plain form.
-func wantsJSON(r *http.Request) bool {
-	return strings.Contains(r.Header.Get("Accept"), "application/json")
-}
-
-// tagError answers a failed tag request: JSON for tags.js, a page for a
-// plain form. Internal errors are logged once, by s.error.
-func (s *Server) tagError(w http.ResponseWriter, r *http.Request, err error) {
-	if !wantsJSON(r) || errorStatus(err) == http.StatusInternalServerError {
-		if wantsJSON(r) {
-			s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Internal error."})
-			return
-		}
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, errorStatus(err), map[string]string{"error": roster.ErrorMessage(err)})
 }
 
 // tagNameError turns a refused tag into a message that names the input.
@@ -135,17 +108,17 @@ func (s *Server) handleUserTag(w http.ResponseWriter, r *http.Request) {
 	var tag *roster.Tag
 	if name := r.PostFormValue("name"); r.PostFormValue("tag") == "" {
 		if !staffFrom(r).Can(roster.PermOrganize) {
-			s.tagError(w, r, roster.Errorf(roster.EFORBIDDEN, "Your role (%s) does not allow creating tags.", staffFrom(r).Role))
+			s.error(w, r, roster.Errorf(roster.EFORBIDDEN, "Your role (%s) does not allow creating tags.", staffFrom(r).Role))
 			return
 		}
 		// Check the user first, so that a typo in the URL leaves no tag.
 		if _, err := s.Users.FindUserByID(ctx, userID); err != nil {
-			s.tagError(w, r, err)
+			s.error(w, r, err)
 			return
 		}
 		tag = &roster.Tag{Name: name}
 		if err := s.Tags.CreateTag(ctx, tag); err != nil {
-			s.tagError(w, r, tagNameError(err))
+			s.error(w, r, tagNameError(err))
 			return
 		}
 	} else {
@@ -154,12 +127,12 @@ func (s *Server) handleUserTag(w http.ResponseWriter, r *http.Request) {
 			tag, err = s.Tags.FindTag(ctx, id)
 		}
 		if err != nil {
-			s.tagError(w, r, err)
+			s.error(w, r, err)
 			return
 		}
 	}
 	if err := s.Tags.TagUser(ctx, userID, tag.ID); err != nil {
-		s.tagError(w, r, err)
+		s.error(w, r, err)
 		return
 	}
 	s.tagDone(w, r, userID, tag, "Tagged with "+tag.Name+".")
@@ -177,7 +150,7 @@ func (s *Server) handleUserUntag(w http.ResponseWriter, r *http.Request) {
 		err = s.Tags.UntagUser(ctx, r.PathValue("id"), id)
 	}
 	if err != nil {
-		s.tagError(w, r, err)
+		s.error(w, r, err)
 		return
 	}
 	s.tagDone(w, r, r.PathValue("id"), tag, "Removed the tag "+tag.Name+".")
@@ -210,12 +183,12 @@ func (s *Server) tagDone(w http.ResponseWriter, r *http.Request, userID string, 
 		u, err = s.Users.FindUserByID(r.Context(), userID)
 	}
 	if err != nil {
-		s.tagError(w, r, err)
+		s.error(w, r, err)
 		return
 	}
 	var buf bytes.Buffer
 	if err := s.templates.pages["tags"].ExecuteTemplate(&buf, "tagchips", s.chipsFor(r, reg, u, r.PostFormValue("back"))); err != nil {
-		s.tagError(w, r, fmt.Errorf("render tag chips: %w", err))
+		s.error(w, r, fmt.Errorf("render tag chips: %w", err))
 		return
 	}
 	writeJSON(w, http.StatusOK, tagResult{HTML: buf.String(), Tag: *tag, Class: tagColorClass(tag.Color), Message: msg})

@@ -86,7 +86,7 @@ func TestTagPages_BadInput(t *testing.T) {
 
 		resp = b.post("/users/"+id+"/tags", url.Values{"csrf": {csrf}, "name": {""}}, jsonHeader)
 		wantStatus(t, "create an empty tag for a user", resp, http.StatusUnprocessableEntity)
-		wantContains(t, "create an empty tag for a user", resp.Body, `"error":"The tag name is required."`)
+		wantContains(t, "create an empty tag for a user", resp.Body, `"error":{"code":"invalid","message":"The tag name is required."`)
 
 		resp = b.postForm("/tags", "/tags", url.Values{"name": {"Ok"}, "color": {"red"}})
 		wantStatus(t, "create with a bad colour", resp, http.StatusUnprocessableEntity)
@@ -103,7 +103,7 @@ func TestTagPages_BadInput(t *testing.T) {
 		for _, tagValue := range []string{"999999", "abc"} {
 			resp := b.post("/users/"+id+"/tags", url.Values{"csrf": {csrf}, "tag": {tagValue}}, jsonHeader)
 			wantStatus(t, "assign tag "+tagValue, resp, http.StatusNotFound)
-			wantContains(t, "assign tag "+tagValue, resp.Body, `"error":"`)
+			wantContains(t, "assign tag "+tagValue, resp.Body, `"error":{"code":"`)
 		}
 		resp = b.get("/users/bulk?action=tag-add&tag=999999")
 		wantStatus(t, "bulk with an unknown tag", resp, http.StatusNotFound)

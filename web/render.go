@@ -122,8 +122,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if !ok {
 		panic("web: no page template " + name)
 	}
-	csrf, _ := r.Context().Value(csrfKey{}).(string)
-	p := page{Title: title, Staff: staffFrom(r), CSRF: csrf, Nav: name, Data: data}
+	p := page{Title: title, Staff: staffFrom(r), CSRF: csrfFrom(r), Nav: name, Data: data}
 	if p.Staff != nil {
 		p.Flash = s.takeFlash(w, r)
 	}

@@ -152,13 +152,15 @@
       resp = await fetch(form.action, { method: "POST", body: data, headers: { Accept: "application/json" }, credentials: "same-origin" });
       body = await resp.json();
     } catch (err) {
-      body = { error: "The server could not be reached. Try again." };
+      body = { error: { message: "The server could not be reached. Try again." } };
     }
     // The double-submission guard of app.js disabled the button.
     form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
     if (!resp || !resp.ok) {
-      if (errBox) { errBox.textContent = body.error || "Not saved."; errBox.hidden = false; }
-      else window.alert(body.error || "Not saved.");
+      // Every error has the API's shape: {"error": {"code", "message", "fields"}}.
+      const msg = (body && body.error && body.error.message) || "Not saved.";
+      if (errBox) { errBox.textContent = msg; errBox.hidden = false; }
+      else window.alert(msg);
       return;
     }
     if (errBox) errBox.hidden = true;
