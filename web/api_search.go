@@ -3,20 +3,67 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"roster"
 	"roster/query"
 )
 
-// searchRequest is a search as the API receives it, before validation.
-type searchRequest struct {
+// planRequest is what a search and an export share, before validation: a
+// filter, a sort and the time zone its dates are read in (the staff
+// member's when empty).
+type planRequest struct {
 	filter query.Filter
 	sort   string
+	tz     string
+}
+
+// plan validates req for the staff member of r: the registry it is
+// compiled against, the plan and the time zone. Every problem with the
+// request is an EINVALID error naming it.
+func (s *Server) plan(r *http.Request, req planRequest) (*query.Plan, *roster.Registry, *time.Location, error) {
+	loc := staffFrom(r).Location()
+	if req.tz != "" {
+		l, err := time.LoadLocation(req.tz)
+		if err != nil || req.tz == "Local" {
+			return nil, nil, nil, roster.Errorf(roster.EINVALID, "tz: %q is not a known time zone (use an IANA name such as Europe/Paris)", req.tz)
+		}
+		loc = l
+	}
+	reg, err := s.Fields.Registry(r.Context())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	plan, err := query.Compile(req.filter, reg, loc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if plan.Sort, err = query.ParseSort(req.sort, reg); err != nil {
+		return nil, nil, nil, err
+	}
+	return plan, reg, loc, nil
+}
+
+// onlyParams refuses a query string with a parameter outside allowed, so
+// that a typo is not silently ignored.
+func onlyParams(q url.Values, allowed ...string) error {
+	for k := range q {
+		if !slices.Contains(allowed, k) {
+			return roster.Errorf(roster.EINVALID, "unknown parameter %q (use %s)", k, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+// searchRequest is a search as the API receives it, before validation.
+type searchRequest struct {
+	planRequest
 	limit  string
 	cursor string
-	tz     string
 }
 
 // searchResponse is the API's page of users.
@@ -40,14 +87,6 @@ type searchPage struct {
 // problem with the request is an EINVALID error naming it.
 func (s *Server) runSearch(r *http.Request, req searchRequest) (*searchPage, error) {
 	ctx := r.Context()
-	loc := staffFrom(r).Location()
-	if req.tz != "" {
-		l, err := time.LoadLocation(req.tz)
-		if err != nil || req.tz == "Local" {
-			return nil, roster.Errorf(roster.EINVALID, "tz: %q is not a known time zone (use an IANA name such as Europe/Paris)", req.tz)
-		}
-		loc = l
-	}
 	limit := query.DefaultLimit
 	if req.limit != "" {
 		n, err := strconv.Atoi(req.limit)
@@ -56,15 +95,8 @@ func (s *Server) runSearch(r *http.Request, req searchRequest) (*searchPage, err
 		}
 		limit = n
 	}
-	reg, err := s.Fields.Registry(ctx)
+	plan, reg, loc, err := s.plan(r, req.planRequest)
 	if err != nil {
-		return nil, err
-	}
-	plan, err := query.Compile(req.filter, reg, loc)
-	if err != nil {
-		return nil, err
-	}
-	if plan.Sort, err = query.ParseSort(req.sort, reg); err != nil {
 		return nil, err
 	}
 	page := query.Page{Limit: limit}
@@ -104,20 +136,16 @@ func (s *Server) writeSearch(w http.ResponseWriter, r *http.Request, req searchR
 // apiSearchUsers is GET /api/v1/users?q=&sort=&limit=&cursor=&tz=.
 func (s *Server) apiSearchUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	for k := range q {
-		switch k {
-		case "q", "sort", "limit", "cursor", "tz":
-		default:
-			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %q (use q, sort, limit, cursor, tz)", k))
-			return
-		}
+	if err := onlyParams(q, "q", "sort", "limit", "cursor", "tz"); err != nil {
+		s.error(w, r, err)
+		return
 	}
 	f, err := query.Parse(q.Get("q"))
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	s.writeSearch(w, r, searchRequest{filter: f, sort: q.Get("sort"), limit: q.Get("limit"), cursor: q.Get("cursor"), tz: q.Get("tz")})
+	s.writeSearch(w, r, searchRequest{planRequest: planRequest{filter: f, sort: q.Get("sort"), tz: q.Get("tz")}, limit: q.Get("limit"), cursor: q.Get("cursor")})
 }
 
 // apiSearchUsersJSON is POST /api/v1/users/search with the JSON filter

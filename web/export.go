@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -33,10 +32,8 @@ type exportRequest struct {
 // the parameters accepted, the others are refused so that a typo is not
 // silently ignored.
 func parseExportRequest(q url.Values, allowed ...string) (exportRequest, error) {
-	for k := range q {
-		if !slices.Contains(allowed, k) {
-			return exportRequest{}, roster.Errorf(roster.EINVALID, "unknown parameter %q (use %s)", k, strings.Join(allowed, ", "))
-		}
+	if err := onlyParams(q, allowed...); err != nil {
+		return exportRequest{}, err
 	}
 	req := exportRequest{q: strings.TrimSpace(q.Get("q")), sort: q.Get("sort"), columns: q.Get("columns"), tz: q.Get("tz"), members: q.Get("view") == "members"}
 	if v := q.Get("view"); v != "" && v != "members" {
@@ -78,28 +75,12 @@ type preparedExport struct {
 // users it selects, in order. Every problem with the request is an
 // EINVALID error that names it.
 func (s *Server) prepareExport(r *http.Request, req exportRequest) (*preparedExport, error) {
-	ctx := r.Context()
-	loc := staffFrom(r).Location()
-	if req.tz != "" {
-		l, err := time.LoadLocation(req.tz)
-		if err != nil || req.tz == "Local" {
-			return nil, roster.Errorf(roster.EINVALID, "tz: %q is not a known time zone (use an IANA name such as Europe/Paris)", req.tz)
-		}
-		loc = l
-	}
-	reg, err := s.Fields.Registry(ctx)
-	if err != nil {
-		return nil, err
-	}
 	f, err := query.Parse(req.q)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := query.Compile(f, reg, loc)
+	plan, reg, loc, err := s.plan(r, planRequest{filter: f, sort: req.sort, tz: req.tz})
 	if err != nil {
-		return nil, err
-	}
-	if plan.Sort, err = query.ParseSort(req.sort, reg); err != nil {
 		return nil, err
 	}
 	if req.members {
@@ -113,7 +94,7 @@ func (s *Server) prepareExport(r *http.Request, req exportRequest) (*preparedExp
 	if err != nil {
 		return nil, err
 	}
-	ids, err := query.OrderedIDs(ctx, s.Search, plan)
+	ids, err := query.OrderedIDs(r.Context(), s.Search, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -157,32 +138,21 @@ func clientGone(r *http.Request, err error) bool {
 	return r.Context().Err() != nil || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, http.ErrHandlerTimeout)
 }
 
-// handleUsersExport is GET /users/export.csv, the table's Export button.
-func (s *Server) handleUsersExport(w http.ResponseWriter, r *http.Request) {
-	req, err := parseExportRequest(r.URL.Query(), "q", "sort", "view", "columns", "bom", "escape")
-	if err != nil {
-		s.error(w, r, err)
-		return
+// exportHandler serves an export that takes the parameters allowed: the
+// table's Export button (GET /users/export.csv, with the table's view) and
+// GET /api/v1/users/export.csv (with tz).
+func (s *Server) exportHandler(allowed ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		req, err := parseExportRequest(r.URL.Query(), allowed...)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		ex, err := s.prepareExport(r, req)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		s.streamExport(w, r, ex)
 	}
-	ex, err := s.prepareExport(r, req)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.streamExport(w, r, ex)
-}
-
-// apiExportUsers is GET /api/v1/users/export.csv.
-func (s *Server) apiExportUsers(w http.ResponseWriter, r *http.Request) {
-	req, err := parseExportRequest(r.URL.Query(), "q", "sort", "columns", "bom", "escape", "tz")
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	ex, err := s.prepareExport(r, req)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.streamExport(w, r, ex)
 }

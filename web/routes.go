@@ -92,7 +92,7 @@ func (s *Server) routes() {
 	s.handle("POST /member-of-the-month", roster.PermOrganize, s.handleMonthName)
 
 	// Export, a user's data, the import template
-	s.handle("GET /users/export.csv", roster.PermExport, s.handleUsersExport)
+	s.handle("GET /users/export.csv", roster.PermExport, s.exportHandler("q", "sort", "view", "columns", "bom", "escape"))
 	s.handle("GET /users/{id}/data.json", roster.PermExport, s.handleUserDataJSON)
 	s.handle("GET /users/import/template", roster.PermImport, s.handleImportTemplate)
 	s.handle("GET /users/template.csv", roster.PermImport, s.handleTemplateCSV)
@@ -150,7 +150,7 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/imports/{id}/cancel", roster.PermImport, s.apiCancelImport)
 	s.handle("GET /api/v1/imports/{id}/errors", roster.PermImport, s.apiImportErrors)
 	s.handle("GET /api/v1/imports/{id}/failed.csv", roster.PermImport, s.apiImportFailedCSV)
-	s.handle("GET /api/v1/users/export.csv", roster.PermExport, s.apiExportUsers)
+	s.handle("GET /api/v1/users/export.csv", roster.PermExport, s.exportHandler("q", "sort", "columns", "bom", "escape", "tz"))
 	s.handle("GET /api/v1/users/{id}/data", roster.PermExport, s.apiUserData)
 	s.handle("GET /api/v1/users/template.csv", roster.PermImport, s.handleTemplateCSV)
 	s.handle("/api/", public, s.apiNotFound)
