@@ -4,9 +4,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -108,11 +108,16 @@ func TestCheckImported_Limits(t *testing.T) {
 		t.Run(tc.want, func(t *testing.T) {
 			err := CheckImported(tc.hash)
 			checkMessage(t, err, tc.want)
-			start := time.Now()
+			// Refusing must not hash: a memory-hard hash of these
+			// parameters would allocate hundreds of MiB. Counted in
+			// bytes, not timed, so a busy machine cannot fail it.
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
 			err = Verify(plain, tc.hash)
+			runtime.ReadMemStats(&after)
 			checkMessage(t, err, tc.want)
-			if d := time.Since(start); d > 50*time.Millisecond {
-				t.Errorf("Verify took %v to refuse: it must not hash", d)
+			if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+				t.Errorf("Verify allocated %d bytes to refuse: it must not hash", n)
 			}
 		})
 	}
@@ -176,20 +181,8 @@ func TestCheckImported_Refused(t *testing.T) {
 	}
 }
 
-func TestCheckImported_Fast(t *testing.T) {
-	hashes := []string{foreign[0].hash, foreign[2].hash, foreign[5].hash, foreign[7].hash, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U"}
-	start := time.Now()
-	const n = 20000
-	for i := range n {
-		if err := CheckImported(hashes[i%len(hashes)]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// A hash function run even once per row would take 20,000 × 1 ms.
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("%d checks took %v: CheckImported must not hash", n, d)
-	}
-}
+// CheckImported must not hash (an import checks every row's hash):
+// BenchmarkCheckImported measures it, in nanoseconds per hash.
 
 func BenchmarkCheckImported(b *testing.B) {
 	for _, h := range foreign {
