@@ -420,3 +420,36 @@ func TestCompileSQL_Spaces(t *testing.T) {
 		t.Errorf("trimmed runes %U, want %U", got, want)
 	}
 }
+
+// BenchmarkCompileSQL measures compiling a filter of many kinds, its sort
+// and a keyset, as every fallback search does.
+func BenchmarkCompileSQL(b *testing.B) {
+	reg := sqlRegistry()
+	p, err := query.Compile(query.Filter{Words: []string{"zoé", "paris"}, Conds: []query.Cond{
+		sqlCond("first_name", query.OpEq, "Zoé", "anna"), sqlCond("city", query.OpContains, "par"),
+		sqlCond("country", query.OpEq, "FR", "DE"), sqlCond("points", query.OpBetween, "1", "10"),
+		sqlCond("last_visit", query.OpEq, "2025-03-01"), sqlCond("roles", query.OpAll, "a", "b"),
+		sqlCond("score", query.OpGt, "2.5"), sqlCond("interests", query.OpEq, "music"),
+		{Field: "email", Op: query.OpEmpty, Negate: true, Pos: -1},
+	}}, reg, time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Sort = []query.SortKey{{Field: sqlField(&testing.T{}, reg, "last_login"), Desc: true}, {Field: sqlField(&testing.T{}, reg, "first_name")}}
+	a := &query.After{ID: "u_1", Values: []any{1.7e12, "zoe"}}
+	for name, d := range sqlDialects {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, _, err := query.CompileSQL(p, reg, d); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := query.SortExprs(p, d); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := query.KeysetSQL(p, d, a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
