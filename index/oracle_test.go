@@ -400,8 +400,9 @@ func TestIndexMatchesSQL(t *testing.T) {
 						t.Fatalf("%s case %d: sql match: %v", phase, c, err)
 					}
 					if !slices.Equal(gotIDs, wantIDs) || !slices.Equal(sqlIDs, wantIDs) {
-						t.Fatalf("%s case %d: filter %q tz %s: the Go oracle disagrees\noracle: %d ids %v\nindex:  %d ids %v\nsql:    %d ids %v\nonly in oracle: %v\nonly in index: %v",
-							phase, c, f.String(), loc, len(wantIDs), wantIDs, len(gotIDs), gotIDs, len(sqlIDs), sqlIDs, minus(wantIDs, gotIDs), minus(gotIDs, wantIDs))
+						t.Fatalf("%s case %d: filter %q tz %s: the Go oracle disagrees\noracle: %d ids %v\nindex:  %d ids %v\nsql:    %d ids %v\nonly in oracle: %v\nonly in index: %v\nonly in sql: %v",
+							phase, c, f.String(), loc, len(wantIDs), short(wantIDs), len(gotIDs), short(gotIDs), len(sqlIDs), short(sqlIDs),
+							minus(wantIDs, gotIDs), minus(gotIDs, wantIDs), minus(sqlIDs, wantIDs))
 					}
 				} else if err != errNotCovered {
 					t.Fatalf("%s case %d: filter %q: %v", phase, c, f.String(), err)
@@ -497,6 +498,14 @@ func TestIndexMatchesSQL(t *testing.T) {
 			t.Errorf("the Go oracle covered only %d of %d filters", covered, checked)
 		}
 	})
+}
+
+// short is ids, or its first 30 when it is longer.
+func short(ids []int64) string {
+	if len(ids) > 30 {
+		return fmt.Sprint(ids[:30]) + "..."
+	}
+	return fmt.Sprint(ids)
 }
 
 // minus returns the ids of a that are not in b (both ascending).
