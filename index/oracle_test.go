@@ -18,9 +18,12 @@ import (
 )
 
 // The oracle test: random users with edge values, random filters and
-// sorts; the index and the SQL that query compiles must return the same
+// sorts; the index and the SQL the store compiles must return the same
 // ids in the same order with the same total, page after page, on both
-// databases, before and after random writes.
+// databases, before and after random writes. Both run the plan query
+// compiles, so each filter is also checked against the Go oracle
+// (oracle_eval_test.go), which reads the filter as written: the users it
+// selects must be those the index and the SQL select.
 
 var (
 	names     = []string{"Zoé", "zoe", "ZOE", "Élodie", "elodie", "Ünal", "Łukasz", "山田", "Σωκράτης", "Дмитрий", "Anne-Marie", "O'Brien", "", "a", "ab", "Zoë"}
@@ -245,8 +248,9 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 var segmentNames = []string{"French or staff", "not French", "nested", "everyone but gold"}
 
 // organise gives the users random tags (names repeat) and groups, a smart
-// type list, and segments that include, exclude and nest.
-func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids []int64) {
+// type list, and segments that include, exclude and nest. It records the
+// tags, groups and smart type list in o, as the Go oracle knows them.
+func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids []int64, o *goOracle) {
 	tags, groups, segs := sqldb.NewTagService(db), sqldb.NewGroupService(db), sqldb.NewSegmentService(db)
 	var tagIDs, groupIDs []int64
 	for _, name := range []string{"VIP", "vip", "Café", "beta", "🎉 party"} {
@@ -255,6 +259,7 @@ func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids
 			t.Fatal(err)
 		}
 		tagIDs = append(tagIDs, tg.ID)
+		o.tags[tg.ID] = tg.Name
 	}
 	for _, name := range []string{"Gold", "Silver", "Bronze", "Staff"} {
 		g := roster.Group{Name: name}
@@ -262,6 +267,7 @@ func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids
 			t.Fatal(err)
 		}
 		groupIDs = append(groupIDs, g.ID)
+		o.groups[g.ID] = g.Name
 	}
 	subset := func() []int64 {
 		var out []int64
@@ -285,6 +291,7 @@ func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids
 	if err := groups.SetSmartTypes(ctx, groupIDs[:3]); err != nil {
 		t.Fatal(err)
 	}
+	o.smart = groupIDs[:3]
 	grp := func(i int) roster.SegmentRef { return roster.SegmentRef{Type: roster.RefGroup, ID: groupIDs[i]} }
 	s1 := roster.Segment{Name: segmentNames[0], Q: "country:FR", Include: []roster.SegmentRef{grp(3)}}
 	s2 := roster.Segment{Name: segmentNames[1], Q: "-country:FR tags:vip"}
@@ -354,14 +361,24 @@ func TestIndexMatchesSQL(t *testing.T) {
 		for _, u := range batch {
 			ids = append(ids, u.ID)
 		}
-		organise(t, ctx, r, db, ids)
+		oracle := &goOracle{tags: map[int64]string{}, groups: map[int64]string{}}
+		organise(t, ctx, r, db, ids, oracle)
 		ix := mustOpenIndex(t, ctx, db)
 		reg, err := fields.Registry(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checked := 0
+		oracle.reg = reg
+		checked, covered := 0, 0
 		check := func(phase string, n int) {
+			// The Go oracle reads the users as the store loads them now.
+			oracle.users = oracle.users[:0]
+			if err := users.ScanUsers(ctx, 0, 1000, func(u *roster.User) error {
+				oracle.users = append(oracle.users, u)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
 			for c := range n {
 				f := randFilter(r, reg)
 				loc, _ := time.LoadLocation(pick(r, tzs))
@@ -371,6 +388,25 @@ func TestIndexMatchesSQL(t *testing.T) {
 				}
 				p.Sort = randSort(r, reg)
 				checked++
+				// Which users match, by the Go oracle, the index and SQL.
+				if wantIDs, err := oracle.eval(f, loc); err == nil {
+					covered++
+					gotIDs, err := ix.Match(ctx, p)
+					if err != nil {
+						t.Fatalf("%s case %d: index match: %v", phase, c, err)
+					}
+					sqlIDs, err := users.Match(ctx, p)
+					if err != nil {
+						t.Fatalf("%s case %d: sql match: %v", phase, c, err)
+					}
+					if !slices.Equal(gotIDs, wantIDs) || !slices.Equal(sqlIDs, wantIDs) {
+						t.Fatalf("%s case %d: filter %q tz %s: the Go oracle disagrees\noracle: %d ids %v\nindex:  %d ids %v\nsql:    %d ids %v\nonly in oracle: %v\nonly in index: %v\nonly in sql: %v",
+							phase, c, f.String(), loc, len(wantIDs), short(wantIDs), len(gotIDs), short(gotIDs), len(sqlIDs), short(sqlIDs),
+							minus(wantIDs, gotIDs), minus(gotIDs, wantIDs), minus(sqlIDs, wantIDs))
+					}
+				} else if err != errNotCovered {
+					t.Fatalf("%s case %d: filter %q: %v", phase, c, f.String(), err)
+				}
 				limit := pick(r, []int{1, 7, 50, 500})
 				var after *query.After
 				offset := 0
@@ -457,8 +493,30 @@ func TestIndexMatchesSQL(t *testing.T) {
 			}
 		}
 		check("after writes", cases/3)
-		t.Logf("%d random filters agreed, page by page, before and after %d writes", checked, 150)
+		t.Logf("%d random filters agreed, page by page, before and after %d writes; %d of them with the Go oracle too", checked, 150, covered)
+		if covered < checked/3 {
+			t.Errorf("the Go oracle covered only %d of %d filters", covered, checked)
+		}
 	})
+}
+
+// short is ids, or its first 30 when it is longer.
+func short(ids []int64) string {
+	if len(ids) > 30 {
+		return fmt.Sprint(ids[:30]) + "..."
+	}
+	return fmt.Sprint(ids)
+}
+
+// minus returns the ids of a that are not in b (both ascending).
+func minus(a, b []int64) []int64 {
+	var out []int64
+	for _, x := range a {
+		if _, found := slices.BinarySearch(b, x); !found {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func sameAfter(a, b *query.After) bool {

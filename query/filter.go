@@ -1,8 +1,10 @@
 // Package query is Roster's one filter language. A Filter comes from the
 // text form (the search box, the q= parameter) or the JSON form (the API,
 // saved segments); Compile validates it against the field registry and turns
-// it into a Plan with typed values, which the query index executes in memory
-// and SQL executes in the store (the oracle the index is tested against).
+// it into a Plan with typed values and the semantics both executors follow
+// (plan.go): the query index runs plans in memory, the store (sqldb) compiles
+// them to SQL, the oracle the index is tested against. This package parses,
+// validates and plans; it knows no column, time encoding or SQL dialect.
 //
 // Semantics: conditions on different fields combine with AND; several
 // conditions on the same field combine with OR; negated conditions are

@@ -6,12 +6,13 @@ import (
 )
 
 // Fold is the one normalisation that keyword search, text filters and text
-// sorting use, in the index and in SQL alike: letters from the Latin, Greek
-// and Cyrillic blocks are lower-cased and stripped of their accents, through
-// an explicit table. PostgreSQL applies the same table with translate() (the
-// roster_fold function of its migrations); SQLite calls Fold itself. A table,
-// rather than unicode.ToLower, is what makes the two databases and the index
-// agree rune for rune whatever the server's locale.
+// sorting use, in the index and in the store alike: letters from the Latin,
+// Greek and Cyrillic blocks are lower-cased and stripped of their accents,
+// through an explicit table. The store applies the same table in its
+// databases (sqldb's roster_fold: a PostgreSQL migration holds the table,
+// SQLite calls Fold itself). A table, rather than unicode.ToLower, is what
+// makes the two databases and the index agree rune for rune whatever the
+// server's locale.
 func Fold(s string) string {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -61,7 +62,7 @@ var foldMap = func() map[rune]rune {
 // U+0370-U+04FF and U+1E00-U+1EFF whose lower-case form, without combining
 // marks, differs from them (plus ø, đ, ł, ħ, ı and final sigma, which do not
 // decompose). Generated once from Unicode data; fold_test.go checks it
-// against golang.org/x/text/unicode/norm. Changing it needs a new PostgreSQL
+// against golang.org/x/text/unicode/norm. Changing it needs a new sqldb
 // migration that redefines roster_fold.
 const (
 	FoldFrom = "ABCDEFGHIJKLMNOPQRSTUVWXYZÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞàáâãäåçèéêëìíîïñòóôõöøùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĐđĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĦħĨĩĪīĬĭĮįİıĲĴĵĶķĹĺĻļĽľĿŁłŃńŅņŇňŊŌōŎŏŐőŒŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŦŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžƁƂƄƆƇƉƊƋƎƏƐƑƓƔƖƗƘƜƝƟƠơƢƤƦƧƩƬƮƯưƱƲƳƵƷƸƼǄǅǇǈǊǋǍǎǏǐǑǒǓǔǕǖǗǘǙǚǛǜǞǟǠǡǢǣǤǦǧǨǩǪǫǬǭǮǯǰǱǲǴǵǶǷǸǹǺǻǼǽǾǿȀȁȂȃȄȅȆȇȈȉȊȋȌȍȎȏȐȑȒȓȔȕȖȗȘșȚțȜȞȟȠȢȤȦȧȨȩȪȫȬȭȮȯȰȱȲȳȺȻȽȾɁɃɄɅɆɈɊɌɎͰͲͶͿΆΈΉΊΌΎΏΐΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩΪΫάέήίΰςϊϋόύώϏϓϔϘϚϜϞϠϢϤϦϨϪϬϮϴϷϹϺϽϾϿЀЁЂЃЄЅІЇЈЉЊЋЌЍЎЏАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯйѐёѓїќѝўѠѢѤѦѨѪѬѮѰѲѴѶѷѸѺѼѾҀҊҌҎҐҒҔҖҘҚҜҞҠҢҤҦҨҪҬҮҰҲҴҶҸҺҼҾӀӁӂӃӅӇӉӋӍӐӑӒӓӔӖӗӘӚӛӜӝӞӟӠӢӣӤӥӦӧӨӪӫӬӭӮӯӰӱӲӳӴӵӶӸӹӺӼӾḀḁḂḃḄḅḆḇḈḉḊḋḌḍḎḏḐḑḒḓḔḕḖḗḘḙḚḛḜḝḞḟḠḡḢḣḤḥḦḧḨḩḪḫḬḭḮḯḰḱḲḳḴḵḶḷḸḹḺḻḼḽḾḿṀṁṂṃṄṅṆṇṈṉṊṋṌṍṎṏṐṑṒṓṔṕṖṗṘṙṚṛṜṝṞṟṠṡṢṣṤṥṦṧṨṩṪṫṬṭṮṯṰṱṲṳṴṵṶṷṸṹṺṻṼṽṾṿẀẁẂẃẄẅẆẇẈẉẊẋẌẍẎẏẐẑẒẓẔẕẖẗẘẙẛẞẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹỺỼỾ"

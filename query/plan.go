@@ -96,7 +96,8 @@ type Plan struct {
 	Sort   []SortKey // the public id ascending always breaks ties after these
 }
 
-// Searcher runs plans: the query index in memory, sqldb in SQL.
+// Searcher runs plans: the query index in memory, the store (sqldb) in its
+// database.
 type Searcher interface {
 	Search(ctx context.Context, p *Plan, page Page) (*Result, error)
 	// Match returns the store ids of every user p selects, ascending: the

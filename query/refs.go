@@ -2,7 +2,7 @@ package query
 
 // Filters on tags, groups, smart types and segments name things of the
 // catalog (Registry.Catalog). Compile resolves those names to ids, so that
-// the index and SQL only ever see ids:
+// the index and the store only ever see ids:
 //
 //	tags:vip        every tag named vip (names may repeat), any case
 //	tags:#12        the tag with id 12

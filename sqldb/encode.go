@@ -18,7 +18,13 @@ func (db *DB) timeArg(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	if db.Dialect == Postgres {
+	return db.Dialect.timeValue(t)
+}
+
+// timeValue encodes t as the dialect stores times, the zero time included:
+// a UTC time.Time on PostgreSQL, UTC text in the form sqliteTime on SQLite.
+func (d Dialect) timeValue(t time.Time) any {
+	if d == Postgres {
 		return t.UTC()
 	}
 	return t.UTC().Format(sqliteTime)

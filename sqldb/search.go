@@ -14,8 +14,9 @@ import (
 	"roster/query"
 )
 
-// Ensure UserService runs query plans: in SQL, the oracle the query index is
-// tested against and the fallback for what the index cannot answer.
+// Ensure UserService runs query plans: in SQL (filter.go), the oracle the
+// query index is tested against and the fallback for what the index cannot
+// answer.
 var _ query.Searcher = (*UserService)(nil)
 
 // Search returns the page of users that match p, in p's order, after
@@ -26,8 +27,8 @@ func (s *UserService) Search(ctx context.Context, p *query.Plan, page query.Page
 	if err != nil {
 		return nil, err
 	}
-	d := s.sqlDialect()
-	where, args, orderBy, err := query.CompileSQL(p, reg, d)
+	d := s.db.Dialect
+	where, args, orderBy, err := d.compileSQL(p, reg)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -35,12 +36,12 @@ func (s *UserService) Search(ctx context.Context, p *query.Plan, page query.Page
 	if err := s.db.queryRow(ctx, "SELECT COUNT(*) FROM users WHERE "+where, args...).Scan(&res.Total); err != nil {
 		return nil, formatError(err, "search")
 	}
-	exprs, err := query.SortExprs(p, d)
+	exprs, err := d.sortExprs(p)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	keyset, kargs, err := query.KeysetSQL(p, d, page.After)
-	if errors.Is(err, query.ErrSQLCursor) {
+	keyset, kargs, err := d.keysetSQL(p, page.After)
+	if errors.Is(err, errCursor) {
 		return nil, roster.Errorf(roster.EINVALID, "The cursor is not valid for this query: start again from the first page.")
 	} else if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
@@ -78,7 +79,7 @@ func (s *UserService) Search(ctx context.Context, p *query.Plan, page query.Page
 		res.IDs = append(res.IDs, id)
 		last = &query.After{ID: pubID, Values: make([]any, len(vals))}
 		for i, v := range vals {
-			if last.Values[i], err = query.ScanSortValue(p.Sort[i].Field, d, v); err != nil {
+			if last.Values[i], err = d.scanSortValue(p.Sort[i].Field, v); err != nil {
 				return nil, fmt.Errorf("search: %w", err)
 			}
 		}
@@ -99,7 +100,7 @@ func (s *UserService) Match(ctx context.Context, p *query.Plan) ([]int64, error)
 	if err != nil {
 		return nil, err
 	}
-	where, args, _, err := query.CompileSQL(p, reg, s.sqlDialect())
+	where, args, _, err := s.db.Dialect.compileSQL(p, reg)
 	if err != nil {
 		return nil, fmt.Errorf("match: %w", err)
 	}
@@ -121,10 +122,6 @@ func (s *UserService) Match(ctx context.Context, p *query.Plan) ([]int64, error)
 
 func (s *UserService) searchRegistry(ctx context.Context) (*roster.Registry, error) {
 	return loadRegistry(ctx, s.db.read, s.db)
-}
-
-func (s *UserService) sqlDialect() query.SQLDialect {
-	return query.SQLDialect{Postgres: s.db.Dialect == Postgres, TimeArg: s.db.timeArg}
 }
 
 var (

@@ -2,7 +2,6 @@ package sqldb_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -717,12 +716,44 @@ func mustField(t *testing.T, reg *roster.Registry, key string) roster.Field {
 	return f
 }
 
+// Plans and cursors the store cannot run are refused with EINVALID, naming
+// the field at fault, never as internal errors.
 func TestSearch_CompileErrors(t *testing.T) {
 	db := sqldbtest.MustOpenDB(t, sqldb.SQLite)
 	s := sqldb.NewUserService(db)
-	pw, _ := roster.NewRegistry(nil).Field("password_hash")
-	_, err := s.Search(searchCtx(), &query.Plan{Sort: []query.SortKey{{Field: pw}}}, query.Page{})
-	if err == nil || errors.Is(err, query.ErrSQLCursor) {
-		t.Fatalf("err = %v", err)
+	reg := roster.NewRegistry(nil)
+	pw, country, points := mustField(t, reg, "password_hash"), mustField(t, reg, "country"), mustField(t, reg, "points")
+	byPoints := []query.SortKey{{Field: points, Desc: true}}
+	for _, tt := range []struct {
+		name  string
+		p     *query.Plan
+		after *query.After
+		code  string
+		want  string // names the field (or the cursor)
+	}{
+		{name: "sort password", p: &query.Plan{Sort: []query.SortKey{{Field: pw}}}, code: roster.EINVALID, want: "password_hash: cannot be"},
+		{name: "filter password", p: &query.Plan{Groups: [][]query.Pred{{{Field: pw, Kind: query.KindText, Op: query.OpEq, Strs: []string{"x"}}}}},
+			code: roster.EINVALID, want: "password_hash: "},
+		{name: "operator of another kind", p: &query.Plan{Not: []query.Pred{{Field: country, Kind: query.KindExact, Op: query.OpGt}}},
+			code: roster.EINVALID, want: "country: the operator gt is not available"},
+		{name: "cursor of another sort", p: &query.Plan{Sort: byPoints}, after: &query.After{ID: "u_1", Values: []any{"ten"}},
+			code: roster.EINVALID, want: "cursor"},
+		{name: "cursor with too many values", p: &query.Plan{Sort: byPoints}, after: &query.After{ID: "u_1", Values: []any{1.0, 2.0}},
+			code: roster.EINVALID, want: "cursor"},
+	} {
+		_, err := s.Search(searchCtx(), tt.p, query.Page{After: tt.after})
+		if code := roster.ErrorCode(err); code != tt.code {
+			t.Errorf("%s: code %q (%v), want %q", tt.name, code, err, tt.code)
+		}
+		if msg := roster.ErrorMessage(err); !strings.Contains(msg, tt.want) {
+			t.Errorf("%s: message %q, want it to name %q", tt.name, msg, tt.want)
+		}
+		if tt.after != nil {
+			continue
+		}
+		_, err = s.Match(searchCtx(), tt.p)
+		if code, msg := roster.ErrorCode(err), roster.ErrorMessage(err); code != tt.code || !strings.Contains(msg, tt.want) {
+			t.Errorf("%s: match: %q %q, want %q naming %q", tt.name, code, msg, tt.code, tt.want)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package query_test
+package sqldb
 
 import (
 	"errors"
@@ -17,9 +17,9 @@ import (
 )
 
 // The SQL itself is checked against a Go evaluation on both databases in
-// sqldb/search_test.go; these tests pin its shape without a database.
+// search_test.go; these tests pin its shape without a database.
 
-var sqlDialects = map[string]query.SQLDialect{"sqlite": {}, "postgres": {Postgres: true}}
+var sqlDialects = map[string]Dialect{"sqlite": SQLite, "postgres": Postgres}
 
 func sqlRegistry() *roster.Registry {
 	return roster.NewRegistry([]roster.Field{
@@ -93,13 +93,13 @@ func TestCompileSQL_Placeholders(t *testing.T) {
 	}
 	for name, d := range sqlDialects {
 		for i, p := range plans {
-			where, args, orderBy, err := query.CompileSQL(p, reg, d)
+			where, args, orderBy, err := d.compileSQL(p, reg)
 			if err != nil {
 				t.Fatalf("%s plan %d: %v", name, i, err)
 			}
 			checkPlaceholders(t, name+" where", where, args)
 			checkPlaceholders(t, name+" order by", orderBy, nil)
-			exprs, err := query.SortExprs(p, d)
+			exprs, err := d.sortExprs(p)
 			if err != nil || len(exprs) != len(p.Sort) {
 				t.Fatalf("%s plan %d: sort exprs %v, %v", name, i, exprs, err)
 			}
@@ -114,7 +114,7 @@ func TestCompileSQL_Placeholders(t *testing.T) {
 					a.Values = append(a.Values, "x")
 				}
 			}
-			cond, kargs, err := query.KeysetSQL(p, d, a)
+			cond, kargs, err := d.keysetSQL(p, a)
 			if err != nil {
 				t.Fatalf("%s plan %d: keyset: %v", name, i, err)
 			}
@@ -199,7 +199,7 @@ func TestCompileSQL(t *testing.T) {
 				`(CASE WHEN json_type(custom, '$."score"') IN ('integer', 'real') THEN json_extract(custom, '$."score"') END) DESC NULLS LAST, public_id ASC`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			where, args, orderBy, err := query.CompileSQL(tt.p, reg, sqlDialects[tt.dialect])
+			where, args, orderBy, err := sqlDialects[tt.dialect].compileSQL(tt.p, reg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,16 +222,26 @@ func TestCompileSQL(t *testing.T) {
 	}
 }
 
+// Times in filters are encoded as the store writes them (DB.timeArg).
 func TestCompileSQL_TimeArg(t *testing.T) {
-	type stamp struct{ ms int64 }
-	d := query.SQLDialect{TimeArg: func(t time.Time) any { return stamp{t.UnixMilli()} }}
 	reg := sqlRegistry()
-	_, args, _, err := query.CompileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("last_login", query.OpEq, "1970-01-02")), reg, d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := []any{stamp{86400000}, stamp{2 * 86400000}}; !reflect.DeepEqual(args, want) {
-		t.Errorf("args = %v, want %v", args, want)
+	day2, day3 := time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC), time.Date(1970, 1, 3, 0, 0, 0, 0, time.UTC)
+	for name, want := range map[string][]any{
+		"sqlite":   {"1970-01-02T00:00:00.000Z", "1970-01-03T00:00:00.000Z"},
+		"postgres": {day2, day3},
+	} {
+		d := sqlDialects[name]
+		_, args, _, err := d.compileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("last_login", query.OpEq, "1970-01-02")), reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(args, want) {
+			t.Errorf("%s: args = %#v, want %#v", name, args, want)
+		}
+		db := &DB{Dialect: d}
+		if store := []any{db.timeArg(day2), db.timeArg(day3)}; !reflect.DeepEqual(args, store) {
+			t.Errorf("%s: args = %#v, the store writes %#v", name, args, store)
+		}
 	}
 }
 
@@ -260,7 +270,7 @@ func TestCompileSQL_Ranges(t *testing.T) {
 		{birth, query.Range{Lo: 1e9, Hi: inf}, "FALSE", nil},
 	} {
 		p := &query.Plan{Groups: [][]query.Pred{{{Field: tt.f, Kind: query.KindOrdered, Op: query.OpBetween, Ranges: []query.Range{tt.r}}}}}
-		where, args, _, err := query.CompileSQL(p, reg, query.SQLDialect{})
+		where, args, _, err := SQLite.compileSQL(p, reg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +283,7 @@ func TestCompileSQL_Ranges(t *testing.T) {
 func TestKeysetSQL(t *testing.T) {
 	reg := sqlRegistry()
 	p := sqlPlan(t, reg, time.UTC, "-points,country", nil)
-	cond, args, err := query.KeysetSQL(p, query.SQLDialect{}, &query.After{ID: "u_1", Values: []any{10.0, "FR"}})
+	cond, args, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: []any{10.0, "FR"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +304,7 @@ func TestKeysetSQL(t *testing.T) {
 		{[]any{0.0, 1.0}, "((birth_date < ?) OR (birth_date IS NULL)) OR ((birth_date = ?) AND ((last_login > ?) OR ((last_login = ?) AND (public_id > ?))))",
 			[]any{"1970-01-01", "1970-01-01", "1970-01-01T00:00:00.001Z", "1970-01-01T00:00:00.001Z", "u_1"}},
 	} {
-		cond, args, err := query.KeysetSQL(p, query.SQLDialect{}, &query.After{ID: "u_1", Values: tt.values})
+		cond, args, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: tt.values})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -313,13 +323,13 @@ func TestKeysetSQL(t *testing.T) {
 		{[]any{"", "x"}, "TRUE"},
 		{[]any{"x", ""}, "FALSE"},
 	} {
-		cond, _, err := query.KeysetSQL(p, query.SQLDialect{}, &query.After{ID: "u_1", Values: tt.values})
+		cond, _, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: tt.values})
 		if err != nil || cond != tt.want {
 			t.Errorf("%v: got %s, %v, want %s", tt.values, cond, err, tt.want)
 		}
 	}
 
-	cond, args, err = query.KeysetSQL(p, query.SQLDialect{}, nil)
+	cond, args, err = SQLite.keysetSQL(p, nil)
 	if cond != "TRUE" || args != nil || err != nil {
 		t.Errorf("first page: %s %v %v", cond, args, err)
 	}
@@ -334,20 +344,20 @@ func TestKeysetSQL(t *testing.T) {
 		{10.0, 1.0, 1.0},
 		{10.0, "a", 2.0},
 	} {
-		_, _, err := query.KeysetSQL(p, query.SQLDialect{Postgres: true}, &query.After{ID: "u_1", Values: values})
-		if !errors.Is(err, query.ErrSQLCursor) {
-			t.Errorf("%v: err = %v, want ErrSQLCursor", values, err)
+		_, _, err := Postgres.keysetSQL(p, &query.After{ID: "u_1", Values: values})
+		if !errors.Is(err, errCursor) {
+			t.Errorf("%v: err = %v, want errCursor", values, err)
 		}
 	}
 }
 
 func TestScanSortValue(t *testing.T) {
 	reg := sqlRegistry()
-	lite, pg := query.SQLDialect{}, query.SQLDialect{Postgres: true}
+	lite, pg := SQLite, Postgres
 	ms := float64(time.Date(2025, 3, 1, 10, 0, 0, 123e6, time.UTC).UnixMilli())
 	for _, tt := range []struct {
 		key  string
-		d    query.SQLDialect
+		d    Dialect
 		in   any
 		want any
 	}{
@@ -368,27 +378,47 @@ func TestScanSortValue(t *testing.T) {
 		{"email", pg, nil, ""},
 		{"roles", pg, "", ""},
 	} {
-		got, err := query.ScanSortValue(sqlField(t, reg, tt.key), tt.d, tt.in)
+		got, err := tt.d.scanSortValue(sqlField(t, reg, tt.key), tt.in)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s %v: got %#v, %v, want %#v", tt.key, tt.in, got, err, tt.want)
 		}
 	}
 }
 
+// Plans the store cannot run are refused as EINVALID, naming the field.
 func TestCompileSQL_Errors(t *testing.T) {
 	reg := sqlRegistry()
 	pw := sqlField(t, reg, "password_hash")
 	bad := roster.Field{Key: "x'); DROP TABLE users; --", Type: roster.TypeText}
-	for name, p := range map[string]*query.Plan{
-		"sort password":    {Sort: []query.SortKey{{Field: pw}}},
-		"filter password":  {Groups: [][]query.Pred{{{Field: pw, Kind: query.KindText, Op: query.OpEmpty}}}},
-		"bad custom key":   {Not: []query.Pred{{Field: bad, Kind: query.KindText, Op: query.OpEmpty}}},
-		"bad operator":     {Groups: [][]query.Pred{{{Field: sqlField(t, reg, "country"), Kind: query.KindExact, Op: query.OpLt}}}},
-		"unknown built-in": {Groups: [][]query.Pred{{{Field: roster.Field{Key: "nope", Builtin: true, Type: roster.TypeText}, Kind: query.KindText, Op: query.OpEmpty}}}},
+	tags, country, score := sqlField(t, reg, "tags"), sqlField(t, reg, "country"), sqlField(t, reg, "score")
+	stamp := roster.Field{Key: "seen", Type: roster.TypeTimestamp}
+	links := roster.Field{Key: "homepages", Type: roster.TypeLinks}
+	group := func(pr query.Pred) *query.Plan { return &query.Plan{Groups: [][]query.Pred{{pr}}} }
+	for _, tt := range []struct {
+		name string
+		p    *query.Plan
+		code string
+		want string // the field the message names
+	}{
+		{"sort password", &query.Plan{Sort: []query.SortKey{{Field: pw}}}, roster.EINVALID, "password_hash: cannot be"},
+		{"filter password", group(query.Pred{Field: pw, Kind: query.KindText, Op: query.OpEmpty}), roster.EINVALID, "password_hash: "},
+		{"bad custom key", &query.Plan{Not: []query.Pred{{Field: bad, Kind: query.KindText, Op: query.OpEmpty}}}, roster.EINVALID, `"x'); DROP TABLE users; --" is not a custom field key`},
+		{"bad operator", group(query.Pred{Field: country, Kind: query.KindExact, Op: query.OpLt}), roster.EINVALID, "country: the operator lt is not available"},
+		{"contains on an exact field", group(query.Pred{Field: country, Kind: query.KindExact, Op: query.OpContains, Strs: []string{"F"}}), roster.EINVALID, "country: the operator contains"},
+		{"unknown built-in", group(query.Pred{Field: roster.Field{Key: "nope", Builtin: true, Type: roster.TypeText}, Kind: query.KindText, Op: query.OpEmpty}), roster.EINVALID, "nope: not a built-in field"},
+		{"bad tag id", group(query.Pred{Field: tags, Kind: query.KindSet, Op: query.OpEq, Strs: []string{"vip"}}), roster.EINVALID, `tags: "vip" is not an id`},
+		{"NaN bound", group(query.Pred{Field: score, Kind: query.KindOrdered, Op: query.OpBetween, Ranges: []query.Range{{Lo: math.NaN(), Hi: 1}}}), roster.EINVALID, "score: a range bound is NaN"},
+		{"custom timestamp", group(query.Pred{Field: stamp, Kind: query.KindOrdered, Op: query.OpEmpty}), roster.EINVALID, "seen: custom timestamp fields"},
+		{"custom presence", group(query.Pred{Field: links, Kind: query.KindPresence, Op: query.OpEmpty}), roster.EINVALID, "homepages: presence of custom fields"},
+		{"unknown kind", group(query.Pred{Field: country, Kind: query.Kind(99), Op: query.OpEq}), roster.EINVALID, "country: unknown kind 99"},
 	} {
 		for dn, d := range sqlDialects {
-			if _, _, _, err := query.CompileSQL(p, reg, d); err == nil {
-				t.Errorf("%s %s: no error", name, dn)
+			_, _, _, err := d.compileSQL(tt.p, reg)
+			if code := roster.ErrorCode(err); code != tt.code {
+				t.Errorf("%s %s: code %q (%v), want %q", tt.name, dn, code, err, tt.code)
+			}
+			if msg := roster.ErrorMessage(err); !strings.Contains(msg, tt.want) {
+				t.Errorf("%s %s: message %q, want it to name %q", tt.name, dn, msg, tt.want)
 			}
 		}
 	}
@@ -397,7 +427,7 @@ func TestCompileSQL_Errors(t *testing.T) {
 // The runes SQL trims are those strings.TrimSpace trims.
 func TestCompileSQL_Spaces(t *testing.T) {
 	reg := sqlRegistry()
-	where, _, _, err := query.CompileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("city", query.OpEmpty)), reg, query.SQLDialect{})
+	where, _, _, err := SQLite.compileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("city", query.OpEmpty)), reg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,5 +448,38 @@ func TestCompileSQL_Spaces(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("trimmed runes %U, want %U", got, want)
+	}
+}
+
+// BenchmarkCompileSQL measures compiling a filter of many kinds, its sort
+// and a keyset, as every fallback search does.
+func BenchmarkCompileSQL(b *testing.B) {
+	reg := sqlRegistry()
+	p, err := query.Compile(query.Filter{Words: []string{"zoé", "paris"}, Conds: []query.Cond{
+		sqlCond("first_name", query.OpEq, "Zoé", "anna"), sqlCond("city", query.OpContains, "par"),
+		sqlCond("country", query.OpEq, "FR", "DE"), sqlCond("points", query.OpBetween, "1", "10"),
+		sqlCond("last_visit", query.OpEq, "2025-03-01"), sqlCond("roles", query.OpAll, "a", "b"),
+		sqlCond("score", query.OpGt, "2.5"), sqlCond("interests", query.OpEq, "music"),
+		{Field: "email", Op: query.OpEmpty, Negate: true, Pos: -1},
+	}}, reg, time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.Sort = []query.SortKey{{Field: sqlField(&testing.T{}, reg, "last_login"), Desc: true}, {Field: sqlField(&testing.T{}, reg, "first_name")}}
+	a := &query.After{ID: "u_1", Values: []any{1.7e12, "zoe"}}
+	for name, d := range sqlDialects {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, _, err := d.compileSQL(p, reg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := d.sortExprs(p); err != nil {
+					b.Fatal(err)
+				}
+				if _, _, err := d.keysetSQL(p, a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -1,15 +1,16 @@
-package query
+package sqldb
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 
 	"roster"
+	"roster/query"
 )
 
-// The SQL of references: tags and groups are rows of user_tags and
-// group_members, tested with EXISTS against the outer users row.
+// The SQL of references (see query/refs.go for the filters): tags and
+// groups are rows of user_tags and group_members, tested with EXISTS
+// against the outer users row.
 
 func refTable(f roster.Field) (table, col string) {
 	if f.Type == roster.TypeTags {
@@ -18,8 +19,9 @@ func refTable(f roster.Field) (table, col string) {
 	return "group_members", "group_id"
 }
 
-// refExists is "the user has one of ids" (any at all when ids is nil).
-func refExists(table, col string, ids []string, anyRef bool) (sqlFrag, error) {
+// refExists is "the user has one of ids" (any at all when ids is nil); key
+// is the field filtered on, for errors.
+func refExists(key, table, col string, ids []string, anyRef bool) (sqlFrag, error) {
 	q := "EXISTS (SELECT 1 FROM " + table + " r WHERE r.user_id = users.id"
 	if anyRef {
 		return sqlFrag{q + ")", nil}, nil
@@ -31,75 +33,64 @@ func refExists(table, col string, ids []string, anyRef bool) (sqlFrag, error) {
 	for i, s := range ids {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return sqlFrag{}, fmt.Errorf("query: %q is not an id", s)
+			return sqlFrag{}, roster.Errorf(roster.EINVALID, "%s: %q is not an id", key, s)
 		}
 		args[i] = n
 	}
-	return sqlFrag{q + " AND r." + col + " IN (" + placeholdersN(len(ids)) + "))", args}, nil
+	return sqlFrag{q + " AND r." + col + " IN (" + placeholders(len(ids)) + "))", args}, nil
 }
 
-func placeholdersN(n int) string {
-	b := make([]byte, 0, 3*n)
-	for i := range n {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = append(b, '?')
-	}
-	return string(b)
-}
-
-func (d SQLDialect) refSQL(pr Pred) (sqlFrag, error) {
+func (d Dialect) refSQL(pr query.Pred) (sqlFrag, error) {
 	table, col := refTable(pr.Field)
 	switch pr.Op {
-	case OpEq:
-		return refExists(table, col, pr.Strs, false)
-	case OpAll:
+	case query.OpEq:
+		return refExists(pr.Field.Key, table, col, pr.Strs, false)
+	case query.OpAll:
 		var all []sqlFrag
 		for _, alt := range pr.Alts {
-			fr, err := refExists(table, col, alt, false)
+			fr, err := refExists(pr.Field.Key, table, col, alt, false)
 			if err != nil {
 				return sqlFrag{}, err
 			}
 			all = append(all, fr)
 		}
 		return sqlAnd(all), nil
-	case OpEmpty:
-		fr, _ := refExists(table, col, nil, true)
+	case query.OpEmpty:
+		fr, _ := refExists(pr.Field.Key, table, col, nil, true)
 		return sqlNot(fr), nil
-	case OpNotEmpty:
-		return refExists(table, col, nil, true)
+	case query.OpNotEmpty:
+		return refExists(pr.Field.Key, table, col, nil, true)
 	}
-	return sqlFrag{}, fmt.Errorf("query: the operator %s is not available for %s", pr.Op, pr.Field.Key)
+	return sqlFrag{}, planError(pr.Field.Key, "the operator %s is not available", pr.Op)
 }
 
 // smartSQL: a user's smart type is X when they are in X and in none of the
 // groups ranked before X.
-func (d SQLDialect) smartSQL(pr Pred) (sqlFrag, error) {
+func (d Dialect) smartSQL(pr query.Pred) (sqlFrag, error) {
 	switch pr.Op {
-	case OpEmpty, OpNotEmpty:
+	case query.OpEmpty, query.OpNotEmpty:
 		if len(pr.Smart) == 0 {
-			return sqlBool(pr.Op == OpEmpty), nil
+			return sqlBool(pr.Op == query.OpEmpty), nil
 		}
-		fr, err := refExists("group_members", "group_id", pr.Smart, false)
-		if err != nil || pr.Op == OpNotEmpty {
+		fr, err := refExists(pr.Field.Key, "group_members", "group_id", pr.Smart, false)
+		if err != nil || pr.Op == query.OpNotEmpty {
 			return fr, err
 		}
 		return sqlNot(fr), nil
-	case OpEq:
+	case query.OpEq:
 		var alts []sqlFrag
 		for _, target := range pr.Strs {
 			i := slices.Index(pr.Smart, target)
 			if i < 0 {
 				continue // not on the list: nobody has it as smart type
 			}
-			in, err := refExists("group_members", "group_id", []string{target}, false)
+			in, err := refExists(pr.Field.Key, "group_members", "group_id", []string{target}, false)
 			if err != nil {
 				return sqlFrag{}, err
 			}
 			parts := []sqlFrag{in}
 			if i > 0 {
-				before, err := refExists("group_members", "group_id", pr.Smart[:i], false)
+				before, err := refExists(pr.Field.Key, "group_members", "group_id", pr.Smart[:i], false)
 				if err != nil {
 					return sqlFrag{}, err
 				}
@@ -109,11 +100,11 @@ func (d SQLDialect) smartSQL(pr Pred) (sqlFrag, error) {
 		}
 		return sqlOr(alts), nil
 	}
-	return sqlFrag{}, fmt.Errorf("query: the operator %s is not available for smart_type", pr.Op)
+	return sqlFrag{}, planError(pr.Field.Key, "the operator %s is not available", pr.Op)
 }
 
 // segmentSQL is the members of any of pr's segments, on the outer row.
-func (d SQLDialect) segmentSQL(pr Pred) (sqlFrag, error) {
+func (d Dialect) segmentSQL(pr query.Pred) (sqlFrag, error) {
 	var alts []sqlFrag
 	for _, sp := range pr.Segs {
 		fr, err := d.segPlanSQL(sp)
@@ -125,7 +116,7 @@ func (d SQLDialect) segmentSQL(pr Pred) (sqlFrag, error) {
 	return sqlOr(alts), nil
 }
 
-func (d SQLDialect) segPlanSQL(sp *SegPlan) (sqlFrag, error) {
+func (d Dialect) segPlanSQL(sp *query.SegPlan) (sqlFrag, error) {
 	var base []sqlFrag
 	switch {
 	case sp.Plan != nil:
