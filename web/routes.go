@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"roster"
 )
@@ -157,9 +158,39 @@ func (s *Server) routes() {
 	s.handle("/", roster.PermSelf, s.pageNotFound)
 }
 
+// Route is one entry of the route table: a ServeMux pattern ("POST
+// /users/{id}", or a path alone for every method) and the permission it
+// needs (empty: public).
+type Route struct {
+	Pattern string
+	Perm    roster.Permission
+}
+
+// Method returns the route's method, or "" when it answers every method.
+func (rt Route) Method() string {
+	if m, _, ok := strings.Cut(rt.Pattern, " "); ok {
+		return m
+	}
+	return ""
+}
+
+// Path returns the route's path pattern.
+func (rt Route) Path() string {
+	if _, p, ok := strings.Cut(rt.Pattern, " "); ok {
+		return p
+	}
+	return rt.Pattern
+}
+
+// Routes returns the route table in registration order: what tests walk
+// (every route has its permission, every write its audit entry) and what
+// an API description is made from.
+func (s *Server) Routes() []Route { return s.table }
+
 // handle registers h for pattern behind the authentication and permission
 // check that perm asks for.
 func (s *Server) handle(pattern string, perm roster.Permission, h http.HandlerFunc) {
+	s.table = append(s.table, Route{Pattern: pattern, Perm: perm})
 	if perm == public {
 		s.mux.Handle(pattern, h)
 		return

@@ -56,6 +56,7 @@ type Server struct {
 	Version       string
 
 	mux       *http.ServeMux
+	table     []Route // every route, in registration order
 	templates *templates
 	handler   http.Handler
 }
