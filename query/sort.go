@@ -142,8 +142,10 @@ func DecodeCursor(key []byte, p *Plan, s string) (*After, error) {
 	if !ok || len(s) > 8192 {
 		return nil, errCursor
 	}
-	body, err1 := base64.RawURLEncoding.DecodeString(body64)
-	sig, err2 := base64.RawURLEncoding.DecodeString(mac64)
+	// Strict: a cursor has one spelling; the unused bits of its last
+	// character cannot be changed to make another that decodes alike.
+	body, err1 := base64.RawURLEncoding.Strict().DecodeString(body64)
+	sig, err2 := base64.RawURLEncoding.Strict().DecodeString(mac64)
 	if err1 != nil || err2 != nil {
 		return nil, errCursor
 	}
