@@ -36,9 +36,20 @@ bench: build
 	./bin/roster bench --users $(BENCH_USERS) --data ./tmp/bench-$(BENCH_USERS) --log-level warn
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-lint:
+# golangci-lint, pinned, installed from the Go module proxy into tmp/tools
+# on first use (its build takes a few minutes once).
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := tmp/tools/golangci-lint-$(GOLANGCI_VERSION)
+
+$(GOLANGCI):
+	mkdir -p tmp/tools
+	GOBIN=$(CURDIR)/tmp/tools $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	mv tmp/tools/golangci-lint $(GOLANGCI)
+
+lint: $(GOLANGCI)
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed on:"; gofmt -l .; exit 1; }
+	$(GOLANGCI) run ./...
 
 fmt:
 	gofmt -w .

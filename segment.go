@@ -56,11 +56,12 @@ func (s *Segment) Validate() error {
 			fe.Add(key, "at most 100 groups and segments")
 		}
 		for _, r := range refs {
-			if r.Type != RefGroup && r.Type != RefSegment {
+			switch {
+			case r.Type != RefGroup && r.Type != RefSegment:
 				fe.Add(key, `each entry's type must be "group" or "segment"`)
-			} else if r.ID <= 0 {
+			case r.ID <= 0:
 				fe.Add(key, "each entry needs an id")
-			} else if r.Type == RefSegment && r.ID == s.ID {
+			case r.Type == RefSegment && r.ID == s.ID:
 				fe.Add(key, "a segment cannot include or exclude itself")
 			}
 		}

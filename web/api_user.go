@@ -71,12 +71,13 @@ func userValues(reg *roster.Registry, body map[string]json.RawMessage) (map[stri
 			fe.Add(key, "is read-only"+readOnlyHint(f))
 		default:
 			v, err := f.DecodeJSON(raw)
-			if err != nil {
+			switch {
+			case err != nil:
 				fe.Add(key, err.Error())
-			} else if f.Type == roster.TypePassword {
+			case f.Type == roster.TypePassword:
 				s, _ := v.(string)
 				pw = &s
-			} else {
+			default:
 				values[key] = v
 			}
 		}

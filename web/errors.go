@@ -75,7 +75,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(true)
-	enc.Encode(v)
+	// The status is sent: an error now is the client gone away.
+	_ = enc.Encode(v)
 }
 
 // asField turns an EINVALID error that names no field into one that names

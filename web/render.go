@@ -31,15 +31,18 @@ type templates struct {
 
 func mustParseTemplates() *templates {
 	t := &templates{pages: map[string]*template.Template{}, static: map[string]string{}}
-	fs.WalkDir(assets, "static", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(assets, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, _ := assets.ReadFile(p)
+		b, err := assets.ReadFile(p)
 		sum := sha256.Sum256(b)
 		t.static[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:4])
-		return nil
+		return err
 	})
+	if err != nil {
+		panic("static assets: " + err.Error()) // embedded at build time: a build mistake
+	}
 	funcs := template.FuncMap{
 		"asset":       func(name string) string { return "/static/" + name + "?v=" + t.static[name] },
 		"when":        formatWhen,

@@ -96,7 +96,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		pprof.StartCPUProfile(f)
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
 	}
 	start := time.Now()
 	if err := m.Index.Build(ctx); err != nil {
@@ -112,8 +114,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		if err != nil {
 			return err
 		}
-		pprof.WriteHeapProfile(f)
-		f.Close()
+		err = pprof.WriteHeapProfile(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(stdout, "index build: %s for %d users; resident memory after build: %d MB\n\n", build.Round(time.Millisecond), n, rssMB())
 
@@ -382,7 +389,9 @@ func rssMB() int {
 	for _, line := range strings.Split(string(b), "\n") {
 		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
 			var kb int
-			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb); err != nil {
+				return -1
+			}
 			return kb / 1024
 		}
 	}
