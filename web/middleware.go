@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -28,7 +29,9 @@ func staffFrom(r *http.Request) *roster.Staff {
 
 // isAPI reports whether r is for the JSON API, which answers in JSON and
 // authenticates with bearer tokens only.
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+func isAPI(r *http.Request) bool {
+	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
+}
 
 // authorize admits a request whose staff has perm. API requests must carry
 // a bearer token: cookies are never accepted there, so a browser cannot be
@@ -195,4 +198,34 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// canonicalPaths refuses a request whose path is not in canonical form: an
+// empty, "." or ".." segment, written plainly or percent-encoded. Left to
+// it, the ServeMux would answer such a path with a 307 to the cleaned path,
+// which keeps the method and which clients follow with their credentials:
+// DELETE /api/v1/users/7/tags/%2e%2e would become DELETE /api/v1/users/7.
+// No path is ever redirected to another: the request is malformed (400),
+// on pages and in the API alike.
+func (s *Server) canonicalPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p != canonicalPath(p) {
+			s.error(w, r, roster.Errorf(roster.EINVALID, "The path %s is not in canonical form: it must not hold empty, \".\" or \"..\" segments.", roster.Quote(p)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// canonicalPath is p without empty, "." and ".." segments, keeping a final
+// slash: the form the ServeMux would redirect to.
+func canonicalPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }

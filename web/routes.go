@@ -153,6 +153,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/users/export.csv", roster.PermExport, s.apiExportUsers)
 	s.handle("GET /api/v1/users/{id}/data", roster.PermExport, s.apiUserData)
 	s.handle("GET /api/v1/users/template.csv", roster.PermImport, s.handleTemplateCSV)
+	s.handle("/api", public, s.apiNotFound) // else the mux redirects it, whatever the method, to /api/
 	s.handle("/api/", public, s.apiNotFound)
 	s.handle("/", roster.PermSelf, s.pageNotFound)
 }
@@ -160,6 +161,7 @@ func (s *Server) routes() {
 // handle registers h for pattern behind the authentication and permission
 // check that perm asks for.
 func (s *Server) handle(pattern string, perm roster.Permission, h http.HandlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	if perm == public {
 		s.mux.Handle(pattern, h)
 		return

@@ -53,6 +53,7 @@ type Server struct {
 	Version       string
 
 	mux       *http.ServeMux
+	patterns  []string // every registered route, in order
 	templates *templates
 	handler   http.Handler
 }
@@ -67,7 +68,7 @@ func NewServer(s *Server) *Server {
 	s.templates = mustParseTemplates()
 	s.routes()
 	csrf := http.NewCrossOriginProtection()
-	s.handler = s.recoverPanics(s.logRequests(s.securityHeaders(csrf.Handler(s.mux))))
+	s.handler = s.recoverPanics(s.logRequests(s.securityHeaders(s.canonicalPaths(csrf.Handler(s.mux)))))
 	return s
 }
 
