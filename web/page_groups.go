@@ -254,6 +254,7 @@ type codeForm struct {
 	Mode      string // "one" or "many"
 	Code      string
 	MaxUses   string
+	Unlimited bool // asked for no limit, explicitly
 	Count     string
 	StartsAt  string
 	ExpiresAt string
@@ -411,7 +412,8 @@ func (s *Server) createCodes(r *http.Request, g *roster.Group) ([]roster.GroupCo
 	r.ParseForm()
 	loc := staffFrom(r).Location()
 	form := codeForm{Mode: r.PostFormValue("mode"), Code: strings.TrimSpace(r.PostFormValue("code")), MaxUses: strings.TrimSpace(r.PostFormValue("max_uses")),
-		Count: strings.TrimSpace(r.PostFormValue("count")), StartsAt: r.PostFormValue("starts_at"), ExpiresAt: r.PostFormValue("expires_at")}
+		Count: strings.TrimSpace(r.PostFormValue("count")), StartsAt: r.PostFormValue("starts_at"), ExpiresAt: r.PostFormValue("expires_at"),
+		Unlimited: r.PostFormValue("unlimited") != ""}
 	fe := formErrors{}
 	req := roster.CodeRequest{}
 	var ok bool
@@ -425,10 +427,11 @@ func (s *Server) createCodes(r *http.Request, g *roster.Group) ([]roster.GroupCo
 	case "one":
 		req.Count = 1
 		req.Code = form.Code
+		req.Unlimited = form.Unlimited
 		if form.MaxUses != "" {
 			n, err := strconv.Atoi(form.MaxUses)
-			if err != nil || n < 0 {
-				fe["max_uses"] = "must be a whole number (empty: unlimited)"
+			if err != nil || n < 1 {
+				fe["max_uses"] = "must be a whole number from 1 (or tick No limit)"
 			}
 			req.MaxUses = n
 		}
