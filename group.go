@@ -58,8 +58,8 @@ func (g *Group) Validate() error {
 		fe.Add("name", msg)
 	}
 	g.Description = strings.TrimSpace(g.Description)
-	if len([]rune(g.Description)) > MaxDescriptionLen {
-		fe.Add("description", "is longer than 2000 characters")
+	if msg := TextProblem(g.Description, MaxDescriptionLen, true); msg != "" {
+		fe.Add("description", msg)
 	}
 	if !g.StartsAt.IsZero() && !g.StopsAt.IsZero() && !g.StopsAt.After(g.StartsAt) {
 		fe.Add("stops_at", "must be after starts_at")

@@ -44,7 +44,7 @@ func (s *Server) runSearch(r *http.Request, req searchRequest) (*searchPage, err
 	if req.tz != "" {
 		l, err := time.LoadLocation(req.tz)
 		if err != nil || req.tz == "Local" {
-			return nil, roster.Errorf(roster.EINVALID, "tz: %q is not a known time zone (use an IANA name such as Europe/Paris)", req.tz)
+			return nil, roster.Errorf(roster.EINVALID, "tz: %s is not a known time zone (use an IANA name such as Europe/Paris)", roster.Quote(req.tz))
 		}
 		loc = l
 	}
@@ -108,7 +108,7 @@ func (s *Server) apiSearchUsers(w http.ResponseWriter, r *http.Request) {
 		switch k {
 		case "q", "sort", "limit", "cursor", "tz":
 		default:
-			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %q (use q, sort, limit, cursor, tz)", k))
+			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %s (use q, sort, limit, cursor, tz)", roster.Quote(k)))
 			return
 		}
 	}

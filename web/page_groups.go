@@ -135,14 +135,14 @@ func readGroupForm(r *http.Request, loc *time.Location) (groupForm, *roster.Grou
 			continue // a blank row, or one cleared to remove it
 		}
 		if _, dup := g.Properties[row.Key]; dup {
-			fe["properties"] = fmt.Sprintf("%q is there twice", row.Key)
+			fe["properties"] = fmt.Sprintf("%s is there twice", roster.Quote(row.Key))
 			continue
 		}
 		switch row.Type {
 		case "number":
 			n, err := strconv.ParseFloat(strings.TrimSpace(row.Value), 64)
 			if err != nil {
-				fe["properties"] = fmt.Sprintf("%q: %q is not a number", row.Key, row.Value)
+				fe["properties"] = fmt.Sprintf("%s: %s is not a number", roster.Quote(row.Key), roster.Quote(row.Value))
 			}
 			g.Properties[row.Key] = n
 		case "bool":
@@ -686,7 +686,7 @@ func (s *Server) handleSmartTypesSave(w http.ResponseWriter, r *http.Request) {
 		if o := strings.TrimSpace(r.PostFormValue(fmt.Sprintf("order.%d", id))); o != "" {
 			n, err := strconv.Atoi(o)
 			if err != nil {
-				s.renderSmartTypes(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("The order %q is not a whole number.", o))
+				s.renderSmartTypes(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("The order %s is not a whole number.", roster.Quote(o)))
 				return
 			}
 			order = n

@@ -186,7 +186,7 @@ func (s *Server) handleFieldUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	i := slices.IndexFunc(fields, func(f roster.Field) bool { return f.Key == key })
 	if i < 0 {
-		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no custom field %q.", key))
+		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no custom field %s.", roster.Quote(key)))
 		return
 	}
 	current := fields[i]
@@ -370,7 +370,7 @@ func (s *Server) handleStaffCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleStaffUpdate(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no staff account %q.", r.PathValue("id")))
+		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no staff account %s.", roster.Quote(r.PathValue("id"))))
 		return
 	}
 	target, err := s.Staff.FindStaffByID(r.Context(), id)
@@ -549,7 +549,7 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no token %q.", r.PathValue("id")))
+		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no token %s.", roster.Quote(r.PathValue("id"))))
 		return
 	}
 	if err := s.Staff.RevokeToken(r.Context(), id); err != nil {
