@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/sqldb"
@@ -118,5 +119,26 @@ func TestAPI_JoinFollowsGroupRules(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestPages_AuditEmptyDates: an empty date in an audit entry (a group
+// without a start, before one was set) shows as "—", not as Go's zero time.
+func TestPages_AuditEmptyDates(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ts := mustOpenServer(t, db)
+		ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
+		var zero time.Time
+		err := sqldb.NewAuditService(db).Record(ctx, roster.AuditEntry{Action: "group.update", TargetType: "group", TargetID: "1",
+			Changes: map[string]roster.Change{"starts_at": {Before: zero, After: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBrowser(t, ts)
+		b.signIn(roster.RoleAdmin, "/")
+		resp := b.get("/audit")
+		wantStatus(t, "audit", resp, http.StatusOK)
+		wantLacks(t, "audit", resp.Body, "0001-01-01")
+		wantContains(t, "audit", resp.Body, "2026-01-02T03:04:05Z")
 	})
 }
