@@ -28,3 +28,11 @@ func ActorFromContext(ctx context.Context) Actor {
 func StaffActor(s *Staff) Actor {
 	return Actor{StaffID: s.ID, Label: s.Email, Role: s.Role}
 }
+
+// MayManageOwners reports whether a may act on an owner's access: make an
+// owner, change an owner's role, activation or password, make or revoke an
+// owner's API tokens. Only an owner may, or Roster itself (the CLI, the
+// system), which acts without a staff account.
+func (a Actor) MayManageOwners() bool {
+	return a.StaffID == 0 || a.Role.Can(PermManageOwners)
+}

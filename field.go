@@ -301,8 +301,8 @@ func (f *Field) Validate() error {
 	}
 	if f.Label == "" {
 		fe.Add("label", "is required")
-	} else if len([]rune(f.Label)) > MaxNameLen {
-		fe.Add("label", "is longer than 100 characters")
+	} else if msg := TextProblem(f.Label, MaxNameLen, false); msg != "" {
+		fe.Add("label", msg)
 	}
 	if !IsCustomType(f.Type) {
 		fe.Add("type", "must be one of text, long_text, number, date, boolean, choice, multi_choice, url, email, phone")
@@ -315,6 +315,8 @@ func (f *Field) Validate() error {
 		for _, c := range f.Choices {
 			if c == "" || len([]rune(c)) > MaxSetItemLen {
 				fe.Add("choices", "each choice must have 1 to 100 characters")
+			} else if msg := TextProblem(c, 0, false); msg != "" {
+				fe.Add("choices", "choice "+quote(c)+" "+msg)
 			} else if seen[c] {
 				fe.Add("choices", "choice "+quote(c)+" is listed twice")
 			}

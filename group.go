@@ -58,8 +58,8 @@ func (g *Group) Validate() error {
 		fe.Add("name", msg)
 	}
 	g.Description = strings.TrimSpace(g.Description)
-	if len([]rune(g.Description)) > MaxDescriptionLen {
-		fe.Add("description", "is longer than 2000 characters")
+	if msg := TextProblem(g.Description, MaxDescriptionLen, true); msg != "" {
+		fe.Add("description", msg)
 	}
 	if !g.StartsAt.IsZero() && !g.StopsAt.IsZero() && !g.StopsAt.After(g.StartsAt) {
 		fe.Add("stops_at", "must be after starts_at")
@@ -167,11 +167,15 @@ type GroupCode struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// CodeRequest asks for codes: Count generated codes, each usable MaxUses
-// times (0: unlimited), or one code chosen by staff (Code, Count 1).
+// CodeRequest asks for codes: Count generated codes, or one code chosen by
+// staff (Code, Count 1). Each is usable MaxUses times; when MaxUses is 0
+// (not given) a generated code is single-use and a chosen code, a word made
+// to be shared, has no limit. A generated code without a limit must be
+// asked for: Unlimited.
 type CodeRequest struct {
 	Count     int
 	MaxUses   int
+	Unlimited bool
 	Code      string
 	StartsAt  time.Time
 	ExpiresAt time.Time
@@ -195,7 +199,9 @@ func NormalizeCode(c string) string {
 }
 
 // Validate checks req and fills in defaults: generated codes are
-// single-use unless MaxUses says otherwise; a chosen code is unlimited.
+// single-use unless MaxUses or Unlimited says otherwise; a chosen code is
+// unlimited unless MaxUses says otherwise. After it, MaxUses 0 means no
+// limit.
 func (req *CodeRequest) Validate(now time.Time) error {
 	fe := FieldErrors{}
 	req.Code = NormalizeCode(req.Code)
@@ -215,8 +221,13 @@ func (req *CodeRequest) Validate(now time.Time) error {
 			fe.Add("code", "may hold only letters and digits (dashes and spaces are ignored)")
 		}
 	}
-	if req.MaxUses < 0 || req.MaxUses > MaxCodeUses {
-		fe.Add("max_uses", "must be between 0 (unlimited) and 1000000000")
+	switch {
+	case req.MaxUses < 0 || req.MaxUses > MaxCodeUses:
+		fe.Add("max_uses", "must be between 1 and 1000000000 (for codes without a limit, ask for unlimited)")
+	case req.Unlimited && req.MaxUses > 0:
+		fe.Add("unlimited", "cannot be combined with max_uses")
+	case req.MaxUses == 0 && !req.Unlimited && req.Code == "":
+		req.MaxUses = 1
 	}
 	if !req.ExpiresAt.IsZero() {
 		if !req.ExpiresAt.After(now) {

@@ -24,7 +24,7 @@ const MaxCitationLen = 500
 func ParseMonth(s string) (time.Time, error) {
 	t, err := time.Parse("2006-01", strings.TrimSpace(s))
 	if err != nil || t.Year() < 2000 || t.Year() > 2999 {
-		return time.Time{}, Errorf(EINVALID, "month: %q is not a month in the form YYYY-MM", s)
+		return time.Time{}, Errorf(EINVALID, "month: %s is not a month in the form YYYY-MM", Quote(s))
 	}
 	return t, nil
 }

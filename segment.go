@@ -50,6 +50,8 @@ func (s *Segment) Validate() error {
 	s.Q = strings.TrimSpace(s.Q)
 	if len(s.Q) > MaxFilterLen {
 		fe.Add("q", "is longer than 4000 bytes")
+	} else if msg := TextProblem(s.Q, 0, true); msg != "" {
+		fe.Add("q", msg)
 	}
 	for key, refs := range map[string][]SegmentRef{"include": s.Include, "exclude": s.Exclude} {
 		if len(refs) > MaxSegmentRefs {

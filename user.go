@@ -5,11 +5,11 @@ import (
 	"math"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -515,6 +515,14 @@ func checkValue(f Field, v any) string {
 		if !utf8.ValidString(x) || strings.ContainsRune(x, 0) {
 			return "contains invalid characters"
 		}
+		if f.Type == TypeText && strings.ContainsAny(x, "\r\n") {
+			return "must be a single line"
+		}
+		// The input rule: no control characters; tabs and line breaks
+		// only in long text.
+		if msg := TextProblem(x, 0, f.Type == TypeLongText); msg != "" {
+			return msg
+		}
 		if f.MaxLen > 0 && utf8.RuneCountInString(x) > f.MaxLen {
 			return "is longer than " + itoa(f.MaxLen) + " characters"
 		}
@@ -619,19 +627,36 @@ func ValidEmail(s string) bool {
 // ValidPhone accepts international and local formats: digits with spaces,
 // dots, dashes and parentheses, an optional leading +, 4 to 20 digits.
 func ValidPhone(s string) bool {
-	digits := 0
+	digits, open := 0, false
+	prevSep := true // no separator first
 	for i, r := range s {
 		switch {
-		case unicode.IsDigit(r) && r < 128:
+		case r >= '0' && r <= '9':
 			digits++
+			prevSep = false
+			continue
 		case r == '+' && i == 0:
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+			continue
+		case r == '(' && !open:
+			open = true
+		case r == ')' && open:
+			open = false
+		case r == ' ' || r == '-' || r == '.':
+			if prevSep && r != ' ' {
+				return false // "--", "-." or a leading dash
+			}
 		default:
 			return false
 		}
+		prevSep = r != ')'
 	}
-	return digits >= 4 && digits <= 20
+	return !open && digits >= 4 && digits <= 20 && !dateLike.MatchString(s)
 }
+
+// dateLike matches text written as a date (2025-02-30, 30.02.2025,
+// 2025/02/30): digits in date groups are a date typed into the wrong
+// field, not a phone number.
+var dateLike = regexp.MustCompile(`^(\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})$`)
 
 // ValidURL reports whether s is an absolute http or https URL with a host.
 func ValidURL(s string) bool {
@@ -683,6 +708,7 @@ type UserService interface {
 	Authenticate(ctx context.Context, login, password string) (*User, error)
 }
 
-func quote(s string) string { return "\"" + s + "\"" }
+// quote quotes a value for a message, cut short: see Quote.
+func quote(s string) string { return Quote(s) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

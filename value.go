@@ -109,13 +109,13 @@ func (f Field) ParseText(s string) (any, error) {
 	case TypeInteger:
 		i, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%q is not a whole number", s)
+			return nil, fmt.Errorf("%s is not a whole number", Quote(s))
 		}
 		return i, nil
 	case TypeNumber:
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("%q is not a number", s)
+			return nil, fmt.Errorf("%s is not a number", Quote(s))
 		}
 		return x, nil
 	case TypeBoolean:
@@ -125,7 +125,7 @@ func (f Field) ParseText(s string) (any, error) {
 		case "false", "no", "0", "n", "off":
 			return false, nil
 		}
-		return nil, fmt.Errorf("%q is not true or false", s)
+		return nil, fmt.Errorf("%s is not true or false", Quote(s))
 	case TypeDate:
 		return ParseDate(s)
 	case TypeTimestamp:
@@ -146,7 +146,7 @@ func ParseTime(s string) (time.Time, error) {
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not a time (RFC 3339, such as 2025-03-01T12:00:00Z, or YYYY-MM-DD)", s)
+	return time.Time{}, fmt.Errorf("%s is not a time (RFC 3339, such as 2025-03-01T12:00:00Z, or YYYY-MM-DD)", Quote(s))
 }
 
 // FormatText is the inverse of ParseText: the text form of v, a value held by

@@ -177,7 +177,7 @@ func ParseColumns(reg *roster.Registry, keys []string) ([]roster.Field, error) {
 		f, ok := reg.Field(k)
 		switch {
 		case !ok:
-			return nil, roster.Errorf(roster.EINVALID, "columns: unknown field %q", k)
+			return nil, roster.Errorf(roster.EINVALID, "columns: unknown field %s", roster.Quote(k))
 		case !exportable(f):
 			return nil, roster.Errorf(roster.EINVALID, "columns: %s cannot be exported", k)
 		case seen[k]:

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"roster"
 )
 
 // ParseJSON parses the JSON form of a filter, the API's and saved segments':
@@ -36,7 +38,7 @@ func ParseJSON(data []byte) (Filter, error) {
 		switch k {
 		case "q", "words", "conditions":
 		default:
-			return Filter{}, errAt(-1, "filter: unknown member %q (use q, or words and conditions)", k)
+			return Filter{}, errAt(-1, "filter: unknown member %s (use q, or words and conditions)", roster.Quote(k))
 		}
 	}
 	if q, ok := top["q"]; ok {
@@ -115,21 +117,21 @@ func jsonCond(raw json.RawMessage, where string) (Cond, error) {
 			}
 			c.Negate = neg != nil && *neg
 		default:
-			return Cond{}, errAt(-1, "%s: unknown member %q (use field, op, values, negate)", where, k)
+			return Cond{}, errAt(-1, "%s: unknown member %s (use field, op, values, negate)", where, roster.Quote(k))
 		}
 	}
 	if !isFieldName(c.Field) {
 		if c.Field == "" {
 			return Cond{}, errAt(-1, "%s: field is required", where)
 		}
-		return Cond{}, errAt(-1, "%s: field %q is not a field name (letters, digits and _)", where, c.Field)
+		return Cond{}, errAt(-1, "%s: field %s is not a field name (letters, digits and _)", where, roster.Quote(c.Field))
 	}
 	if !validOp(c.Op) {
 		names := make([]string, len(Ops))
 		for i, o := range Ops {
 			names[i] = string(o)
 		}
-		return Cond{}, errAt(-1, "%s: op %q is not one of %s", where, c.Op, strings.Join(names, ", "))
+		return Cond{}, errAt(-1, "%s: op %s is not one of %s", where, roster.Quote(string(c.Op)), strings.Join(names, ", "))
 	}
 	return c, nil
 }

@@ -43,11 +43,14 @@ func Parse(text string) (Filter, error) {
 	if len(text) > MaxFilterLen {
 		return Filter{}, errAt(MaxFilterLen, "the search is longer than %d bytes", MaxFilterLen)
 	}
-	if !utf8.ValidString(text) {
-		for i, r := range text {
-			if r == utf8.RuneError {
+	for i, r := range text {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(text[i:]); size == 1 {
 				return Filter{}, errAt(i, "the search is not valid UTF-8 text")
 			}
+		case unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r':
+			return Filter{}, errAt(i, "the search holds a control character (U+%04X)", r)
 		}
 	}
 	i := 0

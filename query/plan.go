@@ -173,7 +173,7 @@ func compile(f Filter, reg *roster.Registry, loc *time.Location, path []string) 
 			fld = SegmentField
 			pr, err = compileSegmentCond(c, reg, loc, path)
 		case !ok:
-			return nil, errAt(c.Pos, "unknown field %q%s", c.Field, suggestion(reg, c.Field))
+			return nil, errAt(c.Pos, "unknown field %s%s", roster.Quote(c.Field), suggestion(reg, c.Field))
 		default:
 			pr, err = compileCond(fld, c, loc, reg.Catalog)
 		}
@@ -339,13 +339,13 @@ func orderedBounds(f roster.Field, v string, loc *time.Location) (Range, error) 
 	case roster.TypeInteger:
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n > roster.MaxCount || n < -roster.MaxCount {
-			return Range{}, errf("%q is not a whole number", v)
+			return Range{}, errf("%s is not a whole number", roster.Quote(v))
 		}
 		return point(float64(n)), nil
 	case roster.TypeNumber:
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return Range{}, errf("%q is not a number", v)
+			return Range{}, errf("%s is not a number", roster.Quote(v))
 		}
 		return point(x), nil
 	case roster.TypeBoolean:
@@ -355,11 +355,11 @@ func orderedBounds(f roster.Field, v string, loc *time.Location) (Range, error) 
 		case "false", "no", "0", "n", "off":
 			return point(0), nil
 		}
-		return Range{}, errf("%q is not true or false", v)
+		return Range{}, errf("%s is not true or false", roster.Quote(v))
 	case roster.TypeDate:
 		d, err := roster.ParseDate(v)
 		if err != nil {
-			return Range{}, errf("%q is not a date (YYYY-MM-DD)", v)
+			return Range{}, errf("%s is not a date (YYYY-MM-DD)", roster.Quote(v))
 		}
 		return point(DateValue(d)), nil
 	case roster.TypeTimestamp:
@@ -369,7 +369,7 @@ func orderedBounds(f roster.Field, v string, loc *time.Location) (Range, error) 
 		}
 		t, err := time.Parse(time.RFC3339Nano, v)
 		if err != nil {
-			return Range{}, errf("%q is not a date (YYYY-MM-DD) or a time (RFC 3339)", v)
+			return Range{}, errf("%s is not a date (YYYY-MM-DD) or a time (RFC 3339)", roster.Quote(v))
 		}
 		return point(float64(t.UnixMilli())), nil
 	}
@@ -386,13 +386,13 @@ func textValue(f roster.Field, k Kind, v string) (string, error) {
 	case f.Type == roster.TypeCountry:
 		c := strings.ToUpper(strings.TrimSpace(v))
 		if _, ok := roster.CountryName(c); !ok {
-			return "", errf("%q is not an ISO 3166-1 alpha-2 country code", v)
+			return "", errf("%s is not an ISO 3166-1 alpha-2 country code", roster.Quote(v))
 		}
 		return c, nil
 	case f.Type == roster.TypeStatus:
 		s := strings.ToLower(strings.TrimSpace(v))
 		if !slices.Contains(roster.UserStatusNames(), s) {
-			return "", errf("%q is not a status (active, banned, invited, pending)", v)
+			return "", errf("%s is not a status (active, banned, invited, pending)", roster.Quote(v))
 		}
 		return s, nil
 	case k == KindExact:

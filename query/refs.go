@@ -119,7 +119,7 @@ func compileSegmentCond(c Cond, reg *roster.Registry, loc *time.Location, path [
 	for _, v := range c.Values {
 		sg, ok := findSegment(reg.Catalog, v)
 		if !ok {
-			return bad("there is no segment %q", strings.TrimSpace(v))
+			return bad("there is no segment %s", roster.Quote(strings.TrimSpace(v)))
 		}
 		sp, err := compileSegment(sg, reg, loc, path)
 		if err != nil {

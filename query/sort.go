@@ -32,7 +32,7 @@ func ParseSort(s string, reg *roster.Registry) ([]SortKey, error) {
 		}
 		f, ok := lookupField(reg, name)
 		if !ok {
-			return nil, errAt(p, "sort: unknown field %q%s", name, suggestion(reg, name))
+			return nil, errAt(p, "sort: unknown field %s%s", roster.Quote(name), suggestion(reg, name))
 		}
 		if !f.Sortable {
 			return nil, errAt(p, "sort: %s cannot be sorted", f.Key)

@@ -357,7 +357,25 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
-	tx, err := db.write.BeginTx(ctx, nil)
+	// One connection for the whole migration: on SQLite, foreign key
+	// enforcement is a setting of the connection, and it can only change
+	// outside a transaction.
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	defer conn.Close()
+	if db.Dialect == SQLite {
+		// A table rebuild (create, copy, drop, rename) must not let the
+		// DROP delete or refuse the rows that refer to the table: SQLite's
+		// documented procedure turns enforcement off for the migration,
+		// then checks every foreign key before committing.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
@@ -365,11 +383,25 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
+	if db.Dialect == SQLite {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM pragma_foreign_key_check").Scan(&n); err != nil {
+			return fmt.Errorf("migrate %s: foreign key check: %w", name, err)
+		}
+		if n > 0 {
+			return fmt.Errorf("migrate %s: %d rows break a foreign key", name, n)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`), name, time.Now().UTC().Format(time.RFC3339)); err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	if db.Dialect == SQLite {
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = ON"); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
 	}
 	return nil
 }

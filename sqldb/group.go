@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -270,9 +272,6 @@ func (s *GroupService) CreateCodes(ctx context.Context, groupID int64, req roste
 	if err := req.Validate(s.db.Now()); err != nil {
 		return nil, err
 	}
-	if req.MaxUses == 0 && req.Code == "" && req.Count > 1 {
-		req.MaxUses = 1
-	}
 	tx, err := s.db.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -370,8 +369,19 @@ func (s *GroupService) Join(ctx context.Context, groupID int64, userID string, c
 	if err != nil {
 		return nil, err
 	}
-	if m, err := tx.membership(ctx, groupID, uid); err == nil {
-		return m, nil // already a member: nothing to redeem
+	var status string
+	if err := tx.queryRow(ctx, "SELECT status FROM users WHERE id = ?", uid).Scan(&status); err != nil {
+		return nil, formatError(err, "join group")
+	}
+	if roster.UserStatus(status) == roster.StatusBanned {
+		return nil, refused("A banned user cannot join groups.")
+	}
+	// A member joining again is held to the same rules, and answered with
+	// the membership they have: a valid code is not spent twice.
+	current, err := tx.membership(ctx, groupID, uid)
+	member := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, formatError(err, "join group")
 	}
 	if !g.StartsAt.IsZero() && tx.now.Before(g.StartsAt) {
 		return nil, refused("The group %q opens on %s.", g.Name, g.StartsAt.UTC().Format("2006-01-02 15:04 UTC"))
@@ -400,6 +410,9 @@ func (s *GroupService) Join(ctx context.Context, groupID int64, userID string, c
 		if !c.ExpiresAt.IsZero() && !tx.now.Before(c.ExpiresAt) {
 			return nil, refused("This code expired on %s.", c.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"))
 		}
+		if member {
+			return current, nil
+		}
 		res, err := tx.exec(ctx, "UPDATE group_codes SET uses = uses + 1 WHERE id = ? AND (max_uses = 0 OR uses < max_uses)", c.ID)
 		if err != nil {
 			return nil, formatError(err, "join group")
@@ -409,6 +422,8 @@ func (s *GroupService) Join(ctx context.Context, groupID int64, userID string, c
 		}
 		m.Via, m.CodeID = roster.ViaCode, c.ID
 		note += " with code " + c.Hint + "…"
+	} else if member {
+		return current, nil
 	}
 	added, err := tx.addMembers(ctx, groupID, []int64{uid}, m.Via, m.CodeID)
 	if err != nil {
@@ -420,7 +435,7 @@ func (s *GroupService) Join(ctx context.Context, groupID int64, userID string, c
 		tx.Rollback()
 		return s.existing(ctx, groupID, uid)
 	}
-	if err := tx.audit(ctx, "group.join", "user", userID, nil, note); err != nil {
+	if err := tx.audit(selfActor(ctx, userID), "group.join", "user", userID, nil, note); err != nil {
 		return nil, err
 	}
 	return m, tx.commit()
@@ -476,7 +491,16 @@ func (tx *Tx) removeMembers(ctx context.Context, groupID int64, userIDs []int64)
 
 // Leave lets a user leave by themselves.
 func (s *GroupService) Leave(ctx context.Context, groupID int64, userID string) error {
-	return s.one(ctx, groupID, userID, false, "group.leave")
+	return s.one(selfActor(ctx, userID), groupID, userID, false, "group.leave")
+}
+
+// selfActor is the actor of a user's own join or leave: the user, called
+// through the staff account in ctx (the API token the operator's app uses),
+// whose id stays on the entry so that the staff filter finds it.
+func selfActor(ctx context.Context, userID string) context.Context {
+	a := roster.ActorFromContext(ctx)
+	a.Label = "user " + userID + " (through " + a.Label + ")"
+	return roster.NewContextWithActor(ctx, a)
 }
 
 // AddMember is staff adding one user.

@@ -46,7 +46,7 @@ func (ss *StaffService) CreateStaff(ctx context.Context, s *roster.Staff, plain 
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	if s.Role == roster.RoleOwner && roster.ActorFromContext(ctx).StaffID != 0 && !roster.ActorFromContext(ctx).Role.Can(roster.PermManageOwners) {
+	if s.Role == roster.RoleOwner && !roster.ActorFromContext(ctx).MayManageOwners() {
 		return roster.Errorf(roster.EFORBIDDEN, "Only an owner can create an owner.")
 	}
 	h, err := hashPassword(plain)
@@ -156,9 +156,8 @@ func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.St
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	actor := roster.ActorFromContext(ctx)
 	touchesOwner := before.Role == roster.RoleOwner || s.Role == roster.RoleOwner
-	if touchesOwner && actor.StaffID != 0 && !actor.Role.Can(roster.PermManageOwners) && (changes["role"] != roster.Change{} || changes["active"] != roster.Change{}) {
+	if touchesOwner && !roster.ActorFromContext(ctx).MayManageOwners() && (changes["role"] != roster.Change{} || changes["active"] != roster.Change{} || changes["password"] != roster.Change{}) {
 		return nil, roster.Errorf(roster.EFORBIDDEN, "Only an owner can change an owner's role or access.")
 	}
 	if before.Role == roster.RoleOwner && before.Active && (s.Role != roster.RoleOwner || !s.Active) {
@@ -182,6 +181,13 @@ func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.St
 		// A deactivated account or a changed password ends every session.
 		if _, err := tx.exec(ctx, "DELETE FROM sessions WHERE staff_id = ?", id); err != nil {
 			return nil, formatError(err, "update staff")
+		}
+	}
+	if !s.Active && before.Active {
+		// Deactivation revokes the account's API tokens for good:
+		// reactivating it must not bring them back.
+		if err := revokeStaffTokens(ctx, tx, id); err != nil {
+			return nil, err
 		}
 	}
 	if err := tx.audit(ctx, "staff.update", "staff", fmt.Sprint(id), changes, ""); err != nil {
@@ -425,8 +431,15 @@ func (ss *StaffService) CreateToken(ctx context.Context, staffID int64, name str
 	if name == "" || len([]rune(name)) > roster.MaxNameLen {
 		return nil, "", roster.FieldErrors{"name": "is required (at most 100 characters)"}.Err()
 	}
-	if _, err := ss.FindStaffByID(ctx, staffID); err != nil {
+	account, err := ss.FindStaffByID(ctx, staffID)
+	if err != nil {
 		return nil, "", err
+	}
+	if !account.Active {
+		return nil, "", roster.FieldErrors{"staff_id": "is a deactivated account: its tokens would not work"}.Err()
+	}
+	if account.Role == roster.RoleOwner && !roster.ActorFromContext(ctx).MayManageOwners() {
+		return nil, "", roster.Errorf(roster.EFORBIDDEN, "Only an owner can make a token for an owner.")
 	}
 	secret, hash := newSecret(tokenPrefix)
 	tx, err := ss.db.begin(ctx)
@@ -505,15 +518,54 @@ func (ss *StaffService) RevokeToken(ctx context.Context, id int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", ss.db.timeArg(tx.now), id)
+	var role string
+	err = tx.queryRow(ctx, "SELECT s.role FROM api_tokens t JOIN staff s ON s.id = t.staff_id WHERE t.id = ? AND t.revoked_at IS NULL", id).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return roster.Errorf(roster.ENOTFOUND, "No active token %d.", id)
+	}
 	if err != nil {
 		return formatError(err, "revoke token")
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return roster.Errorf(roster.ENOTFOUND, "No active token %d.", id)
+	if roster.Role(role) == roster.RoleOwner && !roster.ActorFromContext(ctx).MayManageOwners() {
+		return roster.Errorf(roster.EFORBIDDEN, "Only an owner can revoke an owner's token.")
 	}
-	if err := tx.audit(ctx, "token.revoke", "token", fmt.Sprint(id), nil, ""); err != nil {
+	if err := revokeToken(ctx, tx, id); err != nil {
 		return err
 	}
 	return tx.commit()
+}
+
+// revokeToken revokes the active token id in tx, with its audit entry.
+func revokeToken(ctx context.Context, tx *Tx, id int64) error {
+	if _, err := tx.exec(ctx, "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", tx.db.timeArg(tx.now), id); err != nil {
+		return formatError(err, "revoke token")
+	}
+	return tx.audit(ctx, "token.revoke", "token", fmt.Sprint(id), nil, "")
+}
+
+// revokeStaffTokens revokes every active token of staffID in tx.
+func revokeStaffTokens(ctx context.Context, tx *Tx, staffID int64) error {
+	rows, err := tx.query(ctx, "SELECT id FROM api_tokens WHERE staff_id = ? AND revoked_at IS NULL ORDER BY id", staffID)
+	if err != nil {
+		return formatError(err, "revoke tokens")
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return formatError(err, "revoke tokens")
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return formatError(err, "revoke tokens")
+	}
+	for _, id := range ids {
+		if err := revokeToken(ctx, tx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }

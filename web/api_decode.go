@@ -6,9 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"roster"
 	"roster/query"
@@ -162,4 +164,82 @@ func (s *Server) bulkTargets(w http.ResponseWriter, r *http.Request) ([]int64, s
 		return nil, "", asField(err, "q")
 	}
 	return ids, req.Q, nil
+}
+
+// checkJSONText applies the input rule to every string of a JSON body: the
+// decoder would turn invalid UTF-8 and lone UTF-16 surrogates ("\ud800")
+// into U+FFFD and store that silently, and NUL is text in no field. The
+// refusal names the member that holds the bad text.
+func checkJSONText(body map[string]json.RawMessage) error {
+	keys := make([]string, 0, len(body))
+	for k := range body {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if msg := jsonTextProblem([]byte(k)); msg != "" {
+			return roster.Errorf(roster.EINVALID, "A member name %s.", msg)
+		}
+		if msg := jsonTextProblem(body[k]); msg != "" {
+			return roster.Errorf(roster.EINVALID, "The member %s %s.", roster.Quote(k), msg)
+		}
+	}
+	return nil
+}
+
+// jsonTextProblem checks raw JSON (already known to be well-formed) for
+// text the decoder would alter or that is never valid: invalid UTF-8, a
+// \u escape of a lone surrogate, a NUL character.
+func jsonTextProblem(raw []byte) string {
+	if !utf8.Valid(raw) {
+		return "holds text that is not valid UTF-8"
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		i++ // the escaped character
+		if raw[i] != 'u' || i+4 >= len(raw) {
+			continue
+		}
+		r, ok := hex4(raw[i+1 : i+5])
+		if !ok {
+			continue
+		}
+		i += 4
+		switch {
+		case r == 0:
+			return "holds a NUL character (\\u0000)"
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return "holds a lone UTF-16 surrogate (\\u" + strings.ToLower(string(raw[i-3:i+1])) + "), which is not text"
+		case r >= 0xD800 && r <= 0xDBFF:
+			// A high surrogate must be followed by a low one.
+			if i+6 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if lo, ok := hex4(raw[i+3 : i+7]); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+					i += 6
+					continue
+				}
+			}
+			return "holds a lone UTF-16 surrogate (\\u" + strings.ToLower(string(raw[i-3:i+1])) + "), which is not text"
+		}
+	}
+	return ""
+}
+
+// hex4 reads four hexadecimal digits.
+func hex4(b []byte) (rune, bool) {
+	var r rune
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
 }

@@ -201,7 +201,8 @@ func (s *Server) apiCreateCodes(w http.ResponseWriter, r *http.Request) {
 	}
 	var in struct {
 		Count     int     `json:"count"`
-		MaxUses   int     `json:"max_uses"`
+		MaxUses   *int    `json:"max_uses"`
+		Unlimited bool    `json:"unlimited"`
 		Code      string  `json:"code"`
 		StartsAt  timeArg `json:"starts_at"`
 		ExpiresAt timeArg `json:"expires_at"`
@@ -211,13 +212,21 @@ func (s *Server) apiCreateCodes(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fe := roster.FieldErrors{}
+	// Missing or null: the default (single-use for generated codes). Zero
+	// is not a way to say "no limit": that is "unlimited": true.
+	maxUses := 0
+	if in.MaxUses != nil {
+		if maxUses = *in.MaxUses; maxUses == 0 {
+			fe.Add("max_uses", `must be at least 1 (for codes without a limit, send "unlimited": true)`)
+		}
+	}
 	in.StartsAt.check(fe, "starts_at")
 	in.ExpiresAt.check(fe, "expires_at")
 	if err := fe.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}
-	codes, err := s.Groups.CreateCodes(r.Context(), id, roster.CodeRequest{Count: in.Count, MaxUses: in.MaxUses, Code: in.Code,
+	codes, err := s.Groups.CreateCodes(r.Context(), id, roster.CodeRequest{Count: in.Count, MaxUses: maxUses, Unlimited: in.Unlimited, Code: in.Code,
 		StartsAt: in.StartsAt.T, ExpiresAt: in.ExpiresAt.T})
 	if err != nil {
 		s.error(w, r, err)

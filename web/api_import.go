@@ -45,13 +45,13 @@ func (s *Server) apiCreateImport(w http.ResponseWriter, r *http.Request) {
 	// must not be ignored.
 	for name := range r.MultipartForm.Value {
 		if !slices.Contains(uploadFields, name) {
-			s.error(w, r, roster.Errorf(roster.EINVALID, "Unknown part %q: an import takes file, mode, key, dry_run and mapping.", name))
+			s.error(w, r, roster.Errorf(roster.EINVALID, "Unknown part %s: an import takes file, mode, key, dry_run and mapping.", roster.Quote(name)))
 			return
 		}
 	}
 	for name := range r.MultipartForm.File {
 		if name != "file" {
-			s.error(w, r, roster.Errorf(roster.EINVALID, "Unknown file part %q: send the CSV file in a part named file.", name))
+			s.error(w, r, roster.Errorf(roster.EINVALID, "Unknown file part %s: send the CSV file in a part named file.", roster.Quote(name)))
 			return
 		}
 	}
@@ -72,6 +72,10 @@ func (s *Server) apiCreateImport(w http.ResponseWriter, r *http.Request) {
 		opts.DryRun = b
 	}
 	if _, ok := r.MultipartForm.Value["mapping"]; ok && val("mapping") != "" {
+		if msg := jsonTextProblem([]byte(val("mapping"))); msg != "" {
+			s.error(w, r, roster.Errorf(roster.EINVALID, "The part \"mapping\" %s.", msg))
+			return
+		}
 		if err := json.Unmarshal([]byte(val("mapping")), &opts.Mapping); err != nil {
 			s.error(w, r, roster.FieldErrors{"mapping": `must be a JSON object from column name to field key ("" ignores the column)`}.Err())
 			return
@@ -193,14 +197,14 @@ func (s *Server) apiImportErrors(w http.ResponseWriter, r *http.Request) {
 	var after int64
 	if v := q.Get("after"); v != "" {
 		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			s.error(w, r, roster.Errorf(roster.EINVALID, "after must be a row number (0 or more), not %q.", v))
+			s.error(w, r, roster.Errorf(roster.EINVALID, "after must be a row number (0 or more), not %s.", roster.Quote(v)))
 			return
 		}
 	}
 	limit := 100
 	if v := q.Get("limit"); v != "" {
 		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > maxErrorsPage {
-			s.error(w, r, roster.Errorf(roster.EINVALID, "limit must be a whole number from 1 to %d, not %q.", maxErrorsPage, v))
+			s.error(w, r, roster.Errorf(roster.EINVALID, "limit must be a whole number from 1 to %d, not %s.", maxErrorsPage, roster.Quote(v)))
 			return
 		}
 	}

@@ -71,7 +71,7 @@ func (s *Server) apiGetMemberOfMonth(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for k := range q {
 		if k != "month" {
-			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %q (use month)", k))
+			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %s (use month)", roster.Quote(k)))
 			return
 		}
 	}
@@ -104,7 +104,7 @@ func (s *Server) apiMonthHistory(w http.ResponseWriter, r *http.Request) {
 	limit := 100
 	for k := range q {
 		if k != "limit" {
-			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %q (use limit)", k))
+			s.error(w, r, roster.Errorf(roster.EINVALID, "unknown parameter %s (use limit)", roster.Quote(k)))
 			return
 		}
 	}

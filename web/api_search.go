@@ -30,7 +30,7 @@ func (s *Server) plan(r *http.Request, req planRequest) (*query.Plan, *roster.Re
 	if req.tz != "" {
 		l, err := time.LoadLocation(req.tz)
 		if err != nil || req.tz == "Local" {
-			return nil, nil, nil, roster.Errorf(roster.EINVALID, "tz: %q is not a known time zone (use an IANA name such as Europe/Paris)", req.tz)
+			return nil, nil, nil, roster.Errorf(roster.EINVALID, "tz: %s is not a known time zone (use an IANA name such as Europe/Paris)", roster.Quote(req.tz))
 		}
 		loc = l
 	}
@@ -53,7 +53,7 @@ func (s *Server) plan(r *http.Request, req planRequest) (*query.Plan, *roster.Re
 func onlyParams(q url.Values, allowed ...string) error {
 	for k := range q {
 		if !slices.Contains(allowed, k) {
-			return roster.Errorf(roster.EINVALID, "unknown parameter %q (use %s)", k, strings.Join(allowed, ", "))
+			return roster.Errorf(roster.EINVALID, "unknown parameter %s (use %s)", roster.Quote(k), strings.Join(allowed, ", "))
 		}
 	}
 	return nil

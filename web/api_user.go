@@ -23,7 +23,7 @@ func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMe
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, roster.Errorf(roster.EINVALID, "The request body is larger than %d bytes.", maxBody)
+			return nil, tooLargeError{roster.Errorf(roster.EINVALID, "The request body is larger than %d bytes.", maxBody)}
 		}
 		return nil, roster.Errorf(roster.EINVALID, "The request body could not be read.")
 	}
@@ -34,6 +34,9 @@ func decodeObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMe
 	}
 	if d.More() {
 		return nil, roster.Errorf(roster.EINVALID, "The request body must hold one JSON object.")
+	}
+	if err := checkJSONText(m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -21,10 +21,14 @@ var statusCodes = map[string]int{
 	roster.EINTERNAL:     http.StatusInternalServerError,
 }
 
-// errorStatus returns the status for err. An EINVALID error that names
-// fields is a well-formed request with bad values: 422. One that does not is
-// a malformed request: 400.
+// errorStatus returns the status for err. A body over its limit is 413. An
+// EINVALID error that names fields is a well-formed request with bad
+// values: 422. One that does not is a malformed request: 400.
 func errorStatus(err error) int {
+	var tl tooLargeError
+	if errors.As(err, &tl) {
+		return http.StatusRequestEntityTooLarge
+	}
 	code := roster.ErrorCode(err)
 	if code == roster.EINVALID && len(roster.ErrorFields(err)) > 0 {
 		return http.StatusUnprocessableEntity

@@ -37,7 +37,7 @@ func parseExportRequest(q url.Values, allowed ...string) (exportRequest, error) 
 	}
 	req := exportRequest{q: strings.TrimSpace(q.Get("q")), sort: q.Get("sort"), columns: q.Get("columns"), tz: q.Get("tz"), members: q.Get("view") == "members"}
 	if v := q.Get("view"); v != "" && v != "members" {
-		return req, roster.Errorf(roster.EINVALID, "view must be members or absent, not %q", v)
+		return req, roster.Errorf(roster.EINVALID, "view must be members or absent, not %s", roster.Quote(v))
 	}
 	var err error
 	if req.opts.BOM, err = flagParam(q, "bom", false); err != nil {
@@ -58,7 +58,7 @@ func flagParam(q url.Values, key string, def bool) (bool, error) {
 	case "0", "false", "no", "off":
 		return false, nil
 	}
-	return def, roster.Errorf(roster.EINVALID, "%s must be 1 or 0, not %q", key, q.Get(key))
+	return def, roster.Errorf(roster.EINVALID, "%s must be 1 or 0, not %s", key, roster.Quote(q.Get(key)))
 }
 
 // preparedExport is a validated export: what to write, ready to stream.
@@ -88,7 +88,12 @@ func (s *Server) prepareExport(r *http.Request, req exportRequest) (*preparedExp
 	}
 	var keys []string
 	if req.columns != "" {
-		keys = strings.Split(req.columns, ",")
+		for _, k := range strings.Split(req.columns, ",") {
+			if k = strings.TrimSpace(k); k == "" {
+				return nil, roster.Errorf(roster.EINVALID, "columns: %s lists an empty column name: give field keys separated by commas, or leave columns empty for every column.", roster.Quote(req.columns))
+			}
+			keys = append(keys, k)
+		}
 	}
 	cols, err := csvio.ParseColumns(reg, keys)
 	if err != nil {

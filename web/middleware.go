@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"time"
 
@@ -28,7 +31,9 @@ func staffFrom(r *http.Request) *roster.Staff {
 
 // isAPI reports whether r is for the JSON API, which answers in JSON and
 // authenticates with bearer tokens only.
-func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+func isAPI(r *http.Request) bool {
+	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
+}
 
 // wantsJSON reports whether a page request comes from one of the page
 // scripts, which ask for JSON, rather than from a plain form or link.
@@ -78,6 +83,10 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 			staff = st
 			csrf = csrfToken(c.Value)
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				if err := parseForm(w, r); err != nil {
+					s.error(w, r, err)
+					return
+				}
 				if subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(csrf)) != 1 {
 					s.error(w, r, roster.Errorf(roster.EFORBIDDEN, "This form has expired. Reload the page and try again."))
 					return
@@ -96,6 +105,30 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// maxFormBytes bounds a page form that is not a file upload: the largest,
+// a list of 10,000 generated codes posted back for their CSV, is far below.
+const maxFormBytes = 2 << 20
+
+// parseForm reads the form of a page request, so that a body too large or
+// unreadable is answered as such (413, 400) instead of as a form without
+// its CSRF token. Uploads (multipart) are left to their handlers' limits.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		return nil
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			size := roster.FormatBytes(maxFormBytes)
+			return tooLargeError{&roster.Error{Code: roster.EINVALID, Position: -1,
+				Message: "This form is too large: the limit is " + size + "."}}
+		}
+		return roster.Errorf(roster.EINVALID, "The form could not be read.")
+	}
+	return nil
 }
 
 type csrfKey struct{}
@@ -207,4 +240,69 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(w, r)
 	})
+}
+
+// canonicalPaths refuses a request whose path is not in canonical form: an
+// empty, "." or ".." segment, written plainly or percent-encoded. Left to
+// it, the ServeMux would answer such a path with a 307 to the cleaned path,
+// which keeps the method and which clients follow with their credentials:
+// DELETE /api/v1/users/7/tags/%2e%2e would become DELETE /api/v1/users/7.
+// No path is ever redirected to another: the request is malformed (400),
+// on pages and in the API alike.
+func (s *Server) canonicalPaths(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p := r.URL.Path; p != canonicalPath(p) {
+			s.error(w, r, roster.Errorf(roster.EINVALID, "The path %s is not in canonical form: it must not hold empty, \".\" or \"..\" segments.", roster.Quote(p)))
+			return
+		}
+		if err := checkQuery(r.URL.RawQuery); err != nil {
+			s.error(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkQuery refuses a query string that is malformed or names a parameter
+// twice: handlers read one value per parameter, and "q=a&q=b" must not be
+// silently read as "q=a". Only the filter panel's multi-choice values
+// (f.<field>.v) may repeat.
+func checkQuery(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return roster.Errorf(roster.EINVALID, "The query string is malformed: %s.", strings.TrimPrefix(err.Error(), "invalid URL escape "))
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if len(q[k]) > 1 && !multiValued(k) {
+			return roster.Errorf(roster.EINVALID, "The parameter %s is given %d times; give it once.", roster.Quote(k), len(q[k]))
+		}
+	}
+	return nil
+}
+
+// multiValued reports whether query parameter key may repeat: the filter
+// panel's checkboxes of one field (f.status.v=active&f.status.v=banned).
+func multiValued(key string) bool {
+	return strings.HasPrefix(key, "f.") && strings.HasSuffix(key, ".v")
+}
+
+// canonicalPath is p without empty, "." and ".." segments, keeping a final
+// slash: the form the ServeMux would redirect to.
+func canonicalPath(p string) string {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c
 }

@@ -234,8 +234,8 @@ func newAuditRow(e *roster.AuditEntry, loc *time.Location, form auditFilterForm)
 	return row
 }
 
-// auditValue writes a changed value for people: nil as a dash, numbers
-// without exponents, lists joined by commas.
+// auditValue writes a changed value for people: nil and empty times as a
+// dash, numbers without exponents, lists joined by commas.
 func auditValue(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -243,6 +243,12 @@ func auditValue(v any) string {
 	case string:
 		if v == "" {
 			return `""`
+		}
+		// An empty time or date was recorded as Go's zero time.
+		if strings.HasPrefix(v, "0001-01-01") {
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.IsZero() {
+				return "—"
+			}
 		}
 		return v
 	case float64:

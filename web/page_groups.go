@@ -135,14 +135,14 @@ func readGroupForm(r *http.Request, loc *time.Location) (groupForm, *roster.Grou
 			continue // a blank row, or one cleared to remove it
 		}
 		if _, dup := g.Properties[row.Key]; dup {
-			fe["properties"] = fmt.Sprintf("%q is there twice", row.Key)
+			fe["properties"] = fmt.Sprintf("%s is there twice", roster.Quote(row.Key))
 			continue
 		}
 		switch row.Type {
 		case "number":
 			n, err := strconv.ParseFloat(strings.TrimSpace(row.Value), 64)
 			if err != nil {
-				fe["properties"] = fmt.Sprintf("%q: %q is not a number", row.Key, row.Value)
+				fe["properties"] = fmt.Sprintf("%s: %s is not a number", roster.Quote(row.Key), roster.Quote(row.Value))
 			}
 			g.Properties[row.Key] = n
 		case "bool":
@@ -254,6 +254,7 @@ type codeForm struct {
 	Mode      string // "one" or "many"
 	Code      string
 	MaxUses   string
+	Unlimited bool // asked for no limit, explicitly
 	Count     string
 	StartsAt  string
 	ExpiresAt string
@@ -411,7 +412,8 @@ func (s *Server) createCodes(r *http.Request, g *roster.Group) ([]roster.GroupCo
 	r.ParseForm()
 	loc := staffFrom(r).Location()
 	form := codeForm{Mode: r.PostFormValue("mode"), Code: strings.TrimSpace(r.PostFormValue("code")), MaxUses: strings.TrimSpace(r.PostFormValue("max_uses")),
-		Count: strings.TrimSpace(r.PostFormValue("count")), StartsAt: r.PostFormValue("starts_at"), ExpiresAt: r.PostFormValue("expires_at")}
+		Count: strings.TrimSpace(r.PostFormValue("count")), StartsAt: r.PostFormValue("starts_at"), ExpiresAt: r.PostFormValue("expires_at"),
+		Unlimited: r.PostFormValue("unlimited") != ""}
 	fe := formErrors{}
 	req := roster.CodeRequest{}
 	var ok bool
@@ -425,10 +427,11 @@ func (s *Server) createCodes(r *http.Request, g *roster.Group) ([]roster.GroupCo
 	case "one":
 		req.Count = 1
 		req.Code = form.Code
+		req.Unlimited = form.Unlimited
 		if form.MaxUses != "" {
 			n, err := strconv.Atoi(form.MaxUses)
-			if err != nil || n < 0 {
-				fe["max_uses"] = "must be a whole number (empty: unlimited)"
+			if err != nil || n < 1 {
+				fe["max_uses"] = "must be a whole number from 1 (or tick No limit)"
 			}
 			req.MaxUses = n
 		}
@@ -683,7 +686,7 @@ func (s *Server) handleSmartTypesSave(w http.ResponseWriter, r *http.Request) {
 		if o := strings.TrimSpace(r.PostFormValue(fmt.Sprintf("order.%d", id))); o != "" {
 			n, err := strconv.Atoi(o)
 			if err != nil {
-				s.renderSmartTypes(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("The order %q is not a whole number.", o))
+				s.renderSmartTypes(w, r, http.StatusUnprocessableEntity, fmt.Sprintf("The order %s is not a whole number.", roster.Quote(o)))
 				return
 			}
 			order = n

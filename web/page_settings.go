@@ -186,7 +186,7 @@ func (s *Server) handleFieldUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	i := slices.IndexFunc(fields, func(f roster.Field) bool { return f.Key == key })
 	if i < 0 {
-		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no custom field %q.", key))
+		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no custom field %s.", roster.Quote(key)))
 		return
 	}
 	current := fields[i]
@@ -370,7 +370,7 @@ func (s *Server) handleStaffCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleStaffUpdate(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no staff account %q.", r.PathValue("id")))
+		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no staff account %s.", roster.Quote(r.PathValue("id"))))
 		return
 	}
 	target, err := s.Staff.FindStaffByID(r.Context(), id)
@@ -399,7 +399,7 @@ func (s *Server) handleStaffUpdate(w http.ResponseWriter, r *http.Request) {
 		upd.Active = &active
 		msg = fmt.Sprintf("%s can sign in again.", target.Email)
 		if !active {
-			msg = fmt.Sprintf("%s is deactivated: their sessions have ended and their API tokens no longer work.", target.Email)
+			msg = fmt.Sprintf("%s is deactivated: their sessions have ended and their API tokens are revoked for good.", target.Email)
 		}
 	default:
 		err = roster.Errorf(roster.EINVALID, "This form is not one Roster knows.")
@@ -445,6 +445,9 @@ type tokenRow struct {
 	Email                      string
 	Created, LastUsed, Revoked string
 	Active                     bool
+	// MayRevoke: active, and not an owner's token unless the viewer is an
+	// owner (the store refuses it anyway).
+	MayRevoke bool
 }
 
 type tokenForm struct {
@@ -470,8 +473,10 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	emails := map[int64]string{}
+	owners := map[int64]bool{}
 	for _, a := range accounts {
 		emails[a.ID] = a.Email
+		owners[a.ID] = a.Role == roster.RoleOwner
 		if mayIssueToken(me, a) {
 			view.Staff = append(view.Staff, a)
 		}
@@ -484,7 +489,8 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, status int
 		view.Tokens = append(view.Tokens, tokenRow{
 			Token: t, Email: emails[t.StaffID],
 			Created: formatWhen(t.CreatedAt, loc), LastUsed: formatWhen(t.LastUsedAt, loc), Revoked: formatWhen(t.RevokedAt, loc),
-			Active: t.RevokedAt.IsZero(),
+			Active:    t.RevokedAt.IsZero(),
+			MayRevoke: t.RevokedAt.IsZero() && (!owners[t.StaffID] || me.Can(roster.PermManageOwners)),
 		})
 	}
 	s.render(w, r, status, "settings_tokens", "API tokens", view)
@@ -543,7 +549,7 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleTokenRevoke(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no token %q.", r.PathValue("id")))
+		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no token %s.", roster.Quote(r.PathValue("id"))))
 		return
 	}
 	if err := s.Staff.RevokeToken(r.Context(), id); err != nil {

@@ -174,7 +174,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || !slices.Contains(pageSizes, n) {
-			view.Error = fmt.Sprintf("The page size %q is not one of 25, 50, 100, 200, 500.", v)
+			view.Error = fmt.Sprintf("The page size %s is not one of 25, 50, 100, 200, 500.", roster.Quote(v))
 		} else {
 			st.Limit = n
 		}
@@ -182,7 +182,7 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			view.Error = fmt.Sprintf("The page %q is not a page number.", v)
+			view.Error = fmt.Sprintf("The page %s is not a page number.", roster.Quote(v))
 		} else {
 			st.Page = n
 		}

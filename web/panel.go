@@ -140,7 +140,7 @@ func panelConds(q url.Values, reg *roster.Registry) ([]query.Cond, bool, error) 
 			if from != "" {
 				d, err := roster.ParseDate(from)
 				if err != nil {
-					return nil, submitted, roster.Errorf(roster.EINVALID, "%s after: %q is not a date (YYYY-MM-DD).", pf.Label, from)
+					return nil, submitted, roster.Errorf(roster.EINVALID, "%s after: %s is not a date (YYYY-MM-DD).", pf.Label, roster.Quote(from))
 				}
 				from = roster.DateOf(d.In(time.UTC).AddDate(0, 0, 1)).String()
 			}

@@ -71,7 +71,7 @@ func NewServer(s *Server) *Server {
 	s.templates = mustParseTemplates()
 	s.routes()
 	csrf := http.NewCrossOriginProtection()
-	s.handler = s.recoverPanics(s.logRequests(s.securityHeaders(csrf.Handler(s.mux))))
+	s.handler = s.recoverPanics(s.logRequests(s.securityHeaders(s.canonicalPaths(csrf.Handler(s.mux)))))
 	return s
 }
 

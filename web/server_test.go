@@ -21,6 +21,7 @@ import (
 // staff role.
 type testServer struct {
 	*httptest.Server
+	Web    *web.Server
 	DB     *sqldb.DB
 	Tokens map[roster.Role]string
 }
@@ -44,7 +45,7 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 		Members: ix,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
-	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}
+	ts := &testServer{Server: httptest.NewServer(s), Web: s, DB: db, Tokens: map[roster.Role]string{}}
 	t.Cleanup(ts.Close)
 	ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
 	for _, role := range roster.Roles {
