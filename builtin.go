@@ -315,3 +315,44 @@ func makeNormalizers(bs []Builtin) []func(*User) {
 	}
 	return out
 }
+
+// Member is one member of a structured value (an Address, a SocialLink, a
+// PushToken) as JSON holds it. The store's and the export's hand-written
+// JSON codecs walk these lists rather than spell the members out again;
+// TestMembers holds them to the types' json tags.
+type Member[T any] struct {
+	Key string
+	// OmitEmpty leaves the member out of JSON when it is "".
+	OmitEmpty bool
+	Ptr       func(*T) *string
+}
+
+// AddressMembers returns the members of Address in the order json.Marshal
+// writes them.
+func AddressMembers() []Member[Address] {
+	return []Member[Address]{
+		{"label", true, func(a *Address) *string { return &a.Label }},
+		{"line1", false, func(a *Address) *string { return &a.Line1 }},
+		{"line2", true, func(a *Address) *string { return &a.Line2 }},
+		{"city", true, func(a *Address) *string { return &a.City }},
+		{"region", true, func(a *Address) *string { return &a.Region }},
+		{"postal_code", true, func(a *Address) *string { return &a.PostalCode }},
+		{"country", true, func(a *Address) *string { return &a.Country }},
+	}
+}
+
+// LinkMembers returns the members of SocialLink in JSON order.
+func LinkMembers() []Member[SocialLink] {
+	return []Member[SocialLink]{
+		{"network", false, func(l *SocialLink) *string { return &l.Network }},
+		{"url", false, func(l *SocialLink) *string { return &l.URL }},
+	}
+}
+
+// TokenMembers returns the members of PushToken in JSON order.
+func TokenMembers() []Member[PushToken] {
+	return []Member[PushToken]{
+		{"platform", false, func(p *PushToken) *string { return &p.Platform }},
+		{"token", false, func(p *PushToken) *string { return &p.Token }},
+	}
+}
