@@ -163,10 +163,10 @@ func (u *User) Set(f Field, v any) bool {
 		return true
 	}
 	b, ok := builtinByKey[f.Key]
-	if !ok || b.set == nil || !valueFits(f.Type, v) {
+	if !ok || b.set == nil {
 		return false
 	}
-	return b.set(u, v)
+	return b.set(u, v) // which checks v's type
 }
 
 // valueFits reports whether v has the Go type that fields of type t hold.
