@@ -36,6 +36,7 @@ func storedColumns() ([]string, []roster.Builtin) {
 	var fields []roster.Builtin
 	for _, b := range roster.Builtins() {
 		if b.Column != "" {
+			scanDest(&b, b.Addr(&roster.User{})) // a type the store cannot hold fails here, at start
 			cols = append(cols, b.Column)
 			fields = append(fields, b)
 		}
