@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,10 +51,8 @@ func (o *ImportOptions) Validate() error {
 	default:
 		fe.Add("mode", quote(string(o.Mode))+" is not one of create, update, upsert")
 	}
-	switch o.Key {
-	case "email", "client_id", "id":
-	default:
-		fe.Add("key", quote(o.Key)+" is not one of email, client_id, id")
+	if !slices.Contains(ImportKeys, o.Key) {
+		fe.Add("key", quote(o.Key)+" is not one of "+strings.Join(ImportKeys, ", "))
 	}
 	return fe.Err()
 }

@@ -132,89 +132,11 @@ func (u *User) Name() string {
 // []PushToken. Unset custom fields are nil. The password fields are never
 // returned.
 func (u *User) Get(key string) any {
-	switch key {
-	case "id":
-		return u.PublicID
-	case "client_id":
-		return u.ClientID
-	case "app_id":
-		return u.AppID
-	case "stripe_id":
-		return u.StripeID
-	case "email":
-		return u.Email
-	case "email_confirmed":
-		return u.EmailConfirmed
-	case "first_name":
-		return u.FirstName
-	case "last_name":
-		return u.LastName
-	case "mobile_phone":
-		return u.MobilePhone
-	case "home_phone":
-		return u.HomePhone
-	case "bio":
-		return u.Bio
-	case "birth_date":
-		return u.BirthDate
-	case "city":
-		return u.City
-	case "country":
-		return u.Country
-	case "addresses":
-		return u.Addresses
-	case "profile_image_url":
-		return u.ProfileImageURL
-	case "cover_image_url":
-		return u.CoverImageURL
-	case "social_links":
-		return u.SocialLinks
-	case "store_location":
-		return u.StoreLocation
-	case "teams":
-		return u.Teams
-	case "push_tokens":
-		return u.PushTokens
-	case "created_at":
-		return u.CreatedAt
-	case "updated_at":
-		return u.UpdatedAt
-	case "last_interaction":
-		return u.LastInteraction
-	case "last_visit":
-		return u.LastVisit
-	case "last_login":
-		return u.LastLogin
-	case "points":
-		return u.Points
-	case "roles":
-		return u.Roles
-	case "badges":
-		return u.Badges
-	case "missions":
-		return u.Missions
-	case "tags":
-		return refValues(u.Tags)
-	case "groups":
-		return refValues(u.Groups)
-	case "smart_type":
-		return nil // derived: Catalog.SmartType
-	case "instagram_followers":
-		return u.InstagramFollowers
-	case "tiktok_followers":
-		return u.TikTokFollowers
-	case "youtube_followers":
-		return u.YouTubeFollowers
-	case "total_followers":
-		return u.TotalFollowers()
-	case "status":
-		return string(u.Status)
-	case "newsletter":
-		return u.Newsletter
-	case "newsletter_at":
-		return u.NewsletterAt
-	case "password", "password_hash":
-		return nil
+	if b, ok := builtinByKey[key]; ok {
+		if b.get == nil {
+			return nil // smart_type is derived (Catalog.SmartType); passwords are secret
+		}
+		return b.get(u)
 	}
 	if u.Custom == nil {
 		return nil
@@ -223,8 +145,8 @@ func (u *User) Get(key string) any {
 }
 
 // Set stores v, typed as Get returns it, in the field f. It reports false when
-// v has the wrong Go type for f. Setting "password" is the caller's job: it
-// must be hashed first.
+// v has the wrong Go type for f, or f cannot be set: a derived field, or
+// "password", which the caller must hash first.
 func (u *User) Set(f Field, v any) bool {
 	if !f.Builtin {
 		if u.Custom == nil {
@@ -240,88 +162,11 @@ func (u *User) Set(f Field, v any) bool {
 		u.Custom[f.Key] = v
 		return true
 	}
-	if !valueFits(f.Type, v) {
+	b, ok := builtinByKey[f.Key]
+	if !ok || b.set == nil {
 		return false
 	}
-	switch f.Key {
-	case "id":
-		u.PublicID = v.(string)
-	case "client_id":
-		u.ClientID = v.(string)
-	case "app_id":
-		u.AppID = v.(string)
-	case "stripe_id":
-		u.StripeID = v.(string)
-	case "email":
-		u.Email = v.(string)
-	case "email_confirmed":
-		u.EmailConfirmed = v.(bool)
-	case "first_name":
-		u.FirstName = v.(string)
-	case "last_name":
-		u.LastName = v.(string)
-	case "mobile_phone":
-		u.MobilePhone = v.(string)
-	case "home_phone":
-		u.HomePhone = v.(string)
-	case "bio":
-		u.Bio = v.(string)
-	case "birth_date":
-		u.BirthDate = v.(Date)
-	case "city":
-		u.City = v.(string)
-	case "country":
-		u.Country = v.(string)
-	case "addresses":
-		u.Addresses = v.([]Address)
-	case "profile_image_url":
-		u.ProfileImageURL = v.(string)
-	case "cover_image_url":
-		u.CoverImageURL = v.(string)
-	case "social_links":
-		u.SocialLinks = v.([]SocialLink)
-	case "store_location":
-		u.StoreLocation = v.(string)
-	case "teams":
-		u.Teams = v.([]string)
-	case "push_tokens":
-		u.PushTokens = v.([]PushToken)
-	case "created_at":
-		u.CreatedAt = v.(time.Time)
-	case "updated_at":
-		u.UpdatedAt = v.(time.Time)
-	case "last_interaction":
-		u.LastInteraction = v.(time.Time)
-	case "last_visit":
-		u.LastVisit = v.(time.Time)
-	case "last_login":
-		u.LastLogin = v.(time.Time)
-	case "points":
-		u.Points = v.(int64)
-	case "roles":
-		u.Roles = v.([]string)
-	case "badges":
-		u.Badges = v.([]string)
-	case "missions":
-		u.Missions = v.([]string)
-	case "instagram_followers":
-		u.InstagramFollowers = v.(int64)
-	case "tiktok_followers":
-		u.TikTokFollowers = v.(int64)
-	case "youtube_followers":
-		u.YouTubeFollowers = v.(int64)
-	case "status":
-		u.Status = UserStatus(v.(string))
-	case "newsletter":
-		u.Newsletter = v.(bool)
-	case "newsletter_at":
-		u.NewsletterAt = v.(time.Time)
-	case "password_hash":
-		u.PasswordHash = v.(string)
-	default:
-		return false // total_followers, password: derived or write-only
-	}
-	return true
+	return b.set(u, v) // which checks v's type
 }
 
 // valueFits reports whether v has the Go type that fields of type t hold.
@@ -396,18 +241,8 @@ func IsEmpty(v any) bool {
 // Normalize trims and canonicalises values that have one spelling: emails
 // lower case, country codes upper case, sets deduplicated.
 func (u *User) Normalize() {
-	u.Email = strings.ToLower(strings.TrimSpace(u.Email))
-	u.Country = strings.ToUpper(strings.TrimSpace(u.Country))
-	for _, p := range []*string{&u.ClientID, &u.AppID, &u.StripeID, &u.FirstName, &u.LastName,
-		&u.MobilePhone, &u.HomePhone, &u.City, &u.ProfileImageURL, &u.CoverImageURL, &u.StoreLocation} {
-		*p = strings.TrimSpace(*p)
-	}
-	u.Teams = NormalizeSet(u.Teams)
-	u.Roles = NormalizeSet(u.Roles)
-	u.Badges = NormalizeSet(u.Badges)
-	u.Missions = NormalizeSet(u.Missions)
-	if u.Status == "" {
-		u.Status = StatusActive
+	for _, fix := range normalizers {
+		fix(u)
 	}
 	for k, v := range u.Custom {
 		switch x := v.(type) {
@@ -445,32 +280,11 @@ func (u *User) Validate(reg *Registry, now time.Time, creating bool, touched map
 	if u.Email != "" && !ValidEmail(u.Email) {
 		fe.Add("email", "is not a valid email address")
 	}
-	if u.Country != "" {
-		if _, ok := CountryName(u.Country); !ok {
-			fe.Add("country", quote(u.Country)+" is not an ISO 3166-1 alpha-2 country code")
-		}
-	}
 	if !u.BirthDate.IsZero() {
 		if u.BirthDate.In(time.UTC).After(now) {
 			fe.Add("birth_date", "is in the future")
 		} else if u.BirthDate.Year < 1900 {
 			fe.Add("birth_date", "is before 1900")
-		}
-	}
-	switch u.Status {
-	case StatusActive, StatusBanned, StatusInvited, StatusPending:
-	default:
-		fe.Add("status", "must be one of active, banned, invited, pending")
-	}
-	for _, c := range []struct {
-		key string
-		n   int64
-	}{{"points", u.Points}, {"instagram_followers", u.InstagramFollowers},
-		{"tiktok_followers", u.TikTokFollowers}, {"youtube_followers", u.YouTubeFollowers}} {
-		if c.n < 0 {
-			fe.Add(c.key, "must not be negative")
-		} else if c.n > MaxCount {
-			fe.Add(c.key, "is too large")
 		}
 	}
 	for _, f := range reg.Fields {
@@ -509,103 +323,163 @@ const MaxCount = 1 << 50
 func checkValue(f Field, v any) string {
 	switch x := v.(type) {
 	case string:
-		if x == "" {
-			return ""
+		return checkText(f, x)
+	case []string:
+		return checkSet(f, x)
+	case float64:
+		return checkNumber(x)
+	case int64:
+		return checkCount(x)
+	case []Address:
+		return checkAddresses(x)
+	case []SocialLink:
+		return checkLinks(x)
+	case []PushToken:
+		return checkTokens(x)
+	}
+	return ""
+}
+
+// checkText checks a single string value: valid text within f's length,
+// and what f's type asks of it.
+func checkText(f Field, x string) string {
+	switch f.Type {
+	case TypeStatus:
+		if !slices.Contains(f.Choices, x) {
+			return "must be one of " + strings.Join(f.Choices, ", ")
 		}
-		if !utf8.ValidString(x) || strings.ContainsRune(x, 0) {
-			return "contains invalid characters"
+	case TypeCountry:
+		if _, ok := CountryName(x); !ok && x != "" {
+			return quote(x) + " is not an ISO 3166-1 alpha-2 country code"
 		}
-		if f.Type == TypeText && strings.ContainsAny(x, "\r\n") {
+	}
+	if x == "" {
+		return ""
+	}
+	if !utf8.ValidString(x) || strings.ContainsRune(x, 0) {
+		return "contains invalid characters"
+	}
+	if f.Type == TypeText && strings.ContainsAny(x, "\r\n") {
+		return "must be a single line"
+	}
+	// The input rule: no control characters; tabs and line breaks only in
+	// long text.
+	if msg := TextProblem(x, 0, f.Type == TypeLongText); msg != "" {
+		return msg
+	}
+	if f.MaxLen > 0 && utf8.RuneCountInString(x) > f.MaxLen {
+		return "is longer than " + itoa(f.MaxLen) + " characters"
+	}
+	switch f.Type {
+	case TypeEmail:
+		if !ValidEmail(x) {
+			return "is not a valid email address"
+		}
+	case TypePhone:
+		if !ValidPhone(x) {
+			return "is not a valid phone number"
+		}
+	case TypeURL:
+		if !ValidURL(x) {
+			return "is not a valid http(s) URL"
+		}
+	case TypeChoice:
+		if !slices.Contains(f.Choices, x) {
+			return quote(x) + " is not one of the choices"
+		}
+	case TypeText:
+		if strings.ContainsAny(x, "\r\n") {
 			return "must be a single line"
 		}
-		// The input rule: no control characters; tabs and line breaks
-		// only in long text.
-		if msg := TextProblem(x, 0, f.Type == TypeLongText); msg != "" {
-			return msg
+	}
+	return ""
+}
+
+// checkSet checks a set: its size, each member's text and, for a multiple
+// choice, that each member is a choice.
+func checkSet(f Field, x []string) string {
+	if len(x) > MaxSetItems {
+		return "has more than " + itoa(MaxSetItems) + " values"
+	}
+	for _, s := range x {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || utf8.RuneCountInString(s) > MaxSetItemLen {
+			return "each value must be valid text of at most " + itoa(MaxSetItemLen) + " characters"
 		}
-		if f.MaxLen > 0 && utf8.RuneCountInString(x) > f.MaxLen {
-			return "is longer than " + itoa(f.MaxLen) + " characters"
+		if f.Type == TypeMultiChoice && !slices.Contains(f.Choices, s) {
+			return quote(s) + " is not one of the choices"
 		}
-		switch f.Type {
-		case TypeEmail:
-			if !ValidEmail(x) {
-				return "is not a valid email address"
-			}
-		case TypePhone:
-			if !ValidPhone(x) {
-				return "is not a valid phone number"
-			}
-		case TypeURL:
-			if !ValidURL(x) {
-				return "is not a valid http(s) URL"
-			}
-		case TypeChoice:
-			if !slices.Contains(f.Choices, x) {
-				return quote(x) + " is not one of the choices"
-			}
-		case TypeText:
-			if strings.ContainsAny(x, "\r\n") {
-				return "must be a single line"
-			}
+	}
+	return ""
+}
+
+// checkNumber refuses what is not a finite number.
+func checkNumber(x float64) string {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return "is not a number"
+	}
+	return ""
+}
+
+// checkCount bounds a whole number (points, followers) to [0, MaxCount].
+func checkCount(n int64) string {
+	if n < 0 {
+		return "must not be negative"
+	} else if n > MaxCount {
+		return "is too large"
+	}
+	return ""
+}
+
+// checkAddresses checks a list of postal addresses.
+func checkAddresses(x []Address) string {
+	if len(x) > 20 {
+		return "has more than 20 addresses"
+	}
+	for _, a := range x {
+		if a.Line1 == "" {
+			return "each address needs line1"
 		}
-	case []string:
-		if len(x) > MaxSetItems {
-			return "has more than " + itoa(MaxSetItems) + " values"
-		}
-		for _, s := range x {
-			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) || utf8.RuneCountInString(s) > MaxSetItemLen {
-				return "each value must be valid text of at most " + itoa(MaxSetItemLen) + " characters"
-			}
-			if f.Type == TypeMultiChoice && !slices.Contains(f.Choices, s) {
-				return quote(s) + " is not one of the choices"
-			}
-		}
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "is not a number"
-		}
-	case []Address:
-		if len(x) > 20 {
-			return "has more than 20 addresses"
-		}
-		for _, a := range x {
-			if a.Line1 == "" {
-				return "each address needs line1"
-			}
-			if a.Country != "" {
-				if _, ok := CountryName(a.Country); !ok {
-					return quote(a.Country) + " is not an ISO 3166-1 alpha-2 country code"
-				}
-			}
-			for _, s := range []string{a.Label, a.Line1, a.Line2, a.City, a.Region, a.PostalCode} {
-				if utf8.RuneCountInString(s) > MaxTextLen || !utf8.ValidString(s) {
-					return "an address line is longer than 255 characters"
-				}
+		if a.Country != "" {
+			if _, ok := CountryName(a.Country); !ok {
+				return quote(a.Country) + " is not an ISO 3166-1 alpha-2 country code"
 			}
 		}
-	case []SocialLink:
-		if len(x) > 20 {
-			return "has more than 20 links"
-		}
-		for _, l := range x {
-			if l.Network == "" || utf8.RuneCountInString(l.Network) > MaxSetItemLen {
-				return "each link needs a network name of at most 100 characters"
-			}
-			if !ValidURL(l.URL) || len(l.URL) > MaxURLLen {
-				return "link " + quote(l.Network) + " is not a valid http(s) URL"
+		for _, s := range []string{a.Label, a.Line1, a.Line2, a.City, a.Region, a.PostalCode} {
+			if utf8.RuneCountInString(s) > MaxTextLen || !utf8.ValidString(s) {
+				return "an address line is longer than 255 characters"
 			}
 		}
-	case []PushToken:
-		if len(x) > 50 {
-			return "has more than 50 tokens"
+	}
+	return ""
+}
+
+// checkLinks checks a list of social links.
+func checkLinks(x []SocialLink) string {
+	if len(x) > 20 {
+		return "has more than 20 links"
+	}
+	for _, l := range x {
+		if l.Network == "" || utf8.RuneCountInString(l.Network) > MaxSetItemLen {
+			return "each link needs a network name of at most 100 characters"
 		}
-		for _, p := range x {
-			if p.Token == "" || len(p.Token) > 4096 {
-				return "each token must have 1 to 4096 characters"
-			}
-			if len(p.Platform) > 20 {
-				return "platform is longer than 20 characters"
-			}
+		if !ValidURL(l.URL) || len(l.URL) > MaxURLLen {
+			return "link " + quote(l.Network) + " is not a valid http(s) URL"
+		}
+	}
+	return ""
+}
+
+// checkTokens checks a list of push tokens.
+func checkTokens(x []PushToken) string {
+	if len(x) > 50 {
+		return "has more than 50 tokens"
+	}
+	for _, p := range x {
+		if p.Token == "" || len(p.Token) > 4096 {
+			return "each token must have 1 to 4096 characters"
+		}
+		if len(p.Platform) > 20 {
+			return "platform is longer than 20 characters"
 		}
 	}
 	return ""

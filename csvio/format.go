@@ -29,71 +29,72 @@ type column struct {
 	field  roster.Field
 	kind   cellKind
 	escape bool
+	// get reads a built-in value: the field's Builtin.Ptr (a
+	// func(*roster.User) *T) or Builtin.Value (a func(*roster.User) T),
+	// of the type kind names.
+	get any
 }
 
-// cellKind names the built-in fields read straight from User; kindOther
-// goes through User.Get and FormatCell.
+// cellKind says how a column's cells are made: built-in values by their Go
+// type, read straight from User through the column's get; kindOther goes
+// through User.Get and FormatCell.
 type cellKind uint8
 
 const (
 	kindOther cellKind = iota
 	kindCustom
-	kindID
-	kindClientID
-	kindAppID
-	kindStripeID
-	kindEmail
-	kindEmailConfirmed
-	kindFirstName
-	kindLastName
-	kindMobilePhone
-	kindHomePhone
-	kindBio
-	kindBirthDate
-	kindCity
-	kindCountry
+	kindString
+	kindBool
+	kindInt
+	kindIntValue // computed: total_followers
+	kindFloat
+	kindDate
+	kindTime
+	kindSet
 	kindAddresses
-	kindProfileImage
-	kindCoverImage
-	kindSocialLinks
-	kindStoreLocation
-	kindTeams
-	kindPushTokens
-	kindCreatedAt
-	kindUpdatedAt
-	kindLastInteraction
-	kindLastVisit
-	kindLastLogin
-	kindPoints
-	kindRoles
-	kindBadges
-	kindMissions
+	kindLinks
+	kindTokens
 	kindTags
 	kindGroups
 	kindSmartType
-	kindInstagram
-	kindTikTok
-	kindYouTube
-	kindTotalFollowers
-	kindStatus
-	kindNewsletter
-	kindNewsletterAt
 )
 
-var builtinKinds = map[string]cellKind{
-	"id": kindID, "client_id": kindClientID, "app_id": kindAppID, "stripe_id": kindStripeID,
-	"email": kindEmail, "email_confirmed": kindEmailConfirmed, "first_name": kindFirstName,
-	"last_name": kindLastName, "mobile_phone": kindMobilePhone, "home_phone": kindHomePhone,
-	"bio": kindBio, "birth_date": kindBirthDate, "city": kindCity, "country": kindCountry,
-	"addresses": kindAddresses, "profile_image_url": kindProfileImage, "cover_image_url": kindCoverImage,
-	"social_links": kindSocialLinks, "store_location": kindStoreLocation, "teams": kindTeams,
-	"push_tokens": kindPushTokens, "created_at": kindCreatedAt, "updated_at": kindUpdatedAt,
-	"last_interaction": kindLastInteraction, "last_visit": kindLastVisit, "last_login": kindLastLogin,
-	"points": kindPoints, "roles": kindRoles, "badges": kindBadges, "missions": kindMissions,
-	"tags": kindTags, "groups": kindGroups, "smart_type": kindSmartType,
-	"instagram_followers": kindInstagram, "tiktok_followers": kindTikTok, "youtube_followers": kindYouTube,
-	"total_followers": kindTotalFollowers, "status": kindStatus, "newsletter": kindNewsletter,
-	"newsletter_at": kindNewsletterAt,
+// builtinKind returns how the cells of built-in field b are made.
+func builtinKind(b roster.Builtin) (cellKind, any) {
+	switch b.Field.Type {
+	case roster.TypeTags:
+		return kindTags, nil
+	case roster.TypeGroups:
+		return kindGroups, nil
+	case roster.TypeSmartType:
+		return kindSmartType, nil
+	}
+	switch p := b.Ptr.(type) {
+	case func(*roster.User) *string:
+		return kindString, p
+	case func(*roster.User) *bool:
+		return kindBool, p
+	case func(*roster.User) *int64:
+		return kindInt, p
+	case func(*roster.User) *float64:
+		return kindFloat, p
+	case func(*roster.User) *roster.Date:
+		return kindDate, p
+	case func(*roster.User) *time.Time:
+		return kindTime, p
+	case func(*roster.User) *[]string:
+		return kindSet, p
+	case func(*roster.User) *[]roster.Address:
+		return kindAddresses, p
+	case func(*roster.User) *[]roster.SocialLink:
+		return kindLinks, p
+	case func(*roster.User) *[]roster.PushToken:
+		return kindTokens, p
+	}
+	if v, ok := b.Value.(func(*roster.User) int64); ok {
+		return kindIntValue, v
+	}
+	return kindOther, nil
 }
 
 func newRowFormatter(fields []roster.Field, cat *roster.Catalog, raw bool) *rowFormatter {
@@ -101,7 +102,10 @@ func newRowFormatter(fields []roster.Field, cat *roster.Catalog, raw bool) *rowF
 	for _, f := range fields {
 		c := column{field: f, kind: kindCustom, escape: !raw && f.Type != roster.TypeInteger && f.Type != roster.TypeNumber}
 		if f.Builtin {
-			c.kind = builtinKinds[f.Key]
+			c.kind = kindOther
+			if b, ok := roster.BuiltinOf(f.Key); ok {
+				c.kind, c.get = builtinKind(b)
+			}
 		}
 		rf.cols = append(rf.cols, c)
 	}
@@ -136,7 +140,8 @@ func (rf *rowFormatter) header() []string {
 // not escape.
 func (rf *rowFormatter) row(dst []string, u *roster.User) []string {
 	dst = dst[:0]
-	for _, c := range rf.cols {
+	for i := range rf.cols {
+		c := &rf.cols[i]
 		s := string(rf.cell(rf.scratch[:0], c, u))
 		if c.escape {
 			s = EscapeCell(s)
@@ -150,7 +155,8 @@ func (rf *rowFormatter) row(dst []string, u *roster.User) []string {
 // appended in place, then fixed up in the rare case that it needs a quote
 // prefix or CSV quotes.
 func (rf *rowFormatter) appendRow(dst []byte, u *roster.User) []byte {
-	for i, c := range rf.cols {
+	for i := range rf.cols {
+		c := &rf.cols[i]
 		if i > 0 {
 			dst = append(dst, ',')
 		}
@@ -234,7 +240,7 @@ func appendField(dst []byte, esc bool, c []byte) []byte {
 
 // cell appends the text of u's value in column c to dst: what FormatCell
 // gives.
-func (rf *rowFormatter) cell(dst []byte, c column, u *roster.User) []byte {
+func (rf *rowFormatter) cell(dst []byte, c *column, u *roster.User) []byte {
 	switch c.kind {
 	case kindCustom:
 		switch v := u.Custom[c.field.Key].(type) {
@@ -249,66 +255,28 @@ func (rf *rowFormatter) cell(dst []byte, c column, u *roster.User) []byte {
 		case nil:
 			return dst
 		}
-	case kindID:
-		return append(dst, u.PublicID...)
-	case kindClientID:
-		return append(dst, u.ClientID...)
-	case kindAppID:
-		return append(dst, u.AppID...)
-	case kindStripeID:
-		return append(dst, u.StripeID...)
-	case kindEmail:
-		return append(dst, u.Email...)
-	case kindEmailConfirmed:
-		return strconv.AppendBool(dst, u.EmailConfirmed)
-	case kindFirstName:
-		return append(dst, u.FirstName...)
-	case kindLastName:
-		return append(dst, u.LastName...)
-	case kindMobilePhone:
-		return append(dst, u.MobilePhone...)
-	case kindHomePhone:
-		return append(dst, u.HomePhone...)
-	case kindBio:
-		return append(dst, u.Bio...)
-	case kindBirthDate:
-		return appendDate(dst, u.BirthDate)
-	case kindCity:
-		return append(dst, u.City...)
-	case kindCountry:
-		return append(dst, u.Country...)
+	case kindString:
+		return append(dst, *c.get.(func(*roster.User) *string)(u)...)
+	case kindBool:
+		return strconv.AppendBool(dst, *c.get.(func(*roster.User) *bool)(u))
+	case kindInt:
+		return strconv.AppendInt(dst, *c.get.(func(*roster.User) *int64)(u), 10)
+	case kindIntValue:
+		return strconv.AppendInt(dst, c.get.(func(*roster.User) int64)(u), 10)
+	case kindFloat:
+		return strconv.AppendFloat(dst, *c.get.(func(*roster.User) *float64)(u), 'f', -1, 64)
+	case kindDate:
+		return appendDate(dst, *c.get.(func(*roster.User) *roster.Date)(u))
+	case kindTime:
+		return appendTime(dst, *c.get.(func(*roster.User) *time.Time)(u))
+	case kindSet:
+		return appendSet(dst, *c.get.(func(*roster.User) *[]string)(u))
 	case kindAddresses:
-		return appendAddresses(dst, u.Addresses)
-	case kindProfileImage:
-		return append(dst, u.ProfileImageURL...)
-	case kindCoverImage:
-		return append(dst, u.CoverImageURL...)
-	case kindSocialLinks:
-		return appendLinks(dst, u.SocialLinks)
-	case kindStoreLocation:
-		return append(dst, u.StoreLocation...)
-	case kindTeams:
-		return appendSet(dst, u.Teams)
-	case kindPushTokens:
-		return appendTokens(dst, u.PushTokens)
-	case kindCreatedAt:
-		return appendTime(dst, u.CreatedAt)
-	case kindUpdatedAt:
-		return appendTime(dst, u.UpdatedAt)
-	case kindLastInteraction:
-		return appendTime(dst, u.LastInteraction)
-	case kindLastVisit:
-		return appendTime(dst, u.LastVisit)
-	case kindLastLogin:
-		return appendTime(dst, u.LastLogin)
-	case kindPoints:
-		return strconv.AppendInt(dst, u.Points, 10)
-	case kindRoles:
-		return appendSet(dst, u.Roles)
-	case kindBadges:
-		return appendSet(dst, u.Badges)
-	case kindMissions:
-		return appendSet(dst, u.Missions)
+		return appendAddresses(dst, *c.get.(func(*roster.User) *[]roster.Address)(u))
+	case kindLinks:
+		return appendLinks(dst, *c.get.(func(*roster.User) *[]roster.SocialLink)(u))
+	case kindTokens:
+		return appendTokens(dst, *c.get.(func(*roster.User) *[]roster.PushToken)(u))
 	case kindTags:
 		return appendNames(dst, u.Tags, rf.tags)
 	case kindGroups:
@@ -316,20 +284,6 @@ func (rf *rowFormatter) cell(dst []byte, c column, u *roster.User) []byte {
 	case kindSmartType:
 		g, _ := rf.cat.SmartType(u.Groups)
 		return append(dst, g.Name...)
-	case kindInstagram:
-		return strconv.AppendInt(dst, u.InstagramFollowers, 10)
-	case kindTikTok:
-		return strconv.AppendInt(dst, u.TikTokFollowers, 10)
-	case kindYouTube:
-		return strconv.AppendInt(dst, u.YouTubeFollowers, 10)
-	case kindTotalFollowers:
-		return strconv.AppendInt(dst, u.TotalFollowers(), 10)
-	case kindStatus:
-		return append(dst, u.Status...)
-	case kindNewsletter:
-		return strconv.AppendBool(dst, u.Newsletter)
-	case kindNewsletterAt:
-		return appendTime(dst, u.NewsletterAt)
 	}
 	return append(dst, FormatCell(c.field, u.Get(c.field.Key), rf.cat)...)
 }

@@ -133,50 +133,12 @@ func ColumnHelp(f roster.Field) (typ, format string) {
 	return string(f.Type), ""
 }
 
-// builtinExamples are plausible values of the built-in fields, all valid.
-var builtinExamples = map[string]string{
-	"client_id":           "sso-1001",
-	"app_id":              "ios",
-	"stripe_id":           "cus_9s6XKzkNRiz8i3",
-	"email":               "ada@example.com",
-	"first_name":          "Ada",
-	"last_name":           "Lovelace",
-	"mobile_phone":        "+44 7700 900123",
-	"home_phone":          "020 7946 0018",
-	"bio":                 "Mathematician and writer.",
-	"birth_date":          "1990-12-10",
-	"city":                "London",
-	"country":             "GB",
-	"addresses":           `[{"label":"Home","line1":"12 St James's Square","city":"London","postal_code":"SW1Y 4JH","country":"GB"}]`,
-	"profile_image_url":   "https://example.com/ada.jpg",
-	"cover_image_url":     "https://example.com/ada-cover.jpg",
-	"social_links":        `[{"network":"instagram","url":"https://www.instagram.com/ada"}]`,
-	"store_location":      "London Soho",
-	"teams":               "design|events",
-	"push_tokens":         `[{"platform":"ios","token":"3580ff0b7f88107d3fd52f2f5130628301036f1fd27f079c"}]`,
-	"created_at":          "2025-03-01T12:00:00Z",
-	"last_interaction":    "2025-03-02T09:30:00Z",
-	"last_visit":          "2025-03-02T09:30:00Z",
-	"last_login":          "2025-03-02T09:25:00Z",
-	"points":              "1200",
-	"roles":               "member|vip",
-	"badges":              "verified|mentor",
-	"missions":            "complete-profile|join-a-team",
-	"tags":                "vip|early-adopter",
-	"instagram_followers": "1500",
-	"tiktok_followers":    "320",
-	"youtube_followers":   "0",
-	"newsletter_at":       "2025-03-01T12:00:00Z",
-}
-
 // Example returns a plausible, valid value of f as a CSV cell holds it
 // (before escaping). A group example names the first group of cat, or is
 // empty when there is none; a password example is always empty.
 func Example(f roster.Field, cat *roster.Catalog) string {
-	if f.Builtin {
-		if v, ok := builtinExamples[f.Key]; ok {
-			return v
-		}
+	if b, ok := roster.BuiltinOf(f.Key); ok && f.Builtin && b.Example != "" {
+		return b.Example
 	}
 	switch f.Type {
 	case roster.TypeText:

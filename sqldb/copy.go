@@ -53,6 +53,17 @@ func (tx *Tx) release() {
 	}
 }
 
+// dateColumns are the positions in userColumns of the date columns.
+var dateColumns = func() []int {
+	var out []int
+	for i := range userFields {
+		if _, ok := userFields[i].Addr(&roster.User{}).(*roster.Date); ok {
+			out = append(out, i)
+		}
+	}
+	return out
+}()
+
 // copyUsers inserts users with COPY; the users are valid and their public
 // ids, times and status are filled. With skipTaken, as insertUsers.
 func (tx *Tx) copyUsers(ctx context.Context, users []*roster.User, skipTaken bool) error {
@@ -64,8 +75,10 @@ func (tx *Tx) copyUsers(ctx context.Context, users []*roster.User, skipTaken boo
 			return fmt.Errorf("create users: %w", err)
 		}
 		// COPY encodes by column type; a date travels as a time.
-		if !u.BirthDate.IsZero() {
-			args[11] = u.BirthDate.In(time.UTC)
+		for _, j := range dateColumns {
+			if d := userFields[j].Addr(u).(*roster.Date); !d.IsZero() {
+				args[j] = d.In(time.UTC)
+			}
 		}
 		rows[i] = args
 		byPublic[u.PublicID] = u

@@ -13,9 +13,17 @@ import (
 	"roster"
 )
 
-// keyColumns maps the fields an import may key on, and the other unique
-// ones it must not collide with, to their columns.
-var keyColumns = map[string]string{"email": "email", "client_id": "client_id", "id": "public_id"}
+// keyColumns maps the fields an import may key on (roster.ImportKeys),
+// which are also the unique ones it must not collide with, to their
+// columns.
+var keyColumns = func() map[string]string {
+	m := make(map[string]string, len(roster.ImportKeys))
+	for _, k := range roster.ImportKeys {
+		b, _ := roster.BuiltinOf(k)
+		m[k] = b.Column
+	}
+	return m
+}()
 
 // stringList returns a table expression with one column, v, holding values,
 // and its one argument, a JSON array: a chunk's keys take one parameter.

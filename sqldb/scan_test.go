@@ -179,3 +179,27 @@ func TestBoolScan(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkListScan compares the hand-written scanner of a JSON list of
+// addresses with encoding/json, which it must beat to be worth keeping.
+func BenchmarkListScan(b *testing.B) {
+	in := `[{"label":"Home","line1":"12 St James's Square","city":"London","postal_code":"SW1Y 4JH","country":"GB"},{"line1":"1 rue de Rivoli","city":"Paris","country":"FR"}]`
+	b.Run("hand", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v []roster.Address
+			if err := (addressesScan{&v}).Scan(in); err != nil || len(v) != 2 {
+				b.Fatal(v, err)
+			}
+		}
+	})
+	b.Run("encoding-json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var v []roster.Address
+			if err := (jsonScan{&v}).Scan(in); err != nil || len(v) != 2 {
+				b.Fatal(v, err)
+			}
+		}
+	})
+}
