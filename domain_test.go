@@ -124,7 +124,8 @@ func TestGroup(t *testing.T) {
 		{"chosen many", roster.CodeRequest{Code: "SUMMER", Count: 2}, "code", "a chosen code is one code: leave count at 1"},
 		{"short", roster.CodeRequest{Code: "ab"}, "code", "must have 4 to 40 letters or digits"},
 		{"symbols", roster.CodeRequest{Code: "ab!cd"}, "code", "may hold only letters and digits (dashes and spaces are ignored)"},
-		{"uses", roster.CodeRequest{MaxUses: -1}, "max_uses", "must be between 0 (unlimited) and 1000000000"},
+		{"uses", roster.CodeRequest{MaxUses: -1}, "max_uses", "must be between 1 and 1000000000 (for codes without a limit, ask for unlimited)"},
+		{"unlimited and uses", roster.CodeRequest{MaxUses: 3, Unlimited: true}, "unlimited", "cannot be combined with max_uses"},
 		{"expired", roster.CodeRequest{ExpiresAt: now}, "expires_at", "is in the past"},
 		{"window", roster.CodeRequest{StartsAt: now.Add(2 * time.Hour), ExpiresAt: now.Add(time.Hour)}, "expires_at", "must be after starts_at"},
 	} {
