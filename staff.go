@@ -48,6 +48,11 @@ const (
 	PermSelf         Permission = "self" // any signed-in staff: own password, time zone
 )
 
+// Permissions lists every permission in the order they are declared: the
+// README's roles table has one row per entry, in this order.
+var Permissions = []Permission{PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermManageFields,
+	PermOrganize, PermViewAudit, PermManageStaff, PermManageOwners, PermSelf}
+
 var rolePerms = map[Role][]Permission{
 	RoleOwner: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermManageFields, PermOrganize,
 		PermViewAudit, PermManageStaff, PermManageOwners, PermSelf},

@@ -1,0 +1,760 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"roster"
+	"roster/sqldb"
+	"roster/sqldb/sqldbtest"
+)
+
+// wantEntry is an audit entry a request must write, by the actor. Changes
+// lists exactly the fields the entry records (nil: none), each with its
+// value before and after (anyValue: any value but null); Note, when set,
+// must occur in the entry's note.
+type wantEntry struct {
+	Action, TargetType, TargetID string
+	Changes                      map[string]roster.Change
+	Note                         string
+}
+
+// anyValue stands for a value a test cannot know (a generated colour).
+const anyValue = "<any value>"
+
+// auditCase performs one route once as the world's actor and returns the
+// entries it must have written, in order. A case with a reason in none
+// writes nothing auditable and returns none: the test then checks that no
+// entry was written.
+type auditCase struct {
+	name  string
+	none  string
+	do    func(t *testing.T, w *world) []wantEntry
+	after func(t *testing.T, w *world) // undoes what later cases must not see
+}
+
+// chg is a change from before to after.
+func chg(before, after any) roster.Change { return roster.Change{Before: before, After: after} }
+
+// secrets are the plain passwords the cases send: no entry may hold one,
+// nor a password hash.
+var secrets = []string{"new secret password", "user-password-1", staffPassword, "another-password-2", "argon2", "pbkdf2"}
+
+// auditRoutes has a row for every route that may write, keyed by its
+// pattern. TestRoutes_WritesAreAudited fails for a route without one.
+var auditRoutes = map[string][]auditCase{
+	// Sign-in and the staff member's own things.
+	"POST /signin": {{do: func(t *testing.T, w *world) []wantEntry {
+		b := newBrowser(t, w.ts)
+		w.markNow(t)
+		b.signIn(roster.RoleAdmin, "/")
+		return []wantEntry{{Action: "staff.sign_in", TargetType: "staff", TargetID: itoa(w.actor.ID)}}
+	}}},
+	"POST /signout": {{none: "ends the browser's own session: no data changes", do: func(t *testing.T, w *world) []wantEntry {
+		b := newBrowser(t, w.ts)
+		b.signIn(roster.RoleAdmin, "/")
+		form := url.Values{"csrf": {b.csrf()}}
+		w.markNow(t)
+		if resp := b.post("/signout", form, nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign out: %d", resp.StatusCode)
+		}
+		return nil
+	}}},
+	"POST /users/columns": {{none: "the staff member's own column choice, a preference", do: func(t *testing.T, w *world) []wantEntry {
+		w.page(t, "/users/columns", url.Values{"col": {"email", "city"}}, http.StatusSeeOther)
+		return nil
+	}}},
+	"POST /account": {
+		{name: "time zone", do: func(t *testing.T, w *world) []wantEntry {
+			w.page(t, "/account", url.Values{"op": {"time_zone"}, "time_zone": {"Europe/Paris"}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "staff.update", TargetType: "staff", TargetID: itoa(w.actor.ID),
+				Changes: map[string]roster.Change{"time_zone": chg("UTC", "Europe/Paris")}}}
+		}},
+		{name: "password", do: func(t *testing.T, w *world) []wantEntry {
+			w.page(t, "/account", url.Values{"op": {"password"}, "current_password": {staffPassword},
+				"new_password": {"another-password-2"}, "confirm_password": {"another-password-2"}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "staff.password", TargetType: "staff", TargetID: itoa(w.actor.ID),
+				Changes: map[string]roster.Change{"password": chg(roster.Redacted, roster.Redacted)}}}
+		}, after: func(t *testing.T, w *world) {
+			// Back to the password the other cases sign in with, which
+			// ends the browser's session.
+			pw := staffPassword
+			if _, err := w.staff.UpdateStaff(w.ctx, w.actor.ID, roster.StaffUpdate{Password: &pw}); err != nil {
+				t.Fatal(err)
+			}
+			w.b.with(t).signIn(roster.RoleAdmin, "/")
+		}},
+	},
+	"/": {{none: "the page-not-found answer", do: func(t *testing.T, w *world) []wantEntry {
+		w.page(t, "/no-such-page", url.Values{}, http.StatusNotFound)
+		return nil
+	}}},
+	"/api/": {{none: "the API's not-found answer", do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "POST", "/api/v1/no-such-route", `{}`, http.StatusNotFound)
+		return nil
+	}}},
+
+	// Users, pages.
+	"POST /users": {{do: func(t *testing.T, w *world) []wantEntry {
+		email := w.name("page-new") + "@example.com"
+		resp := w.page(t, "/users", url.Values{"email": {email}, "first_name": {"Pat"}, "password": {"user-password-1"}}, http.StatusSeeOther)
+		id := strings.TrimPrefix(resp.Header.Get("Location"), "/users/")
+		return []wantEntry{{Action: "user.create", TargetType: "user", TargetID: id, Changes: newUserChanges(map[string]roster.Change{
+			"email": chg(nil, email), "first_name": chg(nil, "Pat"), "password": chg(nil, roster.Redacted),
+		})}}
+	}}},
+	"POST /users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, _ := w.user(t, "page-upd")
+		w.page(t, "/users/"+id, url.Values{"field": {"city"}, "v.city": {"Oslo"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: id, Changes: map[string]roster.Change{"city": chg("", "Oslo")}}}
+	}}},
+	"POST /users/{id}/status": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, _ := w.user(t, "page-ban")
+		w.page(t, "/users/"+id+"/status", url.Values{"status": {"banned"}, "reason": {"spam"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: id, Changes: map[string]roster.Change{"status": chg("active", "banned")}, Note: "spam"}}
+	}}},
+	"POST /users/{id}/password": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, _ := w.user(t, "page-pw")
+		w.page(t, "/users/"+id+"/password", url.Values{}, http.StatusOK)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: id,
+			Changes: map[string]roster.Change{"password": chg(roster.Redacted, roster.Redacted)}, Note: "password reset by staff"}}
+	}}},
+	"POST /users/{id}/delete": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, email := w.user(t, "page-del")
+		w.page(t, "/users/"+id+"/delete", url.Values{"confirm": {email}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.delete", TargetType: "user", TargetID: id, Note: email}}
+	}}},
+
+	// Users, API.
+	"POST /api/v1/users": {{do: func(t *testing.T, w *world) []wantEntry {
+		email := w.name("api-new") + "@example.com"
+		id := idOf(t, w.api(t, "POST", "/api/v1/users", fmt.Sprintf(`{"email":%q,"points":5,"password":"new secret password"}`, email), http.StatusCreated))
+		return []wantEntry{{Action: "user.create", TargetType: "user", TargetID: id, Changes: newUserChanges(map[string]roster.Change{
+			"email": chg(nil, email), "points": chg(nil, 5), "password": chg(nil, roster.Redacted),
+		})}}
+	}}},
+	"PATCH /api/v1/users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, _ := w.user(t, "api-upd")
+		w.api(t, "PATCH", "/api/v1/users/"+id, `{"points":12,"password":"new secret password"}`, http.StatusOK)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: id, Changes: map[string]roster.Change{
+			"points": chg(0, 12), "password": chg(roster.Redacted, roster.Redacted),
+		}}}
+	}}},
+	"DELETE /api/v1/users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, email := w.user(t, "api-del")
+		w.api(t, "DELETE", "/api/v1/users/"+id, "", http.StatusNoContent)
+		return []wantEntry{{Action: "user.delete", TargetType: "user", TargetID: id, Note: email}}
+	}}},
+	"POST /api/v1/users/search": {{none: "a search: it reads only", do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "POST", "/api/v1/users/search", `{"q":"country:FR"}`, http.StatusOK)
+		return nil
+	}}},
+	"POST /api/v1/users/authenticate": {{none: "an end user signing in through the operator's app, not a staff action; last_login is on the user",
+		do: func(t *testing.T, w *world) []wantEntry {
+			u := &roster.User{Email: w.name("login") + "@example.com"}
+			if err := w.users.CreateUser(w.ctx, u, "user-password-1"); err != nil {
+				t.Fatal(err)
+			}
+			w.api(t, "POST", "/api/v1/users/authenticate", fmt.Sprintf(`{"login":%q,"password":"user-password-1"}`, u.Email), http.StatusOK)
+			return nil
+		}}},
+
+	// Custom fields.
+	"POST /settings/fields": {{do: func(t *testing.T, w *world) []wantEntry {
+		key := w.name("pagefield")
+		w.page(t, "/settings/fields", url.Values{"key": {key}, "label": {"Page field"}, "type": {"text"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "field.create", TargetType: "field", TargetID: key, Changes: map[string]roster.Change{
+			"key": chg(nil, key), "label": chg(nil, "Page field"), "type": chg(nil, "text"), "required": chg(nil, false),
+		}}}
+	}}},
+	"POST /settings/fields/{key}": {
+		{name: "edit", do: func(t *testing.T, w *world) []wantEntry {
+			f := w.field(t, "editfield")
+			w.page(t, "/settings/fields/"+f.Key, url.Values{"op": {"edit"}, "label": {"New label"}, "position": {itoa(int64(f.Position))}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "field.update", TargetType: "field", TargetID: f.Key, Changes: map[string]roster.Change{"label": chg("Old label", "New label")}}}
+		}},
+		{name: "retire", do: func(t *testing.T, w *world) []wantEntry {
+			f := w.field(t, "retirefield")
+			w.page(t, "/settings/fields/"+f.Key, url.Values{"op": {"retire"}, "retired": {"true"}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "field.update", TargetType: "field", TargetID: f.Key, Changes: map[string]roster.Change{"retired": chg(false, true)}}}
+		}},
+	},
+	"POST /api/v1/fields": {{do: func(t *testing.T, w *world) []wantEntry {
+		key := w.name("apifield")
+		w.api(t, "POST", "/api/v1/fields", fmt.Sprintf(`{"key":%q,"label":"Nickname","type":"choice","choices":["a","b"]}`, key), http.StatusCreated)
+		return []wantEntry{{Action: "field.create", TargetType: "field", TargetID: key, Changes: map[string]roster.Change{
+			"key": chg(nil, key), "label": chg(nil, "Nickname"), "type": chg(nil, "choice"), "required": chg(nil, false), "choices": chg(nil, []string{"a", "b"}),
+		}}}
+	}}},
+	"PATCH /api/v1/fields/{key}": {{do: func(t *testing.T, w *world) []wantEntry {
+		f := w.field(t, "apieditfield")
+		w.api(t, "PATCH", "/api/v1/fields/"+f.Key, `{"label":"New label"}`, http.StatusOK)
+		return []wantEntry{{Action: "field.update", TargetType: "field", TargetID: f.Key, Changes: map[string]roster.Change{"label": chg("Old label", "New label")}}}
+	}}},
+
+	// Staff and tokens.
+	"POST /settings/staff": {{do: func(t *testing.T, w *world) []wantEntry {
+		email := w.name("newstaff") + "@staff.example.com"
+		w.page(t, "/settings/staff", url.Values{"email": {email}, "name": {"Sam"}, "role": {"support"}, "password": {"another-password-2"}}, http.StatusSeeOther)
+		st, err := w.staff.FindStaffByEmail(w.ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []wantEntry{{Action: "staff.create", TargetType: "staff", TargetID: itoa(st.ID), Changes: map[string]roster.Change{
+			"email": chg(nil, email), "name": chg(nil, "Sam"), "role": chg(nil, "support"), "password": chg(nil, roster.Redacted),
+		}}}
+	}}},
+	"POST /settings/staff/{id}": {
+		{name: "role", do: func(t *testing.T, w *world) []wantEntry {
+			st := w.newStaff(t)
+			w.page(t, "/settings/staff/"+itoa(st.ID), url.Values{"op": {"role"}, "role": {"support"}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "staff.update", TargetType: "staff", TargetID: itoa(st.ID), Changes: map[string]roster.Change{"role": chg("viewer", "support")}}}
+		}},
+		{name: "deactivate", do: func(t *testing.T, w *world) []wantEntry {
+			st := w.newStaff(t)
+			w.page(t, "/settings/staff/"+itoa(st.ID), url.Values{"op": {"active"}, "active": {"false"}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "staff.update", TargetType: "staff", TargetID: itoa(st.ID), Changes: map[string]roster.Change{"active": chg(true, false)}}}
+		}},
+	},
+	"POST /settings/tokens": {{do: func(t *testing.T, w *world) []wantEntry {
+		st := w.newStaff(t)
+		w.page(t, "/settings/tokens", url.Values{"name": {"ci"}, "staff_id": {itoa(st.ID)}}, http.StatusCreated)
+		toks, err := w.staff.FindTokens(w.ctx, st.ID)
+		if err != nil || len(toks) != 1 {
+			t.Fatalf("tokens of %d: %v %v", st.ID, toks, err)
+		}
+		return []wantEntry{{Action: "token.create", TargetType: "token", TargetID: itoa(toks[0].ID),
+			Changes: map[string]roster.Change{"name": chg(nil, "ci"), "staff_id": chg(nil, st.ID)}}}
+	}}},
+	"POST /settings/tokens/{id}/revoke": {{do: func(t *testing.T, w *world) []wantEntry {
+		st := w.newStaff(t)
+		tok, _, err := w.staff.CreateToken(w.ctx, st.ID, "old")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.page(t, "/settings/tokens/"+itoa(tok.ID)+"/revoke", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "token.revoke", TargetType: "token", TargetID: itoa(tok.ID)}}
+	}}},
+
+	// Tags, pages.
+	"POST /tags": {{do: func(t *testing.T, w *world) []wantEntry {
+		name := w.name("PageTag")
+		w.page(t, "/tags", url.Values{"name": {name}, "color": {"#067647"}}, http.StatusSeeOther)
+		id := w.findTag(t, name)
+		return []wantEntry{{Action: "tag.create", TargetType: "tag", TargetID: itoa(id), Changes: map[string]roster.Change{"name": chg(nil, name), "color": chg(nil, "#067647")}}}
+	}}},
+	"POST /tags/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.tag(t, "Before")
+		old := w.tagName(t, id)
+		w.page(t, "/tags/"+itoa(id), url.Values{"name": {"After"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "tag.update", TargetType: "tag", TargetID: itoa(id), Changes: map[string]roster.Change{"name": chg(old, "After")}}}
+	}}},
+	"POST /tags/{id}/delete": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "tagged")
+		id := w.tag(t, "Doomed", u)
+		name := w.tagName(t, id)
+		w.page(t, "/tags/"+itoa(id)+"/delete", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "tag.delete", TargetType: "tag", TargetID: itoa(id), Changes: map[string]roster.Change{"name": chg(name, nil)}, Note: "taken off 1 users"}}
+	}}},
+	"POST /users/{id}/tags": {
+		{name: "existing tag", do: func(t *testing.T, w *world) []wantEntry {
+			u, _ := w.user(t, "page-tag")
+			id := w.tag(t, "Chip")
+			name := w.tagName(t, id)
+			w.page(t, "/users/"+u+"/tags", url.Values{"tag": {itoa(id)}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "user.tag", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", name, id)}}
+		}},
+		{name: "new tag", do: func(t *testing.T, w *world) []wantEntry {
+			u, _ := w.user(t, "page-newtag")
+			name := w.name("Fresh")
+			w.page(t, "/users/"+u+"/tags", url.Values{"name": {name}}, http.StatusSeeOther)
+			id := w.findTag(t, name)
+			return []wantEntry{
+				{Action: "tag.create", TargetType: "tag", TargetID: itoa(id), Changes: map[string]roster.Change{"name": chg(nil, name), "color": chg(nil, anyValue)}},
+				{Action: "user.tag", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", name, id)},
+			}
+		}},
+	},
+	"POST /users/{id}/tags/{tag}/remove": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-untag")
+		id := w.tag(t, "Off", u)
+		w.page(t, "/users/"+u+"/tags/"+itoa(id)+"/remove", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.untag", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", w.tagName(t, id), id)}}
+	}}},
+	"POST /users/bulk": {
+		{name: "tag-add", do: func(t *testing.T, w *world) []wantEntry {
+			_, email := w.user(t, "bulk")
+			id := w.tag(t, "Bulk")
+			w.page(t, "/users/bulk", url.Values{"action": {"tag-add"}, "tag": {itoa(id)}, "q": {"email:" + email}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "tag.apply", TargetType: "tag", TargetID: itoa(id), Note: "tagged 1 of 1 users; filter: email:" + email}}
+		}},
+		{name: "tag-remove", do: func(t *testing.T, w *world) []wantEntry {
+			u, email := w.user(t, "bulk")
+			id := w.tag(t, "Bulk", u)
+			w.page(t, "/users/bulk", url.Values{"action": {"tag-remove"}, "tag": {itoa(id)}, "q": {"email:" + email}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "tag.remove", TargetType: "tag", TargetID: itoa(id), Note: "untagged 1 of 1 users; filter: email:" + email}}
+		}},
+		{name: "group-add", do: func(t *testing.T, w *world) []wantEntry {
+			_, email := w.user(t, "bulk")
+			g := w.group(t, "Bulk", roster.JoinOpen)
+			w.page(t, "/users/bulk", url.Values{"action": {"group-add"}, "group": {itoa(g.ID)}, "q": {"email:" + email}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "group.add_members", TargetType: "group", TargetID: itoa(g.ID), Note: "added 1 of 1 users; filter: email:" + email}}
+		}},
+		{name: "group-remove", do: func(t *testing.T, w *world) []wantEntry {
+			u, email := w.user(t, "bulk")
+			g := w.group(t, "Bulk", roster.JoinOpen, u)
+			w.page(t, "/users/bulk", url.Values{"action": {"group-remove"}, "group": {itoa(g.ID)}, "q": {"email:" + email}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "group.remove_members", TargetType: "group", TargetID: itoa(g.ID), Note: "removed 1 of 1 users; filter: email:" + email}}
+		}},
+	},
+
+	// Tags, API.
+	"POST /api/v1/tags": {{do: func(t *testing.T, w *world) []wantEntry {
+		name := w.name("ApiTag")
+		id := idOf(t, w.api(t, "POST", "/api/v1/tags", fmt.Sprintf(`{"name":%q,"color":"#175cd3"}`, name), http.StatusCreated))
+		return []wantEntry{{Action: "tag.create", TargetType: "tag", TargetID: id, Changes: map[string]roster.Change{"name": chg(nil, name), "color": chg(nil, "#175cd3")}}}
+	}}},
+	"PATCH /api/v1/tags/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.tag(t, "Before")
+		old := w.tagName(t, id)
+		w.api(t, "PATCH", "/api/v1/tags/"+itoa(id), `{"name":"After","color":"#067647"}`, http.StatusOK)
+		return []wantEntry{{Action: "tag.update", TargetType: "tag", TargetID: itoa(id), Changes: map[string]roster.Change{
+			"name": chg(old, "After"), "color": chg("#175cd3", "#067647")}}}
+	}}},
+	"DELETE /api/v1/tags/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "tagged")
+		id := w.tag(t, "Doomed", u)
+		name := w.tagName(t, id)
+		w.api(t, "DELETE", "/api/v1/tags/"+itoa(id), "", http.StatusOK)
+		return []wantEntry{{Action: "tag.delete", TargetType: "tag", TargetID: itoa(id), Changes: map[string]roster.Change{"name": chg(name, nil)}, Note: "taken off 1 users"}}
+	}}},
+	"POST /api/v1/tags/{id}/apply": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "apply")
+		id := w.tag(t, "Apply")
+		w.api(t, "POST", "/api/v1/tags/"+itoa(id)+"/apply", fmt.Sprintf(`{"q":"email:%s"}`, email), http.StatusOK)
+		return []wantEntry{{Action: "tag.apply", TargetType: "tag", TargetID: itoa(id), Note: "tagged 1 of 1 users; filter: email:" + email}}
+	}}},
+	"POST /api/v1/tags/{id}/remove": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, email := w.user(t, "unapply")
+		id := w.tag(t, "Unapply", u)
+		w.api(t, "POST", "/api/v1/tags/"+itoa(id)+"/remove", fmt.Sprintf(`{"q":"email:%s"}`, email), http.StatusOK)
+		return []wantEntry{{Action: "tag.remove", TargetType: "tag", TargetID: itoa(id), Note: "untagged 1 of 1 users; filter: email:" + email}}
+	}}},
+	"POST /api/v1/users/{id}/tags": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "api-tag")
+		id := w.tag(t, "One")
+		w.api(t, "POST", "/api/v1/users/"+u+"/tags", fmt.Sprintf(`{"tag_id":%d}`, id), http.StatusOK)
+		return []wantEntry{{Action: "user.tag", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", w.tagName(t, id), id)}}
+	}}},
+	"DELETE /api/v1/users/{id}/tags/{tag_id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "api-untag")
+		id := w.tag(t, "One", u)
+		w.api(t, "DELETE", "/api/v1/users/"+u+"/tags/"+itoa(id), "", http.StatusOK)
+		return []wantEntry{{Action: "user.untag", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", w.tagName(t, id), id)}}
+	}}},
+
+	// Groups, codes and members, pages.
+	"POST /groups": {{do: func(t *testing.T, w *world) []wantEntry {
+		name := w.name("PageGroup")
+		resp := w.page(t, "/groups", url.Values{"name": {name}, "description": {"About"}, "join_type": {"open"}, "order": {"2"}}, http.StatusSeeOther)
+		id := strings.TrimPrefix(resp.Header.Get("Location"), "/groups/")
+		return []wantEntry{{Action: "group.create", TargetType: "group", TargetID: id, Changes: map[string]roster.Change{
+			"name": chg("", name), "description": chg("", "About"), "join_type": chg("", "open"), "order": chg(0, 2)}}}
+	}}},
+	"POST /groups/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Before", roster.JoinOpen)
+		after := w.name("After")
+		w.page(t, "/groups/"+itoa(g.ID), url.Values{"name": {after}, "join_type": {"code"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "group.update", TargetType: "group", TargetID: itoa(g.ID), Changes: map[string]roster.Change{
+			"name": chg(g.Name, after), "join_type": chg("open", "code")}}}
+	}}},
+	"POST /groups/{id}/delete": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Doomed", roster.JoinOpen)
+		w.page(t, "/groups/"+itoa(g.ID)+"/delete", url.Values{"confirm": {g.Name}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "group.delete", TargetType: "group", TargetID: itoa(g.ID), Changes: map[string]roster.Change{"name": chg(g.Name, nil)}}}
+	}}},
+	"POST /groups/{id}/codes": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Coded", roster.JoinCode)
+		w.page(t, "/groups/"+itoa(g.ID)+"/codes", url.Values{"mode": {"many"}, "count": {"2"}}, http.StatusOK)
+		return []wantEntry{{Action: "group.codes", TargetType: "group", TargetID: itoa(g.ID), Note: "2 codes"}}
+	}}},
+	"POST /groups/{id}/codes.csv": {{none: "sends back as a file the codes the page shows: nothing is made or changed", do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Coded", roster.JoinCode)
+		w.page(t, "/groups/"+itoa(g.ID)+"/codes.csv", url.Values{"code": {"ABCD-EFGH-JKLM"}}, http.StatusOK)
+		return nil
+	}}},
+	"POST /groups/{id}/codes/{code}/delete": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Coded", roster.JoinCode)
+		c := w.code(t, g.ID)
+		w.page(t, fmt.Sprintf("/groups/%d/codes/%d/delete", g.ID, c.ID), url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "group.code_delete", TargetType: "group", TargetID: itoa(g.ID), Note: "code " + c.Hint}}
+	}}},
+	"POST /users/{id}/groups": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-join")
+		g := w.group(t, "Team", roster.JoinCode)
+		w.page(t, "/users/"+u+"/groups", url.Values{"group_id": {itoa(g.ID)}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "group.add_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", g.Name, g.ID)}}
+	}}},
+	"POST /users/{id}/groups/{group}/remove": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-leave")
+		g := w.group(t, "Team", roster.JoinOpen, u)
+		w.page(t, fmt.Sprintf("/users/%s/groups/%d/remove", u, g.ID), url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "group.remove_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", g.Name, g.ID)}}
+	}}},
+	"POST /settings/smart-types": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Smart", roster.JoinOpen)
+		before := w.smartTypes(t)
+		w.page(t, "/settings/smart-types", url.Values{"group": {itoa(g.ID)}, "on." + itoa(g.ID): {"1"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "smart_types.update", TargetType: "group", TargetID: "", Changes: map[string]roster.Change{"groups": chg(before, []int64{g.ID})}}}
+	}}},
+
+	// Groups, API.
+	"POST /api/v1/groups": {{do: func(t *testing.T, w *world) []wantEntry {
+		name := w.name("ApiGroup")
+		id := idOf(t, w.api(t, "POST", "/api/v1/groups", fmt.Sprintf(`{"name":%q,"join_type":"code","user_viewable":true,"properties":{"level":3}}`, name), http.StatusCreated))
+		return []wantEntry{{Action: "group.create", TargetType: "group", TargetID: id, Changes: map[string]roster.Change{
+			"name": chg("", name), "join_type": chg("", "code"), "user_viewable": chg(false, true), "properties": chg(map[string]any{}, map[string]any{"level": 3})}}}
+	}}},
+	"PATCH /api/v1/groups/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Before", roster.JoinOpen)
+		after := w.name("After")
+		w.api(t, "PATCH", "/api/v1/groups/"+itoa(g.ID), fmt.Sprintf(`{"name":%q,"stops_at":"2030-01-01T00:00:00Z"}`, after), http.StatusOK)
+		return []wantEntry{{Action: "group.update", TargetType: "group", TargetID: itoa(g.ID), Changes: map[string]roster.Change{
+			"name": chg(g.Name, after), "stops_at": chg(nil, "2030-01-01T00:00:00Z")}}}
+	}}},
+	"DELETE /api/v1/groups/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Doomed", roster.JoinOpen)
+		w.api(t, "DELETE", "/api/v1/groups/"+itoa(g.ID), "", http.StatusNoContent)
+		return []wantEntry{{Action: "group.delete", TargetType: "group", TargetID: itoa(g.ID), Changes: map[string]roster.Change{"name": chg(g.Name, nil)}}}
+	}}},
+	"POST /api/v1/groups/{id}/codes": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Coded", roster.JoinCode)
+		w.api(t, "POST", "/api/v1/groups/"+itoa(g.ID)+"/codes", `{"count":3,"max_uses":1}`, http.StatusCreated)
+		return []wantEntry{{Action: "group.codes", TargetType: "group", TargetID: itoa(g.ID), Note: "3 codes"}}
+	}}},
+	"DELETE /api/v1/groups/{id}/codes/{code_id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Coded", roster.JoinCode)
+		c := w.code(t, g.ID)
+		w.api(t, "DELETE", fmt.Sprintf("/api/v1/groups/%d/codes/%d", g.ID, c.ID), "", http.StatusNoContent)
+		return []wantEntry{{Action: "group.code_delete", TargetType: "group", TargetID: itoa(g.ID), Note: "code " + c.Hint}}
+	}}},
+	"POST /api/v1/groups/{id}/join": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "joiner")
+		g := w.group(t, "Coded", roster.JoinCode)
+		c := w.code(t, g.ID)
+		w.api(t, "POST", "/api/v1/groups/"+itoa(g.ID)+"/join", fmt.Sprintf(`{"user_id":%q,"code":%q}`, u, c.Code), http.StatusOK)
+		return []wantEntry{{Action: "group.join", TargetType: "user", TargetID: u, Note: g.Name + " with code " + c.Hint}}
+	}}},
+	"POST /api/v1/groups/{id}/leave": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "leaver")
+		g := w.group(t, "Open", roster.JoinOpen, u)
+		w.api(t, "POST", "/api/v1/groups/"+itoa(g.ID)+"/leave", fmt.Sprintf(`{"user_id":%q}`, u), http.StatusNoContent)
+		return []wantEntry{{Action: "group.leave", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", g.Name, g.ID)}}
+	}}},
+	"POST /api/v1/groups/{id}/members": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "bulkadd")
+		g := w.group(t, "Bulk", roster.JoinOpen)
+		w.api(t, "POST", "/api/v1/groups/"+itoa(g.ID)+"/members", fmt.Sprintf(`{"q":"email:%s"}`, email), http.StatusOK)
+		return []wantEntry{{Action: "group.add_members", TargetType: "group", TargetID: itoa(g.ID), Note: "added 1 of 1 users; filter: email:" + email}}
+	}}},
+	"POST /api/v1/groups/{id}/members/remove": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, email := w.user(t, "bulkremove")
+		g := w.group(t, "Bulk", roster.JoinOpen, u)
+		w.api(t, "POST", "/api/v1/groups/"+itoa(g.ID)+"/members/remove", fmt.Sprintf(`{"q":"email:%s"}`, email), http.StatusOK)
+		return []wantEntry{{Action: "group.remove_members", TargetType: "group", TargetID: itoa(g.ID), Note: "removed 1 of 1 users; filter: email:" + email}}
+	}}},
+	"POST /api/v1/groups/{id}/members/{user_id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "added")
+		g := w.group(t, "Team", roster.JoinCode)
+		w.api(t, "POST", fmt.Sprintf("/api/v1/groups/%d/members/%s", g.ID, u), "", http.StatusOK)
+		return []wantEntry{{Action: "group.add_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", g.Name, g.ID)}}
+	}}},
+	"DELETE /api/v1/groups/{id}/members/{user_id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "removed")
+		g := w.group(t, "Team", roster.JoinCode, u)
+		w.api(t, "DELETE", fmt.Sprintf("/api/v1/groups/%d/members/%s", g.ID, u), "", http.StatusNoContent)
+		return []wantEntry{{Action: "group.remove_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", g.Name, g.ID)}}
+	}}},
+	"PUT /api/v1/smart-types": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Smart", roster.JoinOpen)
+		before := w.smartTypes(t)
+		w.api(t, "PUT", "/api/v1/smart-types", fmt.Sprintf(`{"groups":[%d]}`, g.ID), http.StatusOK)
+		return []wantEntry{{Action: "smart_types.update", TargetType: "group", TargetID: "", Changes: map[string]roster.Change{"groups": chg(before, []int64{g.ID})}}}
+	}}},
+
+	// Segments.
+	"POST /segments": {{do: func(t *testing.T, w *world) []wantEntry {
+		name := w.name("PageSeg")
+		resp := w.page(t, "/segments", url.Values{"name": {name}, "q": {"country:FR"}}, http.StatusSeeOther)
+		id := strings.TrimPrefix(resp.Header.Get("Location"), "/segments/")
+		return []wantEntry{{Action: "segment.create", TargetType: "segment", TargetID: id, Changes: map[string]roster.Change{
+			"name": chg("", name), "q": chg("", "country:FR")}}}
+	}}},
+	"POST /segments/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		sg := w.segment(t, "Before")
+		after := w.name("After")
+		w.page(t, "/segments/"+itoa(sg.ID), url.Values{"name": {after}, "q": {"country:BE"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "segment.update", TargetType: "segment", TargetID: itoa(sg.ID), Changes: map[string]roster.Change{
+			"name": chg(sg.Name, after), "q": chg("country:FR", "country:BE")}}}
+	}}},
+	"POST /segments/{id}/delete": {{do: func(t *testing.T, w *world) []wantEntry {
+		sg := w.segment(t, "Doomed")
+		w.page(t, "/segments/"+itoa(sg.ID)+"/delete", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "segment.delete", TargetType: "segment", TargetID: itoa(sg.ID), Changes: map[string]roster.Change{
+			"name": chg(sg.Name, nil), "q": chg("country:FR", nil)}}}
+	}}},
+	"POST /api/v1/segments": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "Inc", roster.JoinOpen)
+		name := w.name("ApiSeg")
+		id := idOf(t, w.api(t, "POST", "/api/v1/segments", fmt.Sprintf(`{"name":%q,"q":"country:FR","include":[{"type":"group","id":%d}]}`, name, g.ID), http.StatusCreated))
+		return []wantEntry{{Action: "segment.create", TargetType: "segment", TargetID: id, Changes: map[string]roster.Change{
+			"name": chg("", name), "q": chg("", "country:FR"), "include": chg([]any{}, []any{map[string]any{"type": "group", "id": g.ID}})}}}
+	}}},
+	"PUT /api/v1/segments/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		sg := w.segment(t, "Before")
+		after := w.name("After")
+		w.api(t, "PUT", "/api/v1/segments/"+itoa(sg.ID), fmt.Sprintf(`{"name":%q,"q":"country:FR"}`, after), http.StatusOK)
+		return []wantEntry{{Action: "segment.update", TargetType: "segment", TargetID: itoa(sg.ID), Changes: map[string]roster.Change{"name": chg(sg.Name, after)}}}
+	}}},
+	"DELETE /api/v1/segments/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		sg := w.segment(t, "Doomed")
+		w.api(t, "DELETE", "/api/v1/segments/"+itoa(sg.ID), "", http.StatusNoContent)
+		return []wantEntry{{Action: "segment.delete", TargetType: "segment", TargetID: itoa(sg.ID), Changes: map[string]roster.Change{
+			"name": chg(sg.Name, nil), "q": chg("country:FR", nil)}}}
+	}}},
+
+	// Member of the Month.
+	"POST /member-of-the-month": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "monthly")
+		w.page(t, "/member-of-the-month", url.Values{"month": {"2025-01"}, "user": {u}, "citation": {"Kind"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "month.name", TargetType: "user", TargetID: u, Changes: map[string]roster.Change{
+			"user": chg(nil, u), "citation": chg(nil, "Kind")}, Note: "Member of the Month 2025-01"}}
+	}}},
+	"POST /api/v1/member-of-the-month": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "monthly")
+		w.api(t, "POST", "/api/v1/member-of-the-month", fmt.Sprintf(`{"month":"2025-02","user_id":%q,"citation":"Brave"}`, u), http.StatusCreated)
+		return []wantEntry{{Action: "month.name", TargetType: "user", TargetID: u, Changes: map[string]roster.Change{
+			"user": chg(nil, u), "citation": chg(nil, "Brave")}, Note: "Member of the Month 2025-02"}}
+	}}},
+
+	// Imports.
+	"POST /users/import": {{do: func(t *testing.T, w *world) []wantEntry {
+		resp, _ := w.upload(t, "/users/import", map[string]string{"mode": "upsert", "key": "email"}, "email\npage-import@example.com\n", http.StatusSeeOther)
+		id := strings.TrimPrefix(resp.Header.Get("Location"), "/imports/")
+		return []wantEntry{{Action: "users.import", TargetType: "job", TargetID: id, Note: "people.csv"}}
+	}}},
+	"POST /api/v1/imports": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, body := w.upload(t, "/api/v1/imports", map[string]string{"mode": "create"}, "email\napi-import@example.com\n", http.StatusAccepted)
+		return []wantEntry{{Action: "users.import", TargetType: "job", TargetID: idOf(t, body), Note: "people.csv"}}
+	}}},
+	"POST /imports/{id}/mapping": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.job(t, jobNeedsMapping)
+		w.page(t, "/imports/"+itoa(id)+"/mapping", url.Values{"column": {"nick"}, "field": {"-"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "users.import_mapping", TargetType: "job", TargetID: itoa(id), Note: `"nick":""`}}
+	}}},
+	"POST /api/v1/imports/{id}/mapping": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.job(t, jobNeedsMapping)
+		w.api(t, "POST", "/api/v1/imports/"+itoa(id)+"/mapping", `{"mapping":{"nick":""}}`, http.StatusOK)
+		return []wantEntry{{Action: "users.import_mapping", TargetType: "job", TargetID: itoa(id), Note: `"nick":""`}}
+	}}},
+	"POST /imports/{id}/run": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.job(t, jobDryRunDone)
+		resp := w.page(t, "/imports/"+itoa(id)+"/run", url.Values{}, http.StatusSeeOther)
+		run := strings.TrimPrefix(resp.Header.Get("Location"), "/imports/")
+		return []wantEntry{{Action: "users.import", TargetType: "job", TargetID: run, Note: ".csv"}}
+	}}},
+	"POST /api/v1/imports/{id}/run": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.job(t, jobDryRunDone)
+		run := idOf(t, w.api(t, "POST", "/api/v1/imports/"+itoa(id)+"/run", "", http.StatusAccepted))
+		return []wantEntry{{Action: "users.import", TargetType: "job", TargetID: run, Note: ".csv"}}
+	}}},
+	"POST /imports/{id}/cancel": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.job(t, jobQueued)
+		w.page(t, "/imports/"+itoa(id)+"/cancel", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "users.import_canceled", TargetType: "job", TargetID: itoa(id), Note: "canceled by " + w.actor.Email}}
+	}}},
+	"POST /api/v1/imports/{id}/cancel": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.job(t, jobQueued)
+		w.api(t, "POST", "/api/v1/imports/"+itoa(id)+"/cancel", "", http.StatusOK)
+		return []wantEntry{{Action: "users.import_canceled", TargetType: "job", TargetID: itoa(id), Note: "canceled by " + w.actor.Email}}
+	}}},
+}
+
+// newUserChanges is what a new user's entry records: the values given,
+// and the defaults every new user has.
+func newUserChanges(given map[string]roster.Change) map[string]roster.Change {
+	out := map[string]roster.Change{
+		"status": chg(nil, "active"), "points": chg(nil, 0), "newsletter": chg(nil, false), "email_confirmed": chg(nil, false),
+		"instagram_followers": chg(nil, 0), "tiktok_followers": chg(nil, 0), "youtube_followers": chg(nil, 0),
+	}
+	for k, c := range given {
+		out[k] = c
+	}
+	return out
+}
+
+// findTag returns the id of the tag named name.
+func (w *world) findTag(t *testing.T, name string) int64 {
+	t.Helper()
+	tags, err := w.tags.FindTags(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range tags {
+		if tg.Name == name {
+			return tg.ID
+		}
+	}
+	t.Fatalf("no tag %q", name)
+	return 0
+}
+
+func (w *world) tagName(t *testing.T, id int64) string {
+	t.Helper()
+	tg, err := w.tags.FindTag(w.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg.Name
+}
+
+// smartTypes returns the smart type list as it is now.
+func (w *world) smartTypes(t *testing.T) []int64 {
+	t.Helper()
+	ids, err := w.groups.SmartTypes(w.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// TestRoutes_WritesAreAudited performs every route that may write (every
+// POST, PATCH, PUT and DELETE of the route table, pages and API, and the
+// routes that answer every method) once as one staff member, and checks
+// the audit entries it wrote: action, actor, target and, where fields
+// change, each field's value before and after. The list of routes is the
+// server's own: a new write route without a row in auditRoutes fails here.
+func TestRoutes_WritesAreAudited(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		seen := map[string]bool{}
+		covered := 0
+		for _, rt := range w.ts.Web.Routes() {
+			if !isWrite(rt) {
+				continue
+			}
+			seen[rt.Pattern] = true
+			cases, ok := auditRoutes[rt.Pattern]
+			if !ok || len(cases) == 0 {
+				t.Errorf("route %q may write but has no row in auditRoutes: add what it must audit, or why it writes nothing auditable", rt.Pattern)
+				continue
+			}
+			covered++
+			for _, c := range cases {
+				name := rt.Pattern
+				if c.name != "" {
+					name += " " + c.name
+				}
+				t.Run(name, func(t *testing.T) {
+					want := c.do(t, w)
+					got := w.since(t)
+					if c.none != "" {
+						if len(want) > 0 {
+							t.Fatalf("a case with a reason to write nothing (%s) expects entries", c.none)
+						}
+					} else if len(want) == 0 {
+						t.Fatal("a case must expect entries, or say in none why it writes nothing auditable")
+					}
+					checkEntries(t, w, got, want)
+					if c.after != nil {
+						c.after(t, w)
+					}
+				})
+			}
+		}
+		for pattern := range auditRoutes {
+			if !seen[pattern] {
+				t.Errorf("auditRoutes has a row for %q, which is not a write route of the server", pattern)
+			}
+		}
+		t.Logf("%d write routes audited", covered)
+	})
+}
+
+// checkEntries compares the entries a request wrote with those it must
+// have written, in order, each by the world's actor.
+func checkEntries(t *testing.T, w *world, got []*roster.AuditEntry, want []wantEntry) {
+	t.Helper()
+	show := func() string {
+		var b strings.Builder
+		for _, e := range got {
+			c, _ := json.Marshal(e.Changes)
+			fmt.Fprintf(&b, "\n  %s by %s (%d) on %s %q: %s; note %q", e.Action, e.Actor, e.ActorID, e.TargetType, e.TargetID, c, e.Note)
+		}
+		if b.Len() == 0 {
+			return " none"
+		}
+		return b.String()
+	}
+	for _, e := range got {
+		b, _ := json.Marshal(e.Changes)
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) || strings.Contains(e.Note, s) {
+				t.Errorf("audit entry %s holds a secret (%s): %s %q", e.Action, s, b, e.Note)
+			}
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("wrote %d audit entries, want %d (%v); wrote:%s", len(got), len(want), actions(want), show())
+	}
+	for i, wn := range want {
+		e := got[i]
+		actorID, actor := w.actor.ID, w.actor.Email
+		if e.Action != wn.Action || e.TargetType != wn.TargetType || e.TargetID != wn.TargetID || e.ActorID != actorID || e.Actor != actor {
+			t.Errorf("entry %d: %s by %s (%d) on %s %q, want %s by %s (%d) on %s %q; wrote:%s", i,
+				e.Action, e.Actor, e.ActorID, e.TargetType, e.TargetID, wn.Action, actor, actorID, wn.TargetType, wn.TargetID, show())
+		}
+		if !strings.Contains(e.Note, wn.Note) {
+			t.Errorf("entry %d (%s): note %q lacks %q", i, e.Action, e.Note, wn.Note)
+		}
+		if !sameChanges(e.Changes, wn.Changes) {
+			g, _ := json.Marshal(e.Changes)
+			x, _ := json.Marshal(wn.Changes)
+			t.Errorf("entry %d (%s): changes %s, want %s", i, e.Action, g, x)
+		}
+	}
+}
+
+func actions(want []wantEntry) []string {
+	var out []string
+	for _, w := range want {
+		out = append(out, w.Action)
+	}
+	return out
+}
+
+// sameChanges compares recorded changes with wanted ones by their JSON.
+func sameChanges(got, want map[string]roster.Change) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	side := func(g, w any) bool {
+		gj, _ := json.Marshal(g)
+		if w == anyValue {
+			return string(gj) != "null"
+		}
+		wj, _ := json.Marshal(w)
+		return string(gj) == string(wj)
+	}
+	for k, w := range want {
+		g, ok := got[k]
+		if !ok || !side(g.Before, w.Before) || !side(g.After, w.After) {
+			return false
+		}
+	}
+	return true
+}
