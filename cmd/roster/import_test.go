@@ -247,6 +247,12 @@ func TestImportKillResume(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 			kills, finished := 0, false
 			positions := map[int64]bool{}
+			// A run killed before its first commit changes nothing: on a
+			// busy machine a process may take that long to start. Each
+			// such kill lets the next run live a step longer, so that the
+			// kills still land all through the import.
+			step := cleanTook / 40
+			wait, last := step, int64(-1)
 			for kills < 20 && !finished {
 				cmd := child(t, killed, args...)
 				var out bytes.Buffer
@@ -263,11 +269,17 @@ func TestImportKillResume(t *testing.T) {
 					if err != nil && !strings.Contains(out.String(), "rows failed") {
 						t.Fatalf("run %d: %v\n%s", kills+1, err, out.String())
 					}
-				case <-time.After(cleanTook/40 + time.Duration(rng.Int64N(int64(cleanTook/20)))):
+				case <-time.After(wait + time.Duration(rng.Int64N(int64(cleanTook/20)))):
 					cmd.Process.Signal(syscall.SIGKILL)
 					<-done
 					kills++
-					positions[jobPosition(t, killed)] = true
+					pos := jobPosition(t, killed)
+					positions[pos] = true
+					if pos == last {
+						wait += step
+					} else {
+						wait, last = step, pos
+					}
 					if testing.Verbose() {
 						t.Logf("kill %d after %s: %s", kills, time.Since(runStart).Round(time.Millisecond), strings.TrimSpace(out.String()))
 					}
