@@ -255,14 +255,5 @@ func usersByEmail(t *testing.T, db *sqldb.DB) map[string]*roster.User {
 // waitForLong is waitFor with room for an import's chunks.
 func waitForLong(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if eval[bool](t, ctx, expr) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after 30s: %s", what, expr)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	poll(t, ctx, what, expr, 30*time.Second)
 }

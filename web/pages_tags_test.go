@@ -58,13 +58,30 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 // waitFor polls expr until it is true, for up to 10 seconds.
 func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	poll(t, ctx, what, expr, 10*time.Second)
+}
+
+// poll evaluates expr every 50 ms until it is true, for up to limit. A
+// page that navigates (a form sent, a page reloading itself) destroys the
+// context an evaluation runs in: that evaluation is tried again, as the
+// condition may be about the page that comes next.
+func poll(t *testing.T, ctx context.Context, what, expr string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	var last error
 	for {
-		if eval[bool](t, ctx, expr) {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
 			return
 		}
+		if err != nil {
+			if ctx.Err() != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			last = err
+		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: still not true after 10s: %s", what, expr)
+			t.Fatalf("%s: still not true after %s: %s (last error: %v)", what, limit, expr, last)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
