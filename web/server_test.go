@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"roster"
+	"roster/deliver"
 	"roster/index"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
@@ -23,6 +24,9 @@ type testServer struct {
 	*httptest.Server
 	DB     *sqldb.DB
 	Tokens map[roster.Role]string
+	// Outbox holds the messages the server queued; their links start
+	// with https://roster.example.com.
+	Outbox *sqldb.OutboxService
 }
 
 func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
@@ -35,7 +39,13 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 		t.Fatal(err)
 	}
 	db.OnCommit = func(ids, seqs []int64) { ix.Refresh(context.Background(), ids, seqs) }
+	mail, err := deliver.NewRenderer("", "https://roster.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox := sqldb.NewOutboxService(db)
 	s := web.NewServer(&web.Server{
+		Accounts: sqldb.NewAccountService(db, mail), Outbox: outbox,
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
@@ -44,7 +54,7 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 		Members: ix,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
-	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}
+	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}, Outbox: outbox}
 	t.Cleanup(ts.Close)
 	ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
 	for _, role := range roster.Roles {
