@@ -99,7 +99,7 @@ func New(store roster.OutboxService, cfg Config, log *slog.Logger) (*Worker, err
 	if cfg.Owner == "" {
 		host, _ := os.Hostname()
 		b := make([]byte, 4)
-		rand.Read(b)
+		_, _ = rand.Read(b)
 		cfg.Owner = fmt.Sprintf("mail:%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
 	w := &Worker{store: store, cfg: cfg, log: log, wake: make(chan struct{}, 1)}

@@ -204,8 +204,9 @@ func (s *AccountService) RequestPasswordReset(ctx context.Context, email, client
 	} else if !ok {
 		return roster.Errorf(roster.ETOOMANY, "Too many requests from your address. Try again in an hour.")
 	}
-	// Committed even when the request ends here, so that a refused client
-	// stays counted.
+	// A refused client's request rolls back with its count, which stays
+	// over the limit until the window passes. An address over its
+	// allowance goes on like any other, without a message.
 	allowed, err := tx.countRequest(ctx, "reset-address:"+email, resetPerAddress, resetWindow)
 	if err != nil {
 		return err

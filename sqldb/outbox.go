@@ -1,12 +1,15 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"roster"
 )
@@ -214,11 +217,7 @@ func (s *OutboxService) ClaimOutbox(ctx context.Context, owner string, n int, le
 		return nil, err
 	}
 	// RETURNING gives no order; send the oldest first.
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].ID < out[j-1].ID; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	slices.SortFunc(out, func(a, b *roster.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -272,10 +271,8 @@ func clip(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	for n > 0 && !utf8RuneStart(s[n]) {
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n]
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -57,15 +57,15 @@ func Start(tb testing.TB) *Server {
 		tb.Fatal(err)
 	}
 	s.Addr, s.ln = ln.Addr().String(), ln
-	go s.srv.Serve(ln)
-	tb.Cleanup(func() { s.srv.Close() })
+	go func() { _ = s.srv.Serve(ln) }()
+	tb.Cleanup(s.Close)
 	return s
 }
 
 // Close stops the server; its port is closed from then on.
 func (s *Server) Close() {
-	s.ln.Close() // Serve may not have taken the listener yet
-	s.srv.Close()
+	_ = s.ln.Close() // Serve may not have taken the listener yet
+	_ = s.srv.Close()
 }
 
 // URL is the ROSTER_SMTP_URL of the server (no TLS).
