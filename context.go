@@ -16,6 +16,21 @@ func NewContextWithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
+// UserActing returns ctx with the user userID as its actor: a user's own
+// action (a join from the app, a password set from a link). Through a
+// staff member's token the label names both, "user u_1 (through
+// ann@example.com)", and the staff id stays so that the audit log's staff
+// filter finds it; from a hosted page, where nobody is signed in, the
+// label is the user alone.
+func UserActing(ctx context.Context, userID string) context.Context {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	if !ok || a.StaffID == 0 {
+		return NewContextWithActor(ctx, Actor{Label: "user " + userID})
+	}
+	a.Label = "user " + userID + " (through " + a.Label + ")"
+	return NewContextWithActor(ctx, a)
+}
+
 // ActorFromContext returns the actor in ctx, or the system actor.
 func ActorFromContext(ctx context.Context) Actor {
 	if a, ok := ctx.Value(actorKey{}).(Actor); ok {

@@ -17,3 +17,21 @@ func UserRows(db *DB) (*sql.Rows, error) {
 func NewUserScan() func(row interface{ Scan(...any) error }, reg *roster.Registry) (*roster.User, error) {
 	return newUserScanner().scan
 }
+
+// EnqueueInTx queues a message to recipient in a transaction that then
+// commits, or rolls back when commit is false: how the external tests see
+// that a message lives and dies with its cause's transaction.
+func (db *DB) EnqueueInTx(ctx context.Context, r roster.MailRenderer, recipient string, commit bool) error {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.enqueue(ctx, r, 0, recipient, roster.TemplateInvite, roster.MailData{LinkPath: "/u/invite/test"}); err != nil {
+		return err
+	}
+	if !commit {
+		return nil
+	}
+	return tx.commit()
+}

@@ -435,7 +435,7 @@ func (s *GroupService) Join(ctx context.Context, groupID int64, userID string, c
 		tx.Rollback()
 		return s.existing(ctx, groupID, uid)
 	}
-	if err := tx.audit(selfActor(ctx, userID), "group.join", "user", userID, nil, note); err != nil {
+	if err := tx.audit(roster.UserActing(ctx, userID), "group.join", "user", userID, nil, note); err != nil {
 		return nil, err
 	}
 	return m, tx.commit()
@@ -491,16 +491,7 @@ func (tx *Tx) removeMembers(ctx context.Context, groupID int64, userIDs []int64)
 
 // Leave lets a user leave by themselves.
 func (s *GroupService) Leave(ctx context.Context, groupID int64, userID string) error {
-	return s.one(selfActor(ctx, userID), groupID, userID, false, "group.leave")
-}
-
-// selfActor is the actor of a user's own join or leave: the user, called
-// through the staff account in ctx (the API token the operator's app uses),
-// whose id stays on the entry so that the staff filter finds it.
-func selfActor(ctx context.Context, userID string) context.Context {
-	a := roster.ActorFromContext(ctx)
-	a.Label = "user " + userID + " (through " + a.Label + ")"
-	return roster.NewContextWithActor(ctx, a)
+	return s.one(roster.UserActing(ctx, userID), groupID, userID, false, "group.leave")
 }
 
 // AddMember is staff adding one user.

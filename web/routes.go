@@ -21,6 +21,15 @@ func (s *Server) routes() {
 	s.handle("GET /signin", public, s.handleSignInPage)
 	s.handle("POST /signin", public, s.handleSignIn)
 
+	// Hosted pages for the users themselves: no staff session; each link
+	// is its own credential.
+	s.handle("GET /u/reset", public, s.handleResetRequestPage)
+	s.handle("POST /u/reset", public, s.handleResetRequest)
+	s.handle("GET /u/reset/{token}", public, s.handleLinkPage)
+	s.handle("POST /u/reset/{token}", public, s.handleLinkUse)
+	s.handle("GET /u/invite/{token}", public, s.handleLinkPage)
+	s.handle("POST /u/invite/{token}", public, s.handleLinkUse)
+
 	// Back-office pages.
 	s.handle("GET /{$}", roster.PermViewUsers, s.handleHome)
 	s.handle("POST /signout", roster.PermSelf, s.handleSignOut)
@@ -33,6 +42,8 @@ func (s *Server) routes() {
 	s.handle("POST /users/{id}", roster.PermEditUsers, s.handleUserUpdate)
 	s.handle("POST /users/{id}/status", roster.PermEditUsers, s.handleUserStatus)
 	s.handle("POST /users/{id}/password", roster.PermEditUsers, s.handleUserPassword)
+	s.handle("POST /users/{id}/password-reset", roster.PermEditUsers, s.handleUserResetLink)
+	s.handle("POST /users/{id}/invite", roster.PermManageUsers, s.handleUserInvite)
 	s.handle("POST /users/{id}/delete", roster.PermManageUsers, s.handleUserDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)
@@ -45,6 +56,9 @@ func (s *Server) routes() {
 	s.handle("GET /settings/tokens", roster.PermManageStaff, s.handleTokens)
 	s.handle("POST /settings/tokens", roster.PermManageStaff, s.handleTokenCreate)
 	s.handle("POST /settings/tokens/{id}/revoke", roster.PermManageStaff, s.handleTokenRevoke)
+	s.handle("GET /settings/email", roster.PermManageStaff, s.handleOutbox)
+	s.handle("GET /settings/email/{id}", roster.PermManageStaff, s.handleOutboxMessage)
+	s.handle("POST /settings/email/{id}/retry", roster.PermManageStaff, s.handleOutboxRetry)
 
 	// Tags
 	s.handle("GET /tags", roster.PermViewUsers, s.handleTags)
@@ -106,6 +120,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/users", roster.PermManageUsers, s.apiCreateUser)
 	s.handle("PATCH /api/v1/users/{id}", roster.PermEditUsers, s.apiUpdateUser)
 	s.handle("DELETE /api/v1/users/{id}", roster.PermManageUsers, s.apiDeleteUser)
+	s.handle("POST /api/v1/users/{id}/password-reset", roster.PermEditUsers, s.apiSendPasswordReset)
+	s.handle("POST /api/v1/users/{id}/invite", roster.PermManageUsers, s.apiInviteUser)
 	s.handle("GET /api/v1/fields", roster.PermViewUsers, s.apiListFields)
 	s.handle("POST /api/v1/fields", roster.PermManageFields, s.apiCreateField)
 	s.handle("PATCH /api/v1/fields/{key}", roster.PermManageFields, s.apiUpdateField)

@@ -45,6 +45,16 @@ type Server struct {
 	ImportLimits csvio.Limits
 	WakeJobs     func()
 
+	// Accounts sends invites and password reset links and runs the
+	// hosted pages' links; Outbox lists the messages queued. MailEnabled
+	// says whether a mail server delivers them (the Outbox page says so
+	// when not); WakeMail, when set, tells the delivery worker that a
+	// message is due.
+	Accounts    roster.AccountService
+	Outbox      roster.OutboxService
+	MailEnabled bool
+	WakeMail    func()
+
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.
 	Ready func(ctx context.Context) error

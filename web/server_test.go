@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"roster"
+	"roster/deliver"
 	"roster/index"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
@@ -24,6 +25,9 @@ type testServer struct {
 	Web    *web.Server // the server, for its route table
 	DB     *sqldb.DB
 	Tokens map[roster.Role]string
+	// Outbox holds the messages the server queued; their links start
+	// with https://roster.example.com.
+	Outbox *sqldb.OutboxService
 }
 
 func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
@@ -43,7 +47,13 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 		t.Fatal(err)
 	}
 	db.OnCommit = func(ids, seqs []int64) { ix.Refresh(context.Background(), ids, seqs) }
+	mail, err := deliver.NewRenderer("", "https://roster.example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox := sqldb.NewOutboxService(db)
 	cfg := &web.Server{
+		Accounts: sqldb.NewAccountService(db, mail), Outbox: outbox,
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
@@ -56,7 +66,7 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 		wire(cfg)
 	}
 	s := web.NewServer(cfg)
-	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}, Web: s}
+	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}, Web: s, Outbox: outbox}
 	t.Cleanup(ts.Close)
 	ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
 	for _, role := range roster.Roles {

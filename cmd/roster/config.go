@@ -23,6 +23,13 @@ type Config struct {
 	// Uploaded imports' limits; zero means csvio's defaults.
 	ImportMaxBytes int64
 	ImportMaxRows  int64
+	// Mail: the SMTP server (empty: nothing is sent, messages stay
+	// queued), the sender, the base of every link in a message (default:
+	// this server's own address) and the most messages sent per second.
+	SMTPURL   string
+	MailFrom  string
+	PublicURL string
+	MailRate  int64
 }
 
 // DefaultConfig returns the configuration of a plain `roster serve`.
@@ -32,6 +39,7 @@ func DefaultConfig() Config {
 		DataDir:   "./roster-data",
 		LogLevel:  "info",
 		LogFormat: "text",
+		MailRate:  10,
 	}
 }
 
@@ -60,6 +68,10 @@ func (c *Config) options(serving bool) []option {
 			option{flag: "secure-cookies", env: "ROSTER_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS-terminating proxy)", boolean: &c.SecureCookies},
 			option{flag: "import-max-bytes", env: "ROSTER_IMPORT_MAX_BYTES", usage: "largest CSV file an upload may import, in bytes (0: 1 GiB)", integer: &c.ImportMaxBytes},
 			option{flag: "import-max-rows", env: "ROSTER_IMPORT_MAX_ROWS", usage: "most rows an uploaded CSV file may have (0: 5,000,000)", integer: &c.ImportMaxRows},
+			option{flag: "smtp-url", env: "ROSTER_SMTP_URL", usage: "mail server, e.g. smtp://user:pass@host:587?tls=starttls; empty: messages stay queued in the outbox", str: &c.SMTPURL},
+			option{flag: "mail-from", env: "ROSTER_MAIL_FROM", usage: "sender of Roster's messages, e.g. \"Acme <roster@acme.example>\"", str: &c.MailFrom},
+			option{flag: "public-url", env: "ROSTER_PUBLIC_URL", usage: "base of every link in a message, e.g. https://roster.example.com (default: http:// and the listening address)", str: &c.PublicURL},
+			option{flag: "mail-rate", env: "ROSTER_MAIL_RATE", usage: "most messages sent per second (0: no limit)", integer: &c.MailRate},
 		)
 	}
 	return opts

@@ -19,6 +19,7 @@ import (
 
 	"roster"
 	"roster/csvio"
+	"roster/deliver"
 	"roster/index"
 	"roster/jobs"
 	"roster/sqldb"
@@ -137,6 +138,8 @@ type Main struct {
 	// Runner runs the import jobs uploaded to this server (and takes over
 	// those of dead processes); set by Handler, run by serve.
 	Runner *jobs.Runner
+	// Mailer delivers the outbox; set by Handler, run by serve.
+	Mailer *deliver.Worker
 
 	ln  net.Listener
 	srv *http.Server
@@ -235,7 +238,12 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		txRows = 100000
 	}
 	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger, Config: jobs.Config{Limits: limits, TxRows: txRows}})
+	accounts, outbox, err := m.mail()
+	if err != nil {
+		return nil, err
+	}
 	return web.NewServer(&web.Server{
+		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
@@ -252,17 +260,50 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}), nil
 }
 
+// mail sets up the outbox, its delivery worker (m.Mailer) and the account
+// steps that queue messages, from the mail settings.
+func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
+	public := m.Config.PublicURL
+	if public == "" {
+		public = "http://" + m.Config.Addr
+		if m.ln != nil {
+			host, port, _ := net.SplitHostPort(m.Addr())
+			if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+				host = "localhost"
+			}
+			public = "http://" + net.JoinHostPort(host, port)
+		}
+	}
+	r, err := deliver.NewRenderer("", public)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
+	}
+	if m.Config.SMTPURL != "" && m.Config.MailFrom == "" {
+		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
+	}
+	outbox := sqldb.NewOutboxService(m.DB)
+	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
+	}
+	accounts := sqldb.NewAccountService(m.DB, r)
+	accounts.Wake = m.Mailer.Wake
+	return accounts, outbox, nil
+}
+
 // Listen opens the HTTP listener; Addr is known after it.
 func (m *Main) Listen(ctx context.Context) error {
-	s, err := m.Handler(ctx)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return err
 	}
 	m.ln = ln
+	s, err := m.Handler(ctx)
+	if err != nil {
+		ln.Close()
+		m.ln = nil
+		return err
+	}
 	m.srv = s.HTTPServer(m.Config.Addr)
 	return nil
 }
@@ -354,9 +395,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		defer close(runnerDone)
 		m.Runner.Run(ctx)
 	}()
+	// The mail worker too: it finishes the message in flight and gives
+	// the rest of its batch back to the queue.
+	mailerDone := make(chan struct{})
+	go func() {
+		defer close(mailerDone)
+		m.Mailer.Run(ctx)
+	}()
 	defer func() {
 		cancel(nil)
 		<-runnerDone
+		<-mailerDone
 	}()
 	go func() {
 		if err := m.BuildIndex(ctx); err != nil && ctx.Err() == nil {

@@ -797,6 +797,10 @@ func TestConfigEnv(t *testing.T) {
 		{"unknown staff command", nil, []string{"staff", "delete"}, "staff delete"},
 		{"unknown flag", nil, []string{"migrate", "--colour"}, "colour"},
 		{"extra argument", nil, []string{"migrate", "now"}, "now"},
+		{"ROSTER_SMTP_URL=http://", map[string]string{"ROSTER_SMTP_URL": "http://mail.example.com", "ROSTER_MAIL_FROM": "a@example.com"}, []string{"serve", "--addr", "127.0.0.1:0"}, "ROSTER_SMTP_URL"},
+		{"ROSTER_SMTP_URL without a sender", map[string]string{"ROSTER_SMTP_URL": "smtp://127.0.0.1:2525"}, []string{"serve", "--addr", "127.0.0.1:0"}, "ROSTER_MAIL_FROM"},
+		{"--public-url ftp://", nil, []string{"serve", "--addr", "127.0.0.1:0", "--public-url", "ftp://roster.example.com"}, "ROSTER_PUBLIC_URL"},
+		{"ROSTER_MAIL_RATE=-1", map[string]string{"ROSTER_MAIL_RATE": "-1"}, []string{"serve", "--addr", "127.0.0.1:0"}, "ROSTER_MAIL_RATE"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{"ROSTER_DATA": t.TempDir()}
