@@ -565,7 +565,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := u.Validate(reg, tx.now, false, touched); err != nil {
 		return nil, err
 	}
-	changes := diffUsers(reg, before, &u)
+	changes := roster.DiffUsers(reg, before, &u)
 	if hash != "" {
 		u.PasswordHash = hash
 		changes["password"] = roster.Change{Before: roster.Redacted, After: roster.Redacted}
@@ -584,21 +584,6 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 		return nil, err
 	}
 	return &u, nil
-}
-
-// diffUsers returns the fields whose values differ between a and b.
-func diffUsers(reg *roster.Registry, a, b *roster.User) map[string]roster.Change {
-	changes := map[string]roster.Change{}
-	for _, f := range reg.Fields {
-		if f.Key == "updated_at" || f.Type == roster.TypePassword {
-			continue
-		}
-		va, vb := a.Get(f.Key), b.Get(f.Key)
-		if roster.FormatText(f.Type, va) != roster.FormatText(f.Type, vb) {
-			changes[f.Key] = roster.Change{Before: va, After: vb}
-		}
-	}
-	return changes
 }
 
 // DeleteUser deletes the user with public id.
