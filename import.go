@@ -110,14 +110,12 @@ func (r *ImportRow) ApplyTo(before *User, reg *Registry, key string, now time.Ti
 		u = &cp
 	}
 	var errs []CellError
-	touched := map[string]bool{}
-	keys := make([]string, 0, len(r.Values))
-	for k := range r.Values {
-		keys = append(keys, k)
+	// A new user's required fields are all checked, touched or not.
+	var touched map[string]bool
+	if before != nil {
+		touched = make(map[string]bool, len(r.Values))
 	}
-	slices.Sort(keys) // problems in one order, whatever the map's
-	for _, k := range keys {
-		v := r.Values[k]
+	for k, v := range r.Values {
 		switch k {
 		case "password", "password_hash", "tags", "groups":
 			continue
@@ -140,8 +138,12 @@ func (r *ImportRow) ApplyTo(before *User, reg *Registry, key string, now time.Ti
 			errs = append(errs, CellError{Column: headers.Column(k), Message: "cannot be set"})
 			continue
 		}
-		touched[k] = true
+		if touched != nil {
+			touched[k] = true
+		}
 	}
+	// Problems in one order, whatever the map's.
+	slices.SortFunc(errs, func(a, b CellError) int { return strings.Compare(a.Column, b.Column) })
 	if before == nil && u.Newsletter && u.NewsletterAt.IsZero() {
 		u.NewsletterAt = now
 	}
