@@ -112,6 +112,44 @@ func (s *Staff) Validate() error {
 	return fe.Err()
 }
 
+// activeOwner reports whether s is an active owner.
+func (s *Staff) activeOwner() bool { return s.Active && s.Role == RoleOwner }
+
+// CheckStaffPermission returns an EFORBIDDEN error when actor may not make
+// staff account before into after (before nil: create it): only an owner
+// creates an owner, or changes an owner's role or access. Staff managers
+// cannot promote themselves or others past their own power. The CLI and
+// the system (no staff id) may.
+func CheckStaffPermission(actor Actor, before, after *Staff) error {
+	if actor.StaffID == 0 || actor.Role.Can(PermManageOwners) {
+		return nil
+	}
+	if before == nil {
+		if after.Role == RoleOwner {
+			return Errorf(EFORBIDDEN, "Only an owner can create an owner.")
+		}
+		return nil
+	}
+	touchesOwner := before.Role == RoleOwner || after.Role == RoleOwner
+	if touchesOwner && (before.Role != after.Role || before.Active != after.Active) {
+		return Errorf(EFORBIDDEN, "Only an owner can change an owner's role or access.")
+	}
+	return nil
+}
+
+// CheckLastOwner returns an ECONFLICT error when making staff account
+// before into after would leave no active owner: someone must be able to
+// manage Roster. otherOwners is how many other accounts are active owners;
+// the store counts them inside the transaction that writes the change,
+// with those accounts locked, so that two owners demoted at once cannot
+// each count the other as the one who remains.
+func CheckLastOwner(before, after *Staff, otherOwners int) error {
+	if before.activeOwner() && !after.activeOwner() && otherOwners == 0 {
+		return Errorf(ECONFLICT, "This is the last active owner; make someone else owner first.")
+	}
+	return nil
+}
+
 // MinPasswordLen is the shortest password accepted for staff and users.
 const MinPasswordLen = 10
 
