@@ -18,6 +18,9 @@ var _ roster.UserService = (*UserService)(nil)
 // UserService stores users.
 type UserService struct {
 	db *DB
+	// afterPasswordCheck, set by tests only, runs when a sign-in's
+	// password matched, before the sign-in writes.
+	afterPasswordCheck func()
 }
 
 // NewUserService returns a UserService on db.

@@ -66,6 +66,9 @@ func (s *UserService) Authenticate(ctx context.Context, login, plain string) (*r
 			return nil, err
 		}
 	}
+	if s.afterPasswordCheck != nil {
+		s.afterPasswordCheck()
+	}
 	tx, err := s.db.begin(ctx)
 	if err != nil {
 		return nil, err
