@@ -164,6 +164,23 @@ func CheckPassword(password string) error {
 	return nil
 }
 
+// CheckPasswordChange checks a staff member's change of their own
+// password: current must be their password (currentOK: it matched the
+// stored hash), next strong enough and not current. EINVALID naming
+// current_password or password.
+func CheckPasswordChange(currentOK bool, current, next string) error {
+	fe := FieldErrors{}
+	if !currentOK {
+		fe.Add("current_password", "is not your current password")
+	}
+	if err := CheckPassword(next); err != nil {
+		fe.Add("password", ErrorFields(err)["password"])
+	} else if len(fe) == 0 && next == current {
+		fe.Add("password", "is the same as your current password")
+	}
+	return fe.Err()
+}
+
 // StaffUpdate changes a staff account; nil fields stay as they are.
 type StaffUpdate struct {
 	Name     *string
@@ -181,6 +198,12 @@ type Session struct {
 	LastSeenAt time.Time
 	IP         string
 	UserAgent  string
+}
+
+// Expired reports whether session s has ended at now: idle too long, or
+// older than the absolute limit.
+func (s *Session) Expired(now time.Time) bool {
+	return now.Sub(s.LastSeenAt) > SessionIdleTimeout || now.Sub(s.CreatedAt) > SessionAbsoluteTimeout
 }
 
 // Token is an API bearer token of a staff account. Only its hash is stored.

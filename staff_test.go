@@ -1,6 +1,10 @@
 package roster
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestCheckLastOwner(t *testing.T) {
 	owner := Staff{Role: RoleOwner, Active: true}
@@ -64,4 +68,54 @@ func codeOf(err error) string {
 		return ""
 	}
 	return ErrorCode(err)
+}
+
+func TestCheckPasswordChange(t *testing.T) {
+	const cur, next = "the current password", "a brand new password"
+	for _, tt := range []struct {
+		name      string
+		currentOK bool
+		next      string
+		want      map[string]string // field: part of its message
+	}{
+		{"good", true, next, nil},
+		{"wrong current", false, next, map[string]string{"current_password": "is not your current password"}},
+		{"too short", true, "short", map[string]string{"password": "at least 10 characters"}},
+		{"wrong current and too short", false, "short", map[string]string{"current_password": "is not", "password": "at least 10"}},
+		{"the same", true, cur, map[string]string{"password": "is the same as your current password"}},
+		// Whether it is the same is not said to someone who does not know it.
+		{"wrong current, same as what was given", false, cur, map[string]string{"current_password": "is not"}},
+	} {
+		err := CheckPasswordChange(tt.currentOK, cur, tt.next)
+		fields := ErrorFields(err)
+		if (err == nil) != (tt.want == nil) || len(fields) != len(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+			continue
+		}
+		for f, msg := range tt.want {
+			if !strings.Contains(fields[f], msg) {
+				t.Errorf("%s: %s %q, want %q", tt.name, f, fields[f], msg)
+			}
+		}
+	}
+}
+
+func TestSession_Expired(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name          string
+		created, seen time.Duration // before now
+		want          bool
+	}{
+		{"fresh", 0, 0, false},
+		{"idle just under the limit", time.Hour, SessionIdleTimeout, false},
+		{"idle too long", 3 * time.Hour, SessionIdleTimeout + time.Second, true},
+		{"busy but too old", SessionAbsoluteTimeout + time.Second, time.Minute, true},
+		{"busy, at the absolute limit", SessionAbsoluteTimeout, time.Minute, false},
+	} {
+		s := &Session{CreatedAt: now.Add(-tt.created), LastSeenAt: now.Add(-tt.seen)}
+		if got := s.Expired(now); got != tt.want {
+			t.Errorf("%s: %t, want %t", tt.name, got, tt.want)
+		}
+	}
 }

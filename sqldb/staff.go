@@ -303,7 +303,7 @@ func (ss *StaffService) FindSession(ctx context.Context, token string) (*roster.
 		return nil, nil, formatError(err, "find session")
 	}
 	now := ss.db.Now()
-	if now.Sub(sess.LastSeenAt) > roster.SessionIdleTimeout || now.Sub(sess.CreatedAt) > roster.SessionAbsoluteTimeout {
+	if sess.Expired(now) {
 		return nil, nil, roster.Errorf(roster.EUNAUTHORIZED, "Your session has expired. Please sign in again.")
 	}
 	s, err := ss.FindStaffByID(ctx, sess.StaffID)

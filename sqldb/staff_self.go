@@ -26,19 +26,11 @@ func (ss *StaffService) ChangeOwnPassword(ctx context.Context, staffID int64, cu
 	if err != nil {
 		return err
 	}
-	fe := roster.FieldErrors{}
-	if err := password.Verify(current, s.PasswordHash); err != nil {
-		if !errors.Is(err, password.ErrMismatch) {
-			slog.Error("stored staff password hash is unusable", "staff_id", s.ID, "err", err)
-		}
-		fe.Add("current_password", "is not your current password")
+	err = password.Verify(current, s.PasswordHash)
+	if err != nil && !errors.Is(err, password.ErrMismatch) {
+		slog.Error("stored staff password hash is unusable", "staff_id", s.ID, "err", err)
 	}
-	if err := roster.CheckPassword(next); err != nil {
-		fe.Add("password", roster.ErrorFields(err)["password"])
-	} else if len(fe) == 0 && next == current {
-		fe.Add("password", "is the same as your current password")
-	}
-	if err := fe.Err(); err != nil {
+	if err := roster.CheckPasswordChange(err == nil, current, next); err != nil {
 		return err
 	}
 	hash, err := password.Hash(next)
