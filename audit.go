@@ -50,3 +50,19 @@ type AuditService interface {
 	// e's ID, At, ActorID and Actor are ignored.
 	Record(ctx context.Context, e AuditEntry) error
 }
+
+// DiffUsers returns the fields of reg whose values differ between a and b,
+// with both values. updated_at and passwords are not compared.
+func DiffUsers(reg *Registry, a, b *User) map[string]Change {
+	changes := map[string]Change{}
+	for _, f := range reg.Fields {
+		if f.Key == "updated_at" || f.Type == TypePassword {
+			continue
+		}
+		va, vb := a.Get(f.Key), b.Get(f.Key)
+		if FormatText(f.Type, va) != FormatText(f.Type, vb) {
+			changes[f.Key] = Change{Before: va, After: vb}
+		}
+	}
+	return changes
+}

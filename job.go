@@ -194,10 +194,12 @@ type ImportRow struct {
 	// or a checked hash from a password_hash column.
 	PasswordHash string
 	Cells        []string
-	// New is the row as a new user, set, normalised and validated by the
-	// importer off the writer's path; nil when it is not valid as a new
-	// user (it may still be valid as an update, which the store checks).
-	New *User
+	// New is the row applied to a new user and validated by the importer
+	// as it reads the file, off the writer's path; nil when it is not
+	// valid as a new user, and NewErrors say why (it may still be valid
+	// as an update, which is validated when the user it updates is read).
+	New       *User
+	NewErrors []CellError
 }
 
 // ImportChunk is a run of consecutive rows of an import: the rows for the
@@ -213,7 +215,7 @@ type ImportChunk struct {
 	Offset   int64
 	// Headers names each field key's column in messages; Header is the
 	// file's, kept with the job for the failed-rows file.
-	Headers map[string]string
+	Headers ImportHeaders
 	Header  []string
 }
 
@@ -261,12 +263,48 @@ type JobService interface {
 // from its last commit. A dry run rolls each chunk's users back and keeps
 // its report.
 type ImportTx interface {
-	// Apply applies the chunk that follows the last one applied.
-	Apply(ctx context.Context, c *ImportChunk) error
+	// Apply applies the chunk that follows the last one applied: rows, run
+	// when the chunk has rows, writes them through the store and returns
+	// those it refused and what became of the others; those and the
+	// chunk's own failed rows are recorded with the counts.
+	Apply(ctx context.Context, c *ImportChunk, rows ImportRows) error
 	// Commit commits, and moves the job's Position, Offset and Counts.
 	Commit() error
 	// Rollback drops everything applied since BeginImport.
 	Rollback() error
+}
+
+// ImportRows writes a chunk's rows through w, inside the chunk's
+// transaction: the importer's decisions, the store's reads and writes.
+type ImportRows func(ctx context.Context, w ImportWriter) ([]FailedRow, ImportCounts, error)
+
+// ImportWriter is what an import's rows need of the store, inside the
+// transaction of their chunk. It decides nothing: it reads and writes.
+type ImportWriter interface {
+	// Now is the transaction's time.
+	Now() time.Time
+	// Registry is the field registry as the transaction sees it.
+	Registry(ctx context.Context) (*Registry, error)
+	// InsertNew inserts valid users, filling their ids and times, except
+	// that one whose email, client id or id is taken is skipped and keeps
+	// ID 0: the database finds them, and only those are looked up.
+	InsertNew(ctx context.Context, users []*User) error
+	// Insert inserts valid users; a taken unique value fails the call.
+	Insert(ctx context.Context, users []*User) error
+	// Owners returns who holds the values, by unique field (email,
+	// client_id, id) and value: one statement, whatever their number.
+	Owners(ctx context.Context, values map[string][]string) (UniqueOwners, error)
+	// Users returns the users with ids, whole with tags and groups, by id.
+	Users(ctx context.Context, ids []int64) (map[int64]*User, error)
+	// Update writes every column of u, stamped with Now.
+	Update(ctx context.Context, u *User) error
+	// TagID returns the oldest tag named name (any case), creating one
+	// (audited as created by an import) when there is none.
+	TagID(ctx context.Context, name string) (int64, error)
+	// GroupID returns the group named name (any case), if there is one.
+	GroupID(ctx context.Context, name string) (int64, bool, error)
+	// SetRefs gives each user exactly the tags and groups its change lists.
+	SetRefs(ctx context.Context, changes []RefChange) error
 }
 
 // FormatBytes writes n bytes for people: "512 B", "1.5 MB", "2.0 GB".

@@ -117,6 +117,44 @@ func (s *Staff) Validate() error {
 	return fe.Err()
 }
 
+// activeOwner reports whether s is an active owner.
+func (s *Staff) activeOwner() bool { return s.Active && s.Role == RoleOwner }
+
+// CheckStaffPermission returns an EFORBIDDEN error when actor may not make
+// staff account before into after (before nil: create it), setting its
+// password too when password is true: only an owner creates an owner, or
+// changes an owner's role, access or password (Actor.MayManageOwners).
+// Staff managers cannot promote themselves or others past their own power.
+func CheckStaffPermission(actor Actor, before, after *Staff, password bool) error {
+	if actor.MayManageOwners() {
+		return nil
+	}
+	if before == nil {
+		if after.Role == RoleOwner {
+			return Errorf(EFORBIDDEN, "Only an owner can create an owner.")
+		}
+		return nil
+	}
+	touchesOwner := before.Role == RoleOwner || after.Role == RoleOwner
+	if touchesOwner && (before.Role != after.Role || before.Active != after.Active || password) {
+		return Errorf(EFORBIDDEN, "Only an owner can change an owner's role or access.")
+	}
+	return nil
+}
+
+// CheckLastOwner returns an ECONFLICT error when making staff account
+// before into after would leave no active owner: someone must be able to
+// manage Roster. otherOwners is how many other accounts are active owners;
+// the store counts them inside the transaction that writes the change,
+// with those accounts locked, so that two owners demoted at once cannot
+// each count the other as the one who remains.
+func CheckLastOwner(before, after *Staff, otherOwners int) error {
+	if before.activeOwner() && !after.activeOwner() && otherOwners == 0 {
+		return Errorf(ECONFLICT, "This is the last active owner; make someone else owner first.")
+	}
+	return nil
+}
+
 // MinPasswordLen is the shortest password accepted for staff and users.
 const MinPasswordLen = 10
 
@@ -129,6 +167,23 @@ func CheckPassword(password string) error {
 		return FieldErrors{"password": "is longer than 1024 bytes"}.Err()
 	}
 	return nil
+}
+
+// CheckPasswordChange checks a staff member's change of their own
+// password: current must be their password (currentOK: it matched the
+// stored hash), next strong enough and not current. EINVALID naming
+// current_password or password.
+func CheckPasswordChange(currentOK bool, current, next string) error {
+	fe := FieldErrors{}
+	if !currentOK {
+		fe.Add("current_password", "is not your current password")
+	}
+	if err := CheckPassword(next); err != nil {
+		fe.Add("password", ErrorFields(err)["password"])
+	} else if len(fe) == 0 && next == current {
+		fe.Add("password", "is the same as your current password")
+	}
+	return fe.Err()
 }
 
 // StaffUpdate changes a staff account; nil fields stay as they are.
@@ -148,6 +203,12 @@ type Session struct {
 	LastSeenAt time.Time
 	IP         string
 	UserAgent  string
+}
+
+// Expired reports whether session s has ended at now: idle too long, or
+// older than the absolute limit.
+func (s *Session) Expired(now time.Time) bool {
+	return now.Sub(s.LastSeenAt) > SessionIdleTimeout || now.Sub(s.CreatedAt) > SessionAbsoluteTimeout
 }
 
 // Token is an API bearer token of a staff account. Only its hash is stored.

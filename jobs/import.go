@@ -80,7 +80,7 @@ type Importer struct {
 type Plan struct {
 	Columns []csvio.Column
 	Unknown []string
-	Headers map[string]string
+	Headers roster.ImportHeaders
 }
 
 // PlanColumns matches the file's header against the registry with the
@@ -95,7 +95,7 @@ func PlanColumns(r *csvio.Reader, reg *roster.Registry, opts roster.ImportOption
 	// The reason column of a failed-rows file is not data: fixing those
 	// rows and importing the file again must just work.
 	unknown = slices.DeleteFunc(unknown, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "reason") })
-	p := &Plan{Columns: cols, Unknown: unknown, Headers: map[string]string{}}
+	p := &Plan{Columns: cols, Unknown: unknown, Headers: roster.ImportHeaders{}}
 	for _, c := range cols {
 		if c.Field.Key != "" && !c.Skip {
 			p.Headers[c.Field.Key] = c.Header
@@ -179,7 +179,7 @@ func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) erro
 					return err
 				}
 			}
-			if err := tx.Apply(ctx, c); err != nil {
+			if err := tx.Apply(ctx, c, applyRows(j.Options, c)); err != nil {
 				return err
 			}
 			if pending += c.Read; pending >= int64(im.Config.txRows()) {
@@ -322,7 +322,14 @@ func (im *Importer) decode(reg *roster.Registry, plan *Plan, rec []string, row i
 		return ir, out
 	}
 	if !resumed {
-		ir.New = asNewUser(reg, values)
+		// Validated here, on the reader's goroutine, so that the
+		// writer's does less; an update is validated against its user.
+		u, errs := ir.ApplyTo(nil, reg, key, time.Now().UTC(), plan.Headers)
+		if len(errs) == 0 {
+			ir.New = u
+		} else {
+			ir.NewErrors = errs
+		}
 	}
 	// Every unique value of the row must be new to the file.
 	hashes := make([]uint64, 0, len(uniques))
@@ -362,28 +369,6 @@ func (im *Importer) decode(reg *roster.Registry, plan *Plan, rec []string, row i
 		ir.PasswordHash = hash
 	}
 	return ir, out
-}
-
-// asNewUser returns the row as a new user when it is valid as one, or nil.
-// Setting and validating run here, on the reader's goroutine, so that the
-// writer's does less.
-func asNewUser(reg *roster.Registry, values map[string]any) *roster.User {
-	u := &roster.User{}
-	for key, v := range values {
-		switch key {
-		case "id", "tags", "groups", "password", "password_hash":
-			continue
-		}
-		f, ok := reg.Field(key)
-		if !ok || !u.Set(f, v) {
-			return nil
-		}
-	}
-	u.Normalize()
-	if u.Validate(reg, time.Now().UTC(), true, nil) != nil {
-		return nil
-	}
-	return u
 }
 
 // redact returns rec with the cells at secret blanked, copying only when
@@ -437,7 +422,7 @@ func (im *Importer) hashPasswords(ctx context.Context, j *roster.Job, c *roster.
 		return nil
 	}
 	stored := map[string]string{}
-	if j.Options.Mode != roster.ImportCreate {
+	if j.Options.Mode.MayUpdate() {
 		var err error
 		if stored, err = im.Jobs.PasswordHashes(ctx, j.Options.Key, keys); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package sqldb
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,27 +40,17 @@ func (db *DB) stringList(values []string) (string, any, error) {
 	return "(SELECT value AS v FROM json_each(?))", string(b), nil
 }
 
-// keyOwner is who holds a unique value today.
-type keyOwner struct {
-	id                              int64
-	email, clientID, publicID, hash string
-}
-
-// owners returns the users holding any of the unique values of rows, by
-// column and value. One statement per chunk, whatever its size.
-func (tx *Tx) owners(ctx context.Context, rows []roster.ImportRow, key string) (map[string]map[string]*keyOwner, error) {
-	lists := map[string][]string{}
-	for _, r := range rows {
-		for field := range keyColumns {
-			if v := uniqueValue(r, field, key); v != "" {
-				lists[field] = append(lists[field], v)
-			}
-		}
-	}
-	out := map[string]map[string]*keyOwner{"email": {}, "client_id": {}, "id": {}}
+// owners returns the users holding any of values, by unique field and
+// value. One statement per chunk, whatever its size.
+func (tx *Tx) owners(ctx context.Context, values map[string][]string) (roster.UniqueOwners, error) {
+	out := roster.UniqueOwners{"email": {}, "client_id": {}, "id": {}}
 	var where []string
 	var args []any
-	for field, vals := range lists {
+	for _, field := range roster.ImportKeys {
+		vals := values[field]
+		if len(vals) == 0 {
+			continue
+		}
 		list, arg, err := tx.db.stringList(vals)
 		if err != nil {
 			return nil, err
@@ -72,33 +61,26 @@ func (tx *Tx) owners(ctx context.Context, rows []roster.ImportRow, key string) (
 	if len(where) == 0 {
 		return out, nil
 	}
-	rs, err := tx.query(ctx, "SELECT id, COALESCE(email, ''), COALESCE(client_id, ''), public_id, password_hash FROM users WHERE "+strings.Join(where, " OR "), args...)
+	rs, err := tx.query(ctx, "SELECT id, COALESCE(email, ''), COALESCE(client_id, ''), public_id FROM users WHERE "+strings.Join(where, " OR "), args...)
 	if err != nil {
 		return nil, formatError(err, "find users by key")
 	}
 	defer rs.Close()
 	for rs.Next() {
-		o := &keyOwner{}
-		if err := rs.Scan(&o.id, &o.email, &o.clientID, &o.publicID, &o.hash); err != nil {
+		var email, clientID string
+		var o roster.UniqueOwner
+		if err := rs.Scan(&o.ID, &email, &clientID, &o.PublicID); err != nil {
 			return nil, formatError(err, "find users by key")
 		}
-		if o.email != "" {
-			out["email"][o.email] = o
+		if email != "" {
+			out["email"][email] = o
 		}
-		if o.clientID != "" {
-			out["client_id"][o.clientID] = o
+		if clientID != "" {
+			out["client_id"][clientID] = o
 		}
-		out["id"][o.publicID] = o
+		out["id"][o.PublicID] = o
 	}
 	return out, formatError(rs.Err(), "find users by key")
-}
-
-// uniqueValue is the normalised value a row gives the unique field, or "".
-func uniqueValue(r roster.ImportRow, field, key string) string {
-	if field == key {
-		return r.Key
-	}
-	return roster.UniqueValue(field, r.Values[field])
 }
 
 // PasswordHashes returns the stored password hashes of the users whose key
@@ -185,15 +167,6 @@ func (tx *Tx) tagID(ctx context.Context, refs *importRefs, name string) (int64, 
 	return id, nil
 }
 
-// refChange is the tags or groups one user gets from a row.
-type refChange struct {
-	user         *roster.User
-	existed      bool // a new user has nothing to drop
-	tags, groups []int64
-	setTags      bool
-	setGroups    bool
-}
-
 // BeginImport opens the transaction that applies the next chunks of job j.
 // Taking the job's row first both locks it and proves that this process
 // still owns it at the position it read from.
@@ -224,7 +197,7 @@ type importTx struct {
 	applied bool
 }
 
-func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk) error {
+func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk, rows roster.ImportRows) error {
 	if t.tx == nil {
 		return fmt.Errorf("import job %d: apply after the transaction ended", t.j.ID)
 	}
@@ -234,7 +207,7 @@ func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk) error {
 	tx := t.tx
 	failed := slices.Clone(c.Failed)
 	var counts roster.ImportCounts
-	if len(c.Rows) > 0 {
+	if len(c.Rows) > 0 && rows != nil {
 		// A dry run does all the work, then undoes the users and keeps
 		// the report.
 		dry := t.j.Options.DryRun
@@ -244,7 +217,7 @@ func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk) error {
 				return formatError(err, "dry run")
 			}
 		}
-		more, n, err := t.s.applyRows(ctx, tx, t.j.Options, c)
+		more, n, err := rows(ctx, &importWriter{tx: tx})
 		if err != nil {
 			return err
 		}
@@ -355,351 +328,116 @@ func (tx *Tx) insertFailedRows(ctx context.Context, jobID int64, rows []roster.F
 	return nil
 }
 
-// applyRows validates and writes the rows of a chunk; rows that cannot
-// apply come back as failed rows and write nothing.
-//
-// Rows the importer found valid as new users are inserted first, with the
-// database itself skipping any whose email, client id or id is taken:
-// looking up three unique values per row first cost more than the insert.
-// The rows it skipped (they update someone, or collide) and the rows not
-// valid as new then take the checked path, which looks their owners up.
-func (s *JobService) applyRows(ctx context.Context, tx *Tx, opts roster.ImportOptions, c *roster.ImportChunk) ([]roster.FailedRow, roster.ImportCounts, error) {
-	var counts roster.ImportCounts
-	reg, err := loadRegistry(ctx, tx, s.db)
-	if err != nil {
-		return nil, counts, err
-	}
-	refs, err := tx.loadImportRefs(ctx)
-	if err != nil {
-		return nil, counts, err
-	}
-	a := &rowApplier{tx: tx, reg: reg, refs: refs, opts: opts, headers: c.Headers}
-	var refChanges []refChange
-	rest := c.Rows
-	if opts.Mode != roster.ImportUpdate {
-		rest = nil
-		var fresh []*roster.User
-		var freshRows []int
-		var freshRefs []refChange
-		for i, r := range c.Rows {
-			if r.New == nil {
-				rest = append(rest, r)
-				continue
-			}
-			u, rc, errs, err := a.prepare(ctx, r, nil)
-			if err != nil {
-				return nil, counts, err
-			}
-			if len(errs) > 0 {
-				rest = append(rest, r)
-				continue
-			}
-			fresh = append(fresh, u)
-			freshRows = append(freshRows, i)
-			freshRefs = append(freshRefs, rc)
-		}
-		if err := tx.insertUsers(ctx, fresh, true); err != nil {
-			return nil, counts, err
-		}
-		for i, u := range fresh {
-			if u.ID == 0 {
-				rest = append(rest, c.Rows[freshRows[i]])
-				continue
-			}
-			counts.Created++
-			refChanges = append(refChanges, freshRefs[i])
-		}
-		// The skipped rows go on in file order, after the inserted ones.
-		slices.SortFunc(rest, func(x, y roster.ImportRow) int { return cmp.Compare(x.Row, y.Row) })
-	}
-	if len(rest) == 0 {
-		return nil, counts, tx.setImportRefs(ctx, refChanges)
-	}
-	owners, err := tx.owners(ctx, rest, opts.Key)
-	if err != nil {
-		return nil, counts, err
-	}
-	// The users the rows update, read whole (with their tags and groups)
-	// to diff against.
-	var targetIDs []int64
-	for _, r := range rest {
-		if o := owners[opts.Key][r.Key]; o != nil {
-			targetIDs = append(targetIDs, o.id)
-		}
-	}
-	existing, err := tx.usersByID(ctx, reg, targetIDs)
-	if err != nil {
-		return nil, counts, err
-	}
-	var failed []roster.FailedRow
-	var creates []*roster.User
-	for _, r := range rest {
-		fail := func(errs ...roster.CellError) {
-			failed = append(failed, roster.FailedRow{Row: r.Row, Errors: errs, Cells: r.Cells})
-		}
-		var before *roster.User
-		if o := owners[opts.Key][r.Key]; o != nil {
-			before = existing[o.id]
-		}
-		switch {
-		case before != nil && opts.Mode == roster.ImportCreate:
-			fail(roster.CellError{Column: a.header(opts.Key), Message: fmt.Sprintf("a user with %s %s exists already (mode create)", opts.Key, r.Key)})
-			continue
-		case before == nil && opts.Mode == roster.ImportUpdate:
-			fail(roster.CellError{Column: a.header(opts.Key), Message: fmt.Sprintf("no user has %s %s (mode update)", opts.Key, r.Key)})
-			continue
-		}
-		u, rc, errs, err := a.prepare(ctx, r, before)
+// importWriter is the store side of one chunk's rows: the reads and
+// writes the importer's decisions need, inside the chunk's transaction.
+type importWriter struct {
+	tx   *Tx
+	reg  *roster.Registry
+	refs *importRefs // loaded on first use
+}
+
+var _ roster.ImportWriter = (*importWriter)(nil)
+
+func (w *importWriter) Now() time.Time { return w.tx.now }
+
+func (w *importWriter) Registry(ctx context.Context) (*roster.Registry, error) {
+	if w.reg == nil {
+		reg, err := loadRegistry(ctx, w.tx, w.tx.db)
 		if err != nil {
-			return nil, counts, err
+			return nil, err
 		}
-		// A unique value must be free, or already this user's.
-		self := int64(-1)
-		if before != nil {
-			self = before.ID
-		}
-		for _, field := range []string{"email", "client_id", "id"} {
-			if field == opts.Key {
-				continue
-			}
-			v := uniqueValue(r, field, opts.Key)
-			if o := owners[field][v]; v != "" && o != nil && o.id != self {
-				errs = append(errs, roster.CellError{Column: a.header(field), Message: fmt.Sprintf("%s is taken by user %s", v, o.publicID)})
-			}
-		}
-		if len(errs) > 0 {
-			fail(errs...)
-			continue
-		}
-		if before == nil {
-			creates = append(creates, u)
-			refChanges = append(refChanges, rc)
-			continue
-		}
-		changed := len(diffUsers(reg, before, u)) > 0 || u.PasswordHash != before.PasswordHash
-		refsChanged := (rc.setTags && !sameSet(rc.tags, before.Tags)) || (rc.setGroups && !sameSet(rc.groups, before.Groups))
-		switch {
-		case changed:
-			u.UpdatedAt = tx.now
-			if err := tx.updateUserRow(ctx, u); err != nil {
-				return nil, counts, err
-			}
-			counts.Updated++
-		case refsChanged:
-			counts.Updated++
-		default:
-			counts.Unchanged++
-			continue
-		}
-		if refsChanged {
-			refChanges = append(refChanges, rc)
-		}
+		w.reg = reg
 	}
-	if len(creates) > 0 {
-		if err := tx.insertUsers(ctx, creates, false); err != nil {
-			return nil, counts, err
-		}
-		counts.Created += int64(len(creates))
-	}
-	if err := tx.setImportRefs(ctx, refChanges); err != nil {
-		return nil, counts, err
-	}
-	return failed, counts, nil
+	return w.reg, nil
 }
 
-// rowApplier turns a chunk's rows into users within its transaction.
-type rowApplier struct {
-	tx      *Tx
-	reg     *roster.Registry
-	refs    *importRefs
-	opts    roster.ImportOptions
-	headers map[string]string
+func (w *importWriter) InsertNew(ctx context.Context, users []*roster.User) error {
+	return w.tx.insertUsers(ctx, users, true)
 }
 
-// header is the file's column for a field, for messages.
-func (a *rowApplier) header(key string) string {
-	if h, ok := a.headers[key]; ok {
-		return h
-	}
-	return key
+func (w *importWriter) Insert(ctx context.Context, users []*roster.User) error {
+	return w.tx.insertUsers(ctx, users, false)
 }
 
-// prepare applies row r to a copy of before (nil: a new user) and
-// validates it; it returns the user, the tags and groups the row sets,
-// and the row's problems. Unique values are the caller's to check.
-func (a *rowApplier) prepare(ctx context.Context, r roster.ImportRow, before *roster.User) (*roster.User, refChange, []roster.CellError, error) {
-	u := &roster.User{}
-	// A row the importer found valid as a new user needs no second
-	// pass of setting and validating on the writer's path.
-	prevalidated := before == nil && r.New != nil
-	if prevalidated {
-		u = r.New
-	}
-	if before != nil {
-		cp := *before
-		cp.Custom = make(map[string]any, len(before.Custom))
-		for k, v := range before.Custom {
-			cp.Custom[k] = v
-		}
-		u = &cp
-	}
-	var errs []roster.CellError
-	touched := map[string]bool{}
-	rc := refChange{user: u, existed: before != nil}
-	for key, v := range r.Values {
-		switch key {
-		case "password", "password_hash":
-			continue
-		case "id":
-			id, _ := v.(string)
-			id = strings.TrimSpace(id)
-			switch {
-			case id == "":
-			case before != nil && id != before.PublicID:
-				errs = append(errs, roster.CellError{Column: a.header("id"), Message: fmt.Sprintf("%s is not the id of the user with %s %s (%s)", id, a.opts.Key, r.Key, before.PublicID)})
-			case before == nil && !roster.ValidPublicID(id):
-				errs = append(errs, roster.CellError{Column: a.header("id"), Message: fmt.Sprintf("%q is not a user id (u_ and 16 letters or digits)", id)})
-			case before == nil:
-				u.PublicID = id
-			}
-			continue
-		case "tags", "groups":
-			names, _ := v.([]string)
-			ids, msg, err := a.tx.resolveRefs(ctx, a.refs, key, names)
-			if err != nil {
-				return nil, rc, nil, err
-			}
-			if msg != "" {
-				errs = append(errs, roster.CellError{Column: a.header(key), Message: msg})
-			}
-			if key == "tags" {
-				rc.tags, rc.setTags = ids, true
-			} else {
-				rc.groups, rc.setGroups = ids, true
-			}
-			continue
-		}
-		if prevalidated {
-			continue
-		}
-		f, ok := a.reg.Field(key)
-		if !ok || !u.Set(f, v) {
-			errs = append(errs, roster.CellError{Column: a.header(key), Message: "cannot be set"})
-			continue
-		}
-		touched[key] = true
-	}
-	if r.PasswordHash != "" {
-		u.PasswordHash = r.PasswordHash
-	}
-	if before == nil && u.Newsletter && u.NewsletterAt.IsZero() {
-		u.NewsletterAt = a.tx.now
-	}
-	if !prevalidated {
-		u.Normalize()
-	}
-	if err := validate(u, a.reg, a.tx.now, before == nil, touched, prevalidated); err != nil {
-		fields := roster.ErrorFields(err)
-		keys := make([]string, 0, len(fields))
-		for k := range fields {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			errs = append(errs, roster.CellError{Column: a.header(k), Message: fields[k]})
-		}
-		if len(fields) == 0 {
-			errs = append(errs, roster.CellError{Message: roster.ErrorMessage(err)})
-		}
-	}
-	return u, rc, errs, nil
+func (w *importWriter) Owners(ctx context.Context, values map[string][]string) (roster.UniqueOwners, error) {
+	return w.tx.owners(ctx, values)
 }
 
-// validate is User.Validate unless the importer validated u already.
-func validate(u *roster.User, reg *roster.Registry, now time.Time, creating bool, touched map[string]bool, done bool) error {
-	if done {
+func (w *importWriter) Users(ctx context.Context, ids []int64) (map[int64]*roster.User, error) {
+	reg, err := w.Registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return w.tx.usersByID(ctx, reg, ids)
+}
+
+func (w *importWriter) Update(ctx context.Context, u *roster.User) error {
+	u.UpdatedAt = w.tx.now
+	return w.tx.updateUserRow(ctx, u)
+}
+
+func (w *importWriter) loadRefs(ctx context.Context) error {
+	if w.refs != nil {
 		return nil
 	}
-	return u.Validate(reg, now, creating, touched)
+	refs, err := w.tx.loadImportRefs(ctx)
+	w.refs = refs
+	return err
 }
 
-// resolveRefs turns tag or group names into ids; a missing tag is created,
-// a missing group is the row's error.
-func (tx *Tx) resolveRefs(ctx context.Context, refs *importRefs, key string, names []string) ([]int64, string, error) {
-	var ids []int64
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
-		}
-		if key == "groups" {
-			id, ok := refs.groups[foldName(n)]
-			if !ok {
-				return nil, fmt.Sprintf("there is no group named %q (create it first)", n), nil
-			}
-			ids = append(ids, id)
-			continue
-		}
-		if msg := roster.ValidTagName(n); msg != "" {
-			return nil, fmt.Sprintf("tag name %q %s", n, msg), nil
-		}
-		id, err := tx.tagID(ctx, refs, n)
-		if err != nil {
-			return nil, "", err
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
+func (w *importWriter) TagID(ctx context.Context, name string) (int64, error) {
+	if err := w.loadRefs(ctx); err != nil {
+		return 0, err
 	}
-	return ids, "", nil
+	return w.tx.tagID(ctx, w.refs, name)
 }
 
-func sameSet(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
+func (w *importWriter) GroupID(ctx context.Context, name string) (int64, bool, error) {
+	if err := w.loadRefs(ctx); err != nil {
+		return 0, false, err
 	}
-	for _, x := range a {
-		if !slices.Contains(b, x) {
-			return false
-		}
-	}
-	return true
+	id, ok := w.refs.groups[foldName(name)]
+	return id, ok, nil
+}
+
+func (w *importWriter) SetRefs(ctx context.Context, changes []roster.RefChange) error {
+	return w.tx.setImportRefs(ctx, changes)
 }
 
 // setImportRefs gives users exactly the tags and groups their rows list.
 // A row lists tags newest first, so each is added a millisecond before the
 // one before it; tags and memberships a user keeps keep their dates.
-func (tx *Tx) setImportRefs(ctx context.Context, changes []refChange) error {
+func (tx *Tx) setImportRefs(ctx context.Context, changes []roster.RefChange) error {
 	var tagRows, groupRows []any
 	var changedIDs []int64
 	for _, rc := range changes {
-		uid := rc.user.ID
-		if !rc.setTags && !rc.setGroups {
+		uid := rc.User.ID
+		if !rc.SetTags && !rc.SetGroups {
 			continue
 		}
-		if rc.existed {
+		if rc.Existed {
 			changedIDs = append(changedIDs, uid)
 		}
-		if rc.setTags && rc.existed {
-			if err := tx.dropRefs(ctx, "user_tags", "tag_id", uid, rc.tags); err != nil {
+		if rc.SetTags && rc.Existed {
+			if err := tx.dropRefs(ctx, "user_tags", "tag_id", uid, rc.Tags); err != nil {
 				return err
 			}
 		}
-		if rc.setTags {
-			for i, t := range rc.tags {
-				if !slices.Contains(rc.user.Tags, t) {
+		if rc.SetTags {
+			for i, t := range rc.Tags {
+				if !slices.Contains(rc.User.Tags, t) {
 					tagRows = append(tagRows, uid, t, tx.db.timeArg(tx.now.Add(-time.Duration(i)*time.Millisecond)))
 				}
 			}
 		}
-		if rc.setGroups && rc.existed {
-			if err := tx.dropRefs(ctx, "group_members", "group_id", uid, rc.groups); err != nil {
+		if rc.SetGroups && rc.Existed {
+			if err := tx.dropRefs(ctx, "group_members", "group_id", uid, rc.Groups); err != nil {
 				return err
 			}
 		}
-		if rc.setGroups {
-			for _, g := range rc.groups {
-				if !slices.Contains(rc.user.Groups, g) {
+		if rc.SetGroups {
+			for _, g := range rc.Groups {
+				if !slices.Contains(rc.User.Groups, g) {
 					groupRows = append(groupRows, uid, g, string(roster.ViaImport), tx.db.timeArg(tx.now))
 				}
 			}

@@ -46,8 +46,8 @@ func (ss *StaffService) CreateStaff(ctx context.Context, s *roster.Staff, plain 
 	if err := s.Validate(); err != nil {
 		return err
 	}
-	if s.Role == roster.RoleOwner && !roster.ActorFromContext(ctx).MayManageOwners() {
-		return roster.Errorf(roster.EFORBIDDEN, "Only an owner can create an owner.")
+	if err := roster.CheckStaffPermission(roster.ActorFromContext(ctx), nil, s, false); err != nil {
+		return err
 	}
 	h, err := hashPassword(plain)
 	if err != nil {
@@ -156,18 +156,15 @@ func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.St
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	touchesOwner := before.Role == roster.RoleOwner || s.Role == roster.RoleOwner
-	if touchesOwner && !roster.ActorFromContext(ctx).MayManageOwners() && (changes["role"] != roster.Change{} || changes["active"] != roster.Change{} || changes["password"] != roster.Change{}) {
-		return nil, roster.Errorf(roster.EFORBIDDEN, "Only an owner can change an owner's role or access.")
+	if err := roster.CheckStaffPermission(roster.ActorFromContext(ctx), before, &s, changes["password"] != roster.Change{}); err != nil {
+		return nil, err
 	}
-	if before.Role == roster.RoleOwner && before.Active && (s.Role != roster.RoleOwner || !s.Active) {
-		var owners int
-		if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM staff WHERE role = 'owner' AND active = ? AND id <> ?", true, id).Scan(&owners); err != nil {
-			return nil, formatError(err, "update staff")
-		}
-		if owners == 0 {
-			return nil, roster.Errorf(roster.ECONFLICT, "This is the last active owner; make someone else owner first.")
-		}
+	var owners int
+	if err := tx.queryRow(ctx, "SELECT COUNT(*) FROM staff WHERE role = 'owner' AND active = ? AND id <> ?", true, id).Scan(&owners); err != nil {
+		return nil, formatError(err, "update staff")
+	}
+	if err := roster.CheckLastOwner(before, &s, owners); err != nil {
+		return nil, err
 	}
 	if len(changes) == 0 {
 		return before, nil
@@ -196,33 +193,6 @@ func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.St
 	return &s, tx.commit()
 }
 
-// Sign-in throttling: after a few failures a key (an account email or a
-// client address) must wait, doubling each time; after more it is locked
-// for throttleWindow. A key quiet for throttleWindow starts afresh.
-type throttle struct {
-	free, lockAt int
-}
-
-var (
-	accountThrottle = throttle{free: 3, lockAt: 10}
-	clientThrottle  = throttle{free: 10, lockAt: 50}
-)
-
-const throttleWindow = 15 * time.Minute
-
-// wait returns how long a key with n recent failures, the last at last, must
-// still wait at now.
-func (t throttle) wait(n int, last, now time.Time) time.Duration {
-	if n < t.free {
-		return 0
-	}
-	d := throttleWindow
-	if n < t.lockAt {
-		d = time.Second << min(n-t.free, 10)
-	}
-	return last.Add(d).Sub(now)
-}
-
 var errBadLogin = roster.Errorf(roster.EUNAUTHORIZED, "Invalid email or password.")
 
 // Authenticate checks a sign-in attempt. The attempt is counted as a
@@ -232,8 +202,7 @@ var errBadLogin = roster.Errorf(roster.EUNAUTHORIZED, "Invalid email or password
 // back.
 func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client string) (*roster.Staff, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	account, clientKey := "account:"+email, "client:"+client
-	attempt, prevClient, err := ss.countAttempt(ctx, []string{account, clientKey}, []throttle{accountThrottle, clientThrottle})
+	attempt, err := ss.db.countAttempt(ctx, []string{"account:" + email, "client:" + client}, []roster.Throttle{roster.AccountThrottle, roster.ClientThrottle})
 	if err != nil {
 		return nil, err
 	}
@@ -262,15 +231,8 @@ func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client s
 		return nil, err
 	}
 	defer tx.Rollback()
-	// The account starts afresh; the client only gets this attempt back,
-	// or one valid account could reset a password-spraying client.
-	if _, err := tx.exec(ctx, "DELETE FROM login_failures WHERE key = ?", account); err != nil {
-		return nil, formatError(err, "authenticate")
-	}
-	if _, err := tx.exec(ctx, `UPDATE login_failures SET failures = failures - 1,
-			last_failure = CASE WHEN last_failure = ? THEN ? ELSE last_failure END
-		WHERE key = ? AND failures > 0`, ss.db.timeArg(attempt), ss.db.timeArg(prevClient), clientKey); err != nil {
-		return nil, formatError(err, "authenticate")
+	if err := tx.forgive(ctx, attempt); err != nil {
+		return nil, err
 	}
 	s.LastLoginAt = tx.now
 	if _, err := tx.exec(ctx, "UPDATE staff SET last_login_at = ? WHERE id = ?", ss.db.timeArg(tx.now), s.ID); err != nil {
@@ -285,57 +247,6 @@ func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client s
 		return nil, err
 	}
 	return s, tx.commit()
-}
-
-// countAttempt refuses the attempt with ETOOMANY when a key must still
-// wait, and otherwise records it as a failure for every key. It returns the
-// attempt's time and the last key's previous failure time, so that a
-// success can take the attempt back.
-func (ss *StaffService) countAttempt(ctx context.Context, keys []string, limits []throttle) (at, prevLast time.Time, err error) {
-	tx, err := ss.db.begin(ctx)
-	if err != nil {
-		return at, prevLast, err
-	}
-	defer tx.Rollback()
-	now := tx.now
-	stale := ss.db.timeArg(now.Add(-throttleWindow))
-	for i, k := range keys {
-		// The row must exist for FOR UPDATE to lock it on PostgreSQL;
-		// SQLite's single writer serialises these transactions anyway.
-		if _, err := tx.exec(ctx, "INSERT INTO login_failures (key, failures, last_failure) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING", k, ss.db.timeArg(now)); err != nil {
-			return at, prevLast, formatError(err, "count sign-in")
-		}
-		var n int
-		var last time.Time
-		if err := tx.queryRow(ctx, "SELECT failures, last_failure FROM login_failures WHERE key = ?"+ss.db.forUpdate(), k).Scan(&n, timeScan{&last}); err != nil {
-			return at, prevLast, formatError(err, "count sign-in")
-		}
-		if now.Sub(last) < throttleWindow {
-			if w := limits[i].wait(n, last, now); w > 0 {
-				return at, prevLast, roster.Errorf(roster.ETOOMANY, "Too many failed sign-ins. Try again in %s.", roundUp(w))
-			}
-		}
-		prevLast = last
-	}
-	for _, k := range keys {
-		if _, err := tx.exec(ctx, `UPDATE login_failures SET
-				failures = CASE WHEN last_failure < ? THEN 1 ELSE failures + 1 END,
-				last_failure = ?
-			WHERE key = ?`, stale, ss.db.timeArg(now), k); err != nil {
-			return at, prevLast, formatError(err, "count sign-in")
-		}
-	}
-	return now, prevLast, tx.commit()
-}
-
-func roundUp(d time.Duration) string {
-	if d > time.Minute {
-		return fmt.Sprintf("%d minutes", int(d.Minutes())+1)
-	}
-	if n := int(d.Seconds()) + 1; n > 1 {
-		return fmt.Sprintf("%d seconds", n)
-	}
-	return "1 second"
 }
 
 // newSecret returns a random token with prefix and the hex SHA-256 under
@@ -399,7 +310,7 @@ func (ss *StaffService) FindSession(ctx context.Context, token string) (*roster.
 		return nil, nil, formatError(err, "find session")
 	}
 	now := ss.db.Now()
-	if now.Sub(sess.LastSeenAt) > roster.SessionIdleTimeout || now.Sub(sess.CreatedAt) > roster.SessionAbsoluteTimeout {
+	if sess.Expired(now) {
 		return nil, nil, roster.Errorf(roster.EUNAUTHORIZED, "Your session has expired. Please sign in again.")
 	}
 	s, err := ss.FindStaffByID(ctx, sess.StaffID)

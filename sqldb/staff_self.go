@@ -18,27 +18,19 @@ import (
 // outlive the change, and the caller starts a fresh session for the
 // browser that made it.
 func (ss *StaffService) ChangeOwnPassword(ctx context.Context, staffID int64, current, next string) error {
-	key := fmt.Sprintf("password:%d", staffID)
-	if _, _, err := ss.countAttempt(ctx, []string{key}, []throttle{accountThrottle}); err != nil {
+	attempt, err := ss.db.countAttempt(ctx, []string{fmt.Sprintf("password:%d", staffID)}, []roster.Throttle{roster.AccountThrottle})
+	if err != nil {
 		return err
 	}
 	s, err := ss.FindStaffByID(ctx, staffID)
 	if err != nil {
 		return err
 	}
-	fe := roster.FieldErrors{}
-	if err := password.Verify(current, s.PasswordHash); err != nil {
-		if !errors.Is(err, password.ErrMismatch) {
-			slog.Error("stored staff password hash is unusable", "staff_id", s.ID, "err", err)
-		}
-		fe.Add("current_password", "is not your current password")
+	err = password.Verify(current, s.PasswordHash)
+	if err != nil && !errors.Is(err, password.ErrMismatch) {
+		slog.Error("stored staff password hash is unusable", "staff_id", s.ID, "err", err)
 	}
-	if err := roster.CheckPassword(next); err != nil {
-		fe.Add("password", roster.ErrorFields(err)["password"])
-	} else if len(fe) == 0 && next == current {
-		fe.Add("password", "is the same as your current password")
-	}
-	if err := fe.Err(); err != nil {
+	if err := roster.CheckPasswordChange(err == nil, current, next); err != nil {
 		return err
 	}
 	hash, err := password.Hash(next)
@@ -63,8 +55,8 @@ func (ss *StaffService) ChangeOwnPassword(ctx context.Context, staffID int64, cu
 	if _, err := tx.exec(ctx, "DELETE FROM sessions WHERE staff_id = ?", staffID); err != nil {
 		return formatError(err, "change password")
 	}
-	if _, err := tx.exec(ctx, "DELETE FROM login_failures WHERE key = ?", key); err != nil {
-		return formatError(err, "change password")
+	if err := tx.forgive(ctx, attempt); err != nil {
+		return err
 	}
 	changes := map[string]roster.Change{"password": {Before: roster.Redacted, After: roster.Redacted}}
 	if err := tx.audit(ctx, "staff.password", "staff", fmt.Sprint(staffID), changes, ""); err != nil {

@@ -19,6 +19,9 @@ var _ roster.UserService = (*UserService)(nil)
 // UserService stores users.
 type UserService struct {
 	db *DB
+	// afterPasswordCheck, set by tests only, runs when a sign-in's
+	// password matched, before the sign-in writes.
+	afterPasswordCheck func()
 }
 
 // NewUserService returns a UserService on db.
@@ -582,43 +585,11 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err != nil {
 		return nil, formatError(err, "update user")
 	}
-	u := *before
-	u.Custom = make(map[string]any, len(before.Custom))
-	for k, v := range before.Custom {
-		u.Custom[k] = v
-	}
-	fe := roster.FieldErrors{}
-	touched := map[string]bool{}
-	for key, v := range upd.Values {
-		f, ok := reg.Field(key)
-		switch {
-		case !ok:
-			fe.Add(key, "is not a field")
-		case f.ReadOnly:
-			fe.Add(key, "is read-only")
-		case f.Type == roster.TypePassword:
-			fe.Add(key, "is set through Password")
-		case !u.Set(f, v):
-			fe.Add(key, "has the wrong type")
-		default:
-			touched[key] = true
-		}
-	}
-	if err := fe.Err(); err != nil {
+	u, err := upd.Apply(before, reg, tx.now)
+	if err != nil {
 		return nil, err
 	}
-	if touched["newsletter"] && !touched["newsletter_at"] && u.Newsletter != before.Newsletter {
-		if u.Newsletter {
-			u.NewsletterAt = tx.now
-		} else {
-			u.NewsletterAt = before.NewsletterAt
-		}
-	}
-	u.Normalize()
-	if err := u.Validate(reg, tx.now, false, touched); err != nil {
-		return nil, err
-	}
-	changes := diffUsers(reg, before, &u)
+	changes := roster.DiffUsers(reg, before, u)
 	if hash != "" {
 		u.PasswordHash = hash
 		changes["password"] = roster.Change{Before: roster.Redacted, After: roster.Redacted}
@@ -627,7 +598,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 		return before, nil
 	}
 	u.UpdatedAt = tx.now
-	if err := tx.updateUserRow(ctx, &u); err != nil {
+	if err := tx.updateUserRow(ctx, u); err != nil {
 		return nil, err
 	}
 	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {
@@ -636,22 +607,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := tx.commit(); err != nil {
 		return nil, err
 	}
-	return &u, nil
-}
-
-// diffUsers returns the fields whose values differ between a and b.
-func diffUsers(reg *roster.Registry, a, b *roster.User) map[string]roster.Change {
-	changes := map[string]roster.Change{}
-	for _, f := range reg.Fields {
-		if f.Key == "updated_at" || f.Type == roster.TypePassword {
-			continue
-		}
-		va, vb := a.Get(f.Key), b.Get(f.Key)
-		if roster.FormatText(f.Type, va) != roster.FormatText(f.Type, vb) {
-			changes[f.Key] = roster.Change{Before: va, After: vb}
-		}
-	}
-	return changes
+	return u, nil
 }
 
 // DeleteUser deletes the user with public id.

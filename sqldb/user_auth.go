@@ -31,10 +31,8 @@ func (s *UserService) Authenticate(ctx context.Context, login, plain string) (*r
 		password.Waste(plain)
 		return nil, errBadUserLogin
 	}
-	key := "user:" + strings.ToLower(login)
-	// countAttempt is the staff sign-in throttle; it needs only the DB.
-	staff := &StaffService{db: s.db}
-	if _, _, err := staff.countAttempt(ctx, []string{key}, []throttle{accountThrottle}); err != nil {
+	attempt, err := s.db.countAttempt(ctx, []string{"user:" + strings.ToLower(login)}, []roster.Throttle{roster.AccountThrottle})
+	if err != nil {
 		return nil, err
 	}
 	u, err := s.findUserByLogin(ctx, login)
@@ -68,13 +66,16 @@ func (s *UserService) Authenticate(ctx context.Context, login, plain string) (*r
 			return nil, err
 		}
 	}
+	if s.afterPasswordCheck != nil {
+		s.afterPasswordCheck()
+	}
 	tx, err := s.db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	if _, err := tx.exec(ctx, "DELETE FROM login_failures WHERE key = ?", key); err != nil {
-		return nil, formatError(err, "authenticate")
+	if err := tx.forgive(ctx, attempt); err != nil {
+		return nil, err
 	}
 	res, err := tx.exec(ctx, "UPDATE users SET last_login = ? WHERE id = ?", s.db.timeArg(tx.now), u.ID)
 	if err != nil {

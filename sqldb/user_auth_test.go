@@ -231,30 +231,28 @@ func TestUserService_Authenticate(t *testing.T) {
 
 // TestUserService_AuthenticateConcurrentChange checks that a password set
 // while a sign-in checks the old one is not overwritten by the sign-in's
-// rehash of the old password. The sign-in verifies a slow bcrypt hash, so
-// the change usually lands inside that window; whatever the interleaving,
-// the new password must be the one in force at the end.
+// rehash of the old password: the change lands exactly between the
+// sign-in's check of the old password and its writes. The sign-in, whose
+// password matched when it was checked, succeeds; the new password is the
+// one in force.
 func TestUserService_AuthenticateConcurrentChange(t *testing.T) {
 	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		s := sqldb.NewUserService(db)
-		slow, err := bcrypt.GenerateFromPassword([]byte(userPassword), 11) // about 120 ms
-		if err != nil {
-			t.Fatal(err)
-		}
-		u := mustCreateUserWithHash(t, db, "race@example.com", "", string(slow))
-		done := make(chan error, 1)
-		go func() {
-			_, err := s.Authenticate(ctx, "race@example.com", userPassword)
-			done <- err
-		}()
-		time.Sleep(20 * time.Millisecond)
+		u := mustCreateUserWithHash(t, db, "race@example.com", "", foreignHashes(t)["bcrypt"]) // rehashed on sign-in
 		next := "a new password set by support"
-		if _, err := s.UpdateUser(staffCtx(), u.PublicID, roster.UserUpdate{Password: &next}); err != nil {
-			t.Fatal(err)
+		changed := false
+		sqldb.SetAfterPasswordCheck(s, func() {
+			if _, err := sqldb.NewUserService(db).UpdateUser(staffCtx(), u.PublicID, roster.UserUpdate{Password: &next}); err != nil {
+				t.Errorf("change the password: %v", err)
+			}
+			changed = true
+		})
+		if _, err := s.Authenticate(ctx, "race@example.com", userPassword); err != nil {
+			t.Fatalf("sign-in whose password matched before the change: %v", err)
 		}
-		if err := <-done; err != nil && roster.ErrorCode(err) != roster.EUNAUTHORIZED {
-			t.Fatalf("sign-in: %v", err)
+		if !changed {
+			t.Fatal("the sign-in never reached its writes after checking the password")
 		}
 		stored := storedHash(t, db, u.PublicID)
 		if err := password.Verify(next, stored); err != nil {

@@ -1,0 +1,49 @@
+package roster
+
+import "time"
+
+// Apply returns a copy of before with upd's values set, normalised and
+// validated at now: the user an edit makes. A value for a field that is
+// not one, is read-only, is a password (set through Password) or has the
+// wrong type is the field's error (EINVALID). Subscribing to the
+// newsletter stamps newsletter_at unless the edit sets it; unsubscribing
+// keeps the stamp.
+func (upd UserUpdate) Apply(before *User, reg *Registry, now time.Time) (*User, error) {
+	u := *before
+	u.Custom = make(map[string]any, len(before.Custom))
+	for k, v := range before.Custom {
+		u.Custom[k] = v
+	}
+	fe := FieldErrors{}
+	touched := map[string]bool{}
+	for key, v := range upd.Values {
+		f, ok := reg.Field(key)
+		switch {
+		case !ok:
+			fe.Add(key, "is not a field")
+		case f.ReadOnly:
+			fe.Add(key, "is read-only")
+		case f.Type == TypePassword:
+			fe.Add(key, "is set through Password")
+		case !u.Set(f, v):
+			fe.Add(key, "has the wrong type")
+		default:
+			touched[key] = true
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	if touched["newsletter"] && !touched["newsletter_at"] && u.Newsletter != before.Newsletter {
+		if u.Newsletter {
+			u.NewsletterAt = now
+		} else {
+			u.NewsletterAt = before.NewsletterAt
+		}
+	}
+	u.Normalize()
+	if err := u.Validate(reg, now, false, touched); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
