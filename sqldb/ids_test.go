@@ -319,7 +319,8 @@ func TestMigrate_IDsRebuildKeepsData(t *testing.T) {
 		return b.String()
 	}
 	before := dump()
-	if err := db.Migrate(ctx); err != nil {
+	// Up to the rebuild only: later migrations add tables of their own.
+	if err := db.MigrateUpTo(ctx, "0006_ids.sql"); err != nil {
 		t.Fatal(err)
 	}
 	if after := dump(); after != before {
