@@ -246,9 +246,12 @@ type StaffService interface {
 
 	// Authenticate checks email and password for a sign-in from client.
 	// A wrong email and a wrong password give the same EUNAUTHORIZED error
-	// after the same work; repeated failures per account and per client are
-	// slowed and then locked (ETOOMANY).
+	// after the same work; repeated failures are slowed and then refused
+	// (ETOOMANY) as CheckStaffSignIn says.
 	Authenticate(ctx context.Context, email, password, client string) (*Staff, error)
+	// SignInFailures returns the recent failed sign-ins on the account
+	// with email, from every client: what its owner is shown.
+	SignInFailures(ctx context.Context, email string) (Failures, error)
 
 	// CreateSession starts a session for staffID and returns its secret
 	// token, to be set as a cookie.

@@ -2,6 +2,8 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"roster"
@@ -16,39 +18,77 @@ type attempt struct {
 	prev   []time.Time // each key's previous last failure
 }
 
-// countAttempt records an attempt as a failure under every key, unless a
-// key's throttle refuses it (ETOOMANY): the counters are read and written
-// in one transaction that locks them, before the password is checked, so
-// that parallel guesses are throttled like sequential ones instead of all
-// passing the check before any is recorded.
-func (db *DB) countAttempt(ctx context.Context, keys []string, limits []roster.Throttle) (*attempt, error) {
+// attemptCheck decides from the keys' recent failures whether an attempt
+// may be tried at now (the domain's policy: roster.CheckStaffSignIn).
+type attemptCheck func(f []roster.Failures, now time.Time) error
+
+// eachKey is the attemptCheck of keys that stand alone: each key's own
+// throttle decides.
+func eachKey(limits ...roster.Throttle) attemptCheck {
+	return func(f []roster.Failures, now time.Time) error {
+		for i, t := range limits {
+			if err := t.Check(f[i].N, f[i].Last, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// countAttempt records an attempt as a failure under every key, unless
+// check refuses it (ETOOMANY): the counters are read and written in one
+// transaction that locks them, before the password is checked, so that
+// parallel guesses are throttled like sequential ones instead of all
+// passing the check before any is recorded. counted, when set, runs in
+// that transaction with each key's new count.
+func (db *DB) countAttempt(ctx context.Context, keys []string, limits []roster.Throttle, check attemptCheck,
+	counted func(tx *Tx, counts []int) error) (*attempt, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 	a := &attempt{at: tx.now, keys: keys, limits: limits, prev: make([]time.Time, len(keys))}
-	counts := make([]int, len(keys))
+	failures := make([]roster.Failures, len(keys))
 	for i, k := range keys {
 		// The row must exist for FOR UPDATE to lock it on PostgreSQL;
 		// SQLite's single writer serialises these transactions anyway.
 		if _, err := tx.exec(ctx, "INSERT INTO login_failures (key, failures, last_failure) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING", k, db.timeArg(tx.now)); err != nil {
 			return nil, formatError(err, "count sign-in")
 		}
-		if err := tx.queryRow(ctx, "SELECT failures, last_failure FROM login_failures WHERE key = ?"+db.forUpdate(), k).Scan(&counts[i], timeScan{&a.prev[i]}); err != nil {
+		if err := tx.queryRow(ctx, "SELECT failures, last_failure FROM login_failures WHERE key = ?"+db.forUpdate(), k).Scan(&failures[i].N, timeScan{&a.prev[i]}); err != nil {
 			return nil, formatError(err, "count sign-in")
 		}
-		if err := limits[i].Check(counts[i], a.prev[i], tx.now); err != nil {
+		failures[i].Last = a.prev[i]
+	}
+	if err := check(failures, tx.now); err != nil {
+		return nil, err
+	}
+	counts := make([]int, len(keys))
+	for i, k := range keys {
+		counts[i] = limits[i].Failed(failures[i].N, failures[i].Last, tx.now)
+		if _, err := tx.exec(ctx, "UPDATE login_failures SET failures = ?, last_failure = ? WHERE key = ?",
+			counts[i], db.timeArg(tx.now), k); err != nil {
+			return nil, formatError(err, "count sign-in")
+		}
+	}
+	if counted != nil {
+		if err := counted(tx, counts); err != nil {
 			return nil, err
 		}
 	}
-	for i, k := range keys {
-		if _, err := tx.exec(ctx, "UPDATE login_failures SET failures = ?, last_failure = ? WHERE key = ?",
-			limits[i].Failed(counts[i], a.prev[i], tx.now), db.timeArg(tx.now), k); err != nil {
-			return nil, formatError(err, "count sign-in")
-		}
-	}
 	return a, tx.commit()
+}
+
+// recentFailures returns the failures counted under key within t's window
+// at now: none when they are older.
+func (db *DB) recentFailures(ctx context.Context, key string, t roster.Throttle) (roster.Failures, error) {
+	var f roster.Failures
+	err := db.queryRow(ctx, "SELECT failures, last_failure FROM login_failures WHERE key = ?", key).Scan(&f.N, timeScan{&f.Last})
+	if errors.Is(err, sql.ErrNoRows) || err == nil && db.Now().Sub(f.Last) >= t.Window {
+		return roster.Failures{}, nil
+	}
+	return f, formatError(err, "count sign-in failures")
 }
 
 // forgive takes back a successful attempt within tx: its keys' failures

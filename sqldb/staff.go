@@ -199,10 +199,28 @@ var errBadLogin = roster.Errorf(roster.EUNAUTHORIZED, "Invalid email or password
 // failure before the password is checked, in one transaction that locks the
 // counters: parallel guesses are throttled like sequential ones instead of
 // all passing the check before any is recorded. A success takes its count
-// back.
+// back. The keys are the account from this client, the client, and the
+// account from every client (roster.CheckStaffSignIn); when the account's
+// failures reach roster.NotifyAt, the audit log records it.
 func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client string) (*roster.Staff, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	attempt, err := ss.db.countAttempt(ctx, []string{"account:" + email, "client:" + client}, []roster.Throttle{roster.AccountThrottle, roster.ClientThrottle})
+	keys := []string{"pair:" + email + " " + client, "client:" + client, "account:" + email}
+	limits := []roster.Throttle{roster.PairThrottle, roster.ClientThrottle, roster.AccountThrottle}
+	check := func(f []roster.Failures, now time.Time) error { return roster.CheckStaffSignIn(f[0], f[1], f[2], now) }
+	attempt, err := ss.db.countAttempt(ctx, keys, limits, check, func(tx *Tx, counts []int) error {
+		if counts[2] != roster.NotifyAt {
+			return nil
+		}
+		var id int64
+		err := tx.queryRow(ctx, "SELECT id FROM staff WHERE email = ?", email).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // no such account: nothing to tell anyone
+		} else if err != nil {
+			return formatError(err, "count sign-in")
+		}
+		return tx.audit(roster.NewContextWithActor(ctx, roster.Actor{Label: "system"}), "staff.sign_in_failures", "staff", fmt.Sprint(id), nil,
+			fmt.Sprintf("%d failed sign-ins within %s, the last from %s", counts[2], roster.AccountThrottle.Window, client))
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +265,13 @@ func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client s
 		return nil, err
 	}
 	return s, tx.commit()
+}
+
+// SignInFailures returns the failed sign-ins on the staff account with
+// email, from every client, within the throttle's window: what the
+// dashboard shows the account's owner.
+func (ss *StaffService) SignInFailures(ctx context.Context, email string) (roster.Failures, error) {
+	return ss.db.recentFailures(ctx, "account:"+strings.ToLower(strings.TrimSpace(email)), roster.AccountThrottle)
 }
 
 // newSecret returns a random token with prefix and the hex SHA-256 under

@@ -18,7 +18,7 @@ import (
 // outlive the change, and the caller starts a fresh session for the
 // browser that made it.
 func (ss *StaffService) ChangeOwnPassword(ctx context.Context, staffID int64, current, next string) error {
-	attempt, err := ss.db.countAttempt(ctx, []string{fmt.Sprintf("password:%d", staffID)}, []roster.Throttle{roster.AccountThrottle})
+	attempt, err := ss.db.countAttempt(ctx, []string{fmt.Sprintf("password:%d", staffID)}, []roster.Throttle{roster.LoginThrottle}, eachKey(roster.LoginThrottle), nil)
 	if err != nil {
 		return err
 	}

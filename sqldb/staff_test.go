@@ -487,7 +487,7 @@ func TestStaffService_Authenticate(t *testing.T) {
 				t.Errorf("refused sign-in audited as a sign-in: %v", entries)
 			}
 		})
-		t.Run("AccountThrottle", func(t *testing.T) {
+		t.Run("PairThrottle", func(t *testing.T) {
 			mustCreateStaffAccount(t, db, "cat@example.com", roster.RoleSupport)
 			const client = "198.51.100.10"
 			for i := 1; i <= 3; i++ {
@@ -495,7 +495,8 @@ func TestStaffService_Authenticate(t *testing.T) {
 			}
 			clock.advance(500 * time.Millisecond)
 			expect(t, "right password 0.5 s after 3 failures", "cat@example.com", staffPassword, client, roster.ETOOMANY)
-			// The throttle is per account, whatever the case of the email.
+			// The throttle is per account (from this client), whatever the
+			// case of the email.
 			expect(t, "upper-case email 0.5 s after 3 failures", "CAT@example.com", staffPassword, client, roster.ETOOMANY)
 			clock.advance(600 * time.Millisecond)
 			expect(t, "failure 4 after 1.1 s", "cat@example.com", "wrong password", client, roster.EUNAUTHORIZED)
@@ -526,11 +527,54 @@ func TestStaffService_Authenticate(t *testing.T) {
 			expect(t, "right password at once", "dan@example.com", staffPassword, client, roster.ETOOMANY)
 			clock.advance(time.Minute)
 			expect(t, "right password after 1 min", "dan@example.com", staffPassword, client, roster.ETOOMANY)
-			// Longer than the doubling would give (128 s): it is a lock.
+			// Longer than the doubling would give (128 s): it is a lock,
+			// of this client only: the account's owner signs in from
+			// another address at once.
 			clock.advance(9 * time.Minute)
-			expect(t, "right password after 10 min", "dan@example.com", staffPassword, "198.51.100.21", roster.ETOOMANY)
+			expect(t, "right password after 10 min", "dan@example.com", staffPassword, client, roster.ETOOMANY)
+			expect(t, "right password from another client", "dan@example.com", staffPassword, "198.51.100.21", "")
 			clock.advance(6*time.Minute + time.Second)
 			expect(t, "right password after 16 min", "dan@example.com", staffPassword, client, "")
+		})
+		t.Run("PacedAttackerCannotLockTheOwnerOut", func(t *testing.T) {
+			// An attacker who knows the owner's email paces wrong
+			// passwords from one address, each just after its wait, for
+			// an hour: the owner signs in from their own address at any
+			// moment, at once. The account's failures are recorded in the
+			// audit log once per window, and counted for the dashboard.
+			owner := mustCreateStaffAccount(t, db, "olga@example.com", roster.RoleOwner)
+			const attacker, home = "203.0.113.9", "198.51.100.77"
+			refused := 0
+			for i := 1; i <= 60; i++ {
+				clock.advance(time.Minute)
+				_, err := ss.Authenticate(ctx, "olga@example.com", fmt.Sprintf("guess %d", i), attacker)
+				switch roster.ErrorCode(err) {
+				case roster.EUNAUTHORIZED:
+				case roster.ETOOMANY:
+					refused++
+				default:
+					t.Fatalf("guess %d: %v", i, err)
+				}
+				if i%10 == 0 {
+					expect(t, fmt.Sprintf("the owner after %d guesses", i), "olga@example.com", staffPassword, home, "")
+				}
+			}
+			if refused == 0 {
+				t.Error("the attacker's own address was never slowed")
+			}
+			if entries := auditFor(t, db, "staff.sign_in_failures", "staff", owner.ID); len(entries) == 0 {
+				t.Error("no audit entry tells of the failed sign-ins")
+			} else if e := entries[0]; e.Actor != "system" || !strings.Contains(e.Note, "the last from "+attacker) {
+				t.Errorf("audit entry %+v", e)
+			}
+			f, err := ss.SignInFailures(ctx, "Olga@example.com")
+			if err != nil || f.N < roster.NotifyAt || clock.now().Sub(f.Last) >= roster.AccountThrottle.Window {
+				t.Errorf("SignInFailures = %+v, %v; want at least %d, the last within the window", f, err, roster.NotifyAt)
+			}
+			clock.advance(16 * time.Minute)
+			if f, err := ss.SignInFailures(ctx, "olga@example.com"); err != nil || f.N != 0 {
+				t.Errorf("SignInFailures after the window = %+v, %v; want none", f, err)
+			}
 		})
 		t.Run("ClientThrottle", func(t *testing.T) {
 			mustCreateStaffAccount(t, db, "eve@example.com", roster.RoleSupport)
@@ -563,7 +607,7 @@ func TestStaffService_Authenticate(t *testing.T) {
 		t.Run("ConcurrentFailuresThrottled", func(t *testing.T) {
 			// Parallel guesses must not each pass the throttle check before
 			// any of their failures is recorded: of 8 simultaneous wrong
-			// passwords (from 8 clients) at most the 3 free ones may be
+			// passwords (from one client) at most the 3 free ones may be
 			// checked, the others must get ETOOMANY.
 			mustCreateStaffAccount(t, db, "gus@example.com", roster.RoleSupport)
 			const n = 8
@@ -573,7 +617,7 @@ func TestStaffService_Authenticate(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					_, err := ss.Authenticate(ctx, "gus@example.com", fmt.Sprintf("guess number %d", i), fmt.Sprintf("198.51.100.%d", 40+i))
+					_, err := ss.Authenticate(ctx, "gus@example.com", fmt.Sprintf("guess number %d", i), "198.51.100.40")
 					codes[i] = roster.ErrorCode(err)
 				}()
 			}

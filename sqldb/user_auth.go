@@ -31,7 +31,7 @@ func (s *UserService) Authenticate(ctx context.Context, login, plain string) (*r
 		password.Waste(plain)
 		return nil, errBadUserLogin
 	}
-	attempt, err := s.db.countAttempt(ctx, []string{"user:" + strings.ToLower(login)}, []roster.Throttle{roster.AccountThrottle})
+	attempt, err := s.db.countAttempt(ctx, []string{"user:" + strings.ToLower(login)}, []roster.Throttle{roster.LoginThrottle}, eachKey(roster.LoginThrottle), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	next := safeNext(r.PostFormValue("next"))
 	view := signInView{Email: email, Next: next}
-	staff, err := s.Staff.Authenticate(r.Context(), email, r.PostFormValue("password"), clientAddr(r))
+	staff, err := s.Staff.Authenticate(r.Context(), email, r.PostFormValue("password"), s.clientAddr(r))
 	if err != nil {
 		code := roster.ErrorCode(err)
 		if code != roster.EUNAUTHORIZED && code != roster.ETOOMANY {
@@ -47,7 +47,7 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 // startSession signs the browser of r in as staffID: a new server-side
 // session and its cookie.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request, staffID int64) error {
-	token, err := s.Staff.CreateSession(r.Context(), staffID, clientAddr(r), r.UserAgent())
+	token, err := s.Staff.CreateSession(r.Context(), staffID, s.clientAddr(r), r.UserAgent())
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	view := hostedView{Mode: "request", Action: "/u/reset", Email: email}
-	err := s.Accounts.RequestPasswordReset(r.Context(), email, clientAddr(r))
+	err := s.Accounts.RequestPasswordReset(r.Context(), email, s.clientAddr(r))
 	switch roster.ErrorCode(err) {
 	case "":
 		view.Mode = "requested"

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path"
 	"runtime/debug"
@@ -158,13 +159,84 @@ func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// clientAddr is the address sign-in throttling counts failures for.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// clientAddr is the address of the client that sent r: what sign-in
+// throttling counts failures for and sessions record. It is the peer's
+// address, unless the peer is one of TrustedProxies: then the addresses
+// its Forwarded (RFC 7239) or X-Forwarded-For header lists are walked
+// from the nearest, and the first that is not a trusted proxy is the
+// client. An untrusted peer's headers are ignored: anyone can write them.
+func (s *Server) clientAddr(r *http.Request) string {
+	peer, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		peer = r.RemoteAddr
 	}
-	return host
+	if !s.trusted(peer) {
+		return peer
+	}
+	hops := forwardedFor(r.Header)
+	for i := len(hops) - 1; i >= 0; i-- {
+		if !s.trusted(hops[i]) {
+			return hops[i]
+		}
+	}
+	if len(hops) > 0 {
+		return hops[0] // every hop is a proxy of ours: the farthest
+	}
+	return peer
+}
+
+// trusted reports whether addr is in one of TrustedProxies.
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// forwardedFor lists the client addresses a proxy chain recorded, the
+// farthest first: the for= parameters of Forwarded when present, else
+// X-Forwarded-For. An entry that is not an address (a name, "unknown", an
+// obfuscated id) ends the list there, as nothing before it can be placed.
+func forwardedFor(h http.Header) []string {
+	var raw []string
+	if fw := h.Values("Forwarded"); len(fw) > 0 {
+		for _, line := range fw {
+			for _, elem := range strings.Split(line, ",") {
+				for _, pair := range strings.Split(elem, ";") {
+					k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+					if ok && strings.EqualFold(k, "for") {
+						raw = append(raw, strings.Trim(v, `"`))
+					}
+				}
+			}
+		}
+	} else {
+		for _, line := range h.Values("X-Forwarded-For") {
+			raw = append(raw, strings.Split(line, ",")...)
+		}
+	}
+	out := make([]string, 0, len(raw))
+	for _, v := range raw {
+		v = strings.TrimSpace(v)
+		if host, _, err := net.SplitHostPort(v); err == nil {
+			v = host // "[2001:db8::1]:4711", "192.0.2.1:80"
+		}
+		v = strings.Trim(v, "[]")
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			out = out[:0] // what came before an unreadable hop cannot be trusted
+			continue
+		}
+		out = append(out, a.Unmap().String())
+	}
+	return out
 }
 
 // securityHeaders sets the headers every response carries. The CSP forbids

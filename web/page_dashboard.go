@@ -45,6 +45,9 @@ type homeView struct {
 	Loc           *time.Location
 	// Org is the smart type counts and the Member of the Month.
 	Org *dashboardOrg
+	// Failures are the recent failed sign-ins on the staff member's own
+	// account, shown from roster.NotifyAt on.
+	Failures roster.Failures
 }
 
 // statCard is one number of the summary, linking to the users behind it.
@@ -126,6 +129,12 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	view.Org = s.loadDashboardOrg(r, time.Now())
+	if f, err := s.Staff.SignInFailures(ctx, staff.Email); err != nil {
+		s.error(w, r, err)
+		return
+	} else if f.N >= roster.NotifyAt {
+		view.Failures = f
+	}
 	s.render(w, r, http.StatusOK, "home", "Dashboard", view)
 }
 

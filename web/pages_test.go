@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/sqldb"
@@ -336,9 +338,11 @@ func TestPages_SignInFailures(t *testing.T) {
 		}
 
 		// Quick failures for one account are throttled, and the page says so.
-		// The account may fail 3 times freely, then waits 1 s, 2 s...: the
-		// 4th attempt is refused, or the 5th when hashing under -race is
-		// slower than the first wait.
+		// The account may fail 3 times freely from one client, then waits
+		// 1 s, 2 s...: with the clock stopped, the 4th attempt is refused,
+		// however slow the hashing.
+		stopped := time.Now()
+		db.Now = func() time.Time { return stopped }
 		const email = "manager@staff.example.com"
 		throttled := 0
 		for i := 1; i <= 5 && throttled == 0; i++ {
@@ -360,8 +364,8 @@ func TestPages_SignInFailures(t *testing.T) {
 				t.Fatalf("attempt %d: status %d\n%s", i, resp.StatusCode, resp.Body)
 			}
 		}
-		if throttled < 4 {
-			t.Fatalf("throttled at attempt %d, want the 4th or 5th", throttled)
+		if throttled != 4 {
+			t.Fatalf("throttled at attempt %d, want the 4th", throttled)
 		}
 		// While throttled even the right password is refused.
 		resp := b.post("/signin", url.Values{"email": {email}, "password": {staffPassword}}, nil)
@@ -370,6 +374,81 @@ func TestPages_SignInFailures(t *testing.T) {
 		}
 		// Other accounts are not locked out by it.
 		b.signIn(roster.RoleViewer, "/")
+	})
+}
+
+// TestPages_SignInClients checks who the client is for the throttle:
+// behind a trusted proxy, the address its headers name, so that clients
+// are throttled apart; from an untrusted peer, the peer, whatever headers
+// it sends.
+func TestPages_SignInClients(t *testing.T) {
+	const email = "manager@staff.example.com"
+	// open starts a server on db with its clock stopped, so that no wait
+	// runs out during the test.
+	open := func(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *browser {
+		t.Helper()
+		stopped := time.Now()
+		db.Now = func() time.Time { return stopped }
+		return newBrowser(t, mustOpenServerWith(t, db, wire))
+	}
+	attempt := func(t *testing.T, b *browser, password, forwarded string) int {
+		t.Helper()
+		h := http.Header{}
+		if forwarded != "" {
+			h.Set("X-Forwarded-For", forwarded)
+		}
+		return b.post("/signin", url.Values{"email": {email}, "password": {password}}, h).StatusCode
+	}
+	failThrice := func(t *testing.T, b *browser, forwarded string) {
+		t.Helper()
+		for i := 1; i <= 3; i++ {
+			if st := attempt(t, b, "wrong password", forwarded); st != http.StatusUnauthorized {
+				t.Fatalf("failure %d from %s: status %d, want 401", i, forwarded, st)
+			}
+		}
+	}
+	t.Run("TrustedProxy", func(t *testing.T) {
+		sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+			b := open(t, db, func(s *web.Server) {
+				s.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+			})
+			// The proxy appends the address it saw; what a client wrote
+			// before it is not believed.
+			failThrice(t, b, "10.9.9.9, 192.0.2.1")
+			if st := attempt(t, b, "wrong password", "192.0.2.1"); st != http.StatusTooManyRequests {
+				t.Errorf("4th failure from 192.0.2.1: %d, want 429", st)
+			}
+			if st := attempt(t, b, staffPassword, "192.0.2.2"); st != http.StatusSeeOther {
+				t.Errorf("the right password from 192.0.2.2 behind the proxy: %d, want 303 (another client)", st)
+			}
+			// Two more failures from a third client make the account's
+			// fifth: its owner is told on the dashboard, and the audit log
+			// has it.
+			for i := 0; i < 2; i++ {
+				if st := attempt(t, b, "wrong password", "192.0.2.3"); st != http.StatusUnauthorized {
+					t.Fatalf("failure from 192.0.2.3: %d, want 401", st)
+				}
+			}
+			home := b.get("/")
+			if !strings.Contains(home.Body, `id="signin-failures"`) || !strings.Contains(home.Body, "5 failed sign-ins on your account") {
+				t.Errorf("the dashboard does not tell of the 5 failed sign-ins:\n%s", home.Body)
+			}
+			entries, err := sqldb.NewAuditService(db).FindAuditEntries(context.Background(), roster.AuditFilter{Action: "staff.sign_in_failures"})
+			if err != nil || len(entries) != 1 {
+				t.Errorf("audit entries staff.sign_in_failures: %d, %v; want 1", len(entries), err)
+			}
+		})
+	})
+	t.Run("UntrustedPeer", func(t *testing.T) {
+		sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+			b := open(t, db, nil)
+			failThrice(t, b, "192.0.2.10")
+			// A fresh address in the header is no fresh budget: the peer
+			// is the client.
+			if st := attempt(t, b, "wrong password", "192.0.2.99"); st != http.StatusTooManyRequests {
+				t.Errorf("4th failure with a spoofed X-Forwarded-For: %d, want 429", st)
+			}
+		})
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"roster"
@@ -60,6 +61,9 @@ type Server struct {
 	Ready func(ctx context.Context) error
 
 	Logger *slog.Logger
+	// TrustedProxies are the reverse proxies whose Forwarded and
+	// X-Forwarded-For headers name the client (clientAddr).
+	TrustedProxies []netip.Prefix
 	// SecureCookies forces the Secure flag on cookies when Roster sits
 	// behind a proxy that terminates TLS.
 	SecureCookies bool

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -20,6 +21,9 @@ type Config struct {
 	LogFormat     string
 	Demo          bool
 	SecureCookies bool
+	// TrustedProxies lists, comma-separated, the CIDRs of the reverse
+	// proxies whose Forwarded/X-Forwarded-For headers name the client.
+	TrustedProxies string
 	// Uploaded imports' limits; zero means csvio's defaults.
 	ImportMaxBytes int64
 	ImportMaxRows  int64
@@ -65,6 +69,7 @@ func (c *Config) options(serving bool) []option {
 		opts = append(opts,
 			option{flag: "addr", env: "ROSTER_ADDR", usage: "address to listen on", str: &c.Addr},
 			option{flag: "demo", env: "ROSTER_DEMO", usage: "on an empty database, seed demo users and create an owner account", boolean: &c.Demo},
+			option{flag: "trusted-proxies", env: "ROSTER_TRUSTED_PROXIES", usage: "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For headers name the client, e.g. 10.0.0.0/8,127.0.0.1/32 (default: none; the peer is the client)", str: &c.TrustedProxies},
 			option{flag: "secure-cookies", env: "ROSTER_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS-terminating proxy)", boolean: &c.SecureCookies},
 			option{flag: "import-max-bytes", env: "ROSTER_IMPORT_MAX_BYTES", usage: "largest CSV file an upload may import, in bytes (0: 1 GiB)", integer: &c.ImportMaxBytes},
 			option{flag: "import-max-rows", env: "ROSTER_IMPORT_MAX_ROWS", usage: "most rows an uploaded CSV file may have (0: 5,000,000)", integer: &c.ImportMaxRows},
@@ -138,4 +143,26 @@ func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+}
+
+// trustedProxies parses TrustedProxies: CIDRs, or single addresses taken
+// as /32 or /128.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("ROSTER_TRUSTED_PROXIES (--trusted-proxies): %q is not a CIDR such as 10.0.0.0/8 or an address", f)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -242,21 +242,26 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	proxies, err := m.Config.trustedProxies()
+	if err != nil {
+		return nil, err
+	}
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
-		Stats:         m.Index,
-		Members:       m.Index,
-		Jobs:          js,
-		ImportLimits:  limits,
-		WakeJobs:      m.Runner.Wake,
-		Ready:         m.ready,
-		Logger:        m.Logger,
-		SecureCookies: m.Config.SecureCookies,
-		Version:       version,
+		Stats:          m.Index,
+		Members:        m.Index,
+		Jobs:           js,
+		ImportLimits:   limits,
+		WakeJobs:       m.Runner.Wake,
+		Ready:          m.ready,
+		Logger:         m.Logger,
+		SecureCookies:  m.Config.SecureCookies,
+		TrustedProxies: proxies,
+		Version:        version,
 	}), nil
 }
 
