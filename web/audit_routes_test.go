@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/sqldb"
@@ -22,9 +24,11 @@ type wantEntry struct {
 	Changes                      map[string]roster.Change
 	Note                         string
 	// Actor, when set, is the entry's actor label: a user acting through
-	// the actor's token (joins and leaves are the user's own). The actor
-	// id is the staff member's either way.
-	Actor string
+	// the actor's token (joins and leaves are the user's own), whose
+	// actor id is the staff member's, or on a hosted page (Hosted), where
+	// no staff member acts.
+	Actor  string
+	Hosted bool
 }
 
 // anyValue stands for a value a test cannot know (a generated colour).
@@ -104,6 +108,66 @@ var auditRoutes = map[string][]auditCase{
 	"/api/": {{none: "the API's not-found answer", do: func(t *testing.T, w *world) []wantEntry {
 		w.api(t, "POST", "/api/v1/no-such-route", `{}`, http.StatusNotFound)
 		return nil
+	}}},
+
+	// Mail: links sent by staff, and used on the hosted pages.
+	"POST /users/{id}/password-reset": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "reset-page")
+		w.page(t, "/users/"+u+"/password-reset", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.password_reset_send", TargetType: "user", TargetID: u}}
+	}}},
+	"POST /api/v1/users/{id}/password-reset": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "reset-api")
+		w.api(t, "POST", "/api/v1/users/"+u+"/password-reset", "", http.StatusAccepted)
+		return []wantEntry{{Action: "user.password_reset_send", TargetType: "user", TargetID: u}}
+	}}},
+	"POST /users/{id}/invite": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "invite-page")
+		w.page(t, "/users/"+u+"/invite", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.invite", TargetType: "user", TargetID: u, Changes: map[string]roster.Change{"status": chg("active", "invited")}}}
+	}}},
+	"POST /api/v1/users/{id}/invite": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "invite-api")
+		w.api(t, "POST", "/api/v1/users/"+u+"/invite", "", http.StatusAccepted)
+		return []wantEntry{{Action: "user.invite", TargetType: "user", TargetID: u, Changes: map[string]roster.Change{"status": chg("active", "invited")}}}
+	}}},
+	"POST /u/reset": {
+		{name: "known address", do: func(t *testing.T, w *world) []wantEntry {
+			u, email := w.user(t, "reset-self")
+			w.hosted(t, "/u/reset", url.Values{"email": {email}}, http.StatusOK)
+			return []wantEntry{{Action: "user.password_reset_request", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true}}
+		}},
+		{name: "unknown address", none: "nothing happens to an address without an account (and the answer is the same)", do: func(t *testing.T, w *world) []wantEntry {
+			w.hosted(t, "/u/reset", url.Values{"email": {w.name("nobody") + "@example.com"}}, http.StatusOK)
+			return nil
+		}},
+	},
+	"POST /u/reset/{token}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, email := w.user(t, "reset-use")
+		if _, err := w.ts.Web.Accounts.SendPasswordReset(w.ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		link := w.mailLink(t, email)
+		w.hosted(t, link, url.Values{"password": {"new secret password"}, "password_again": {"new secret password"}}, http.StatusOK)
+		return []wantEntry{{Action: "user.password_reset", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true,
+			Changes: map[string]roster.Change{"password": chg("[redacted]", "[redacted]")}}}
+	}}},
+	"POST /u/invite/{token}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, email := w.user(t, "invite-use")
+		if _, err := w.ts.Web.Accounts.InviteUser(w.ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		link := w.mailLink(t, email)
+		w.hosted(t, link, url.Values{"password": {"new secret password"}, "password_again": {"new secret password"}}, http.StatusOK)
+		return []wantEntry{{Action: "user.invite_accept", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true,
+			Changes: map[string]roster.Change{"status": chg("invited", "active"), "password": chg("[redacted]", "[redacted]")}}}
+	}}},
+	"POST /settings/email/{id}/retry": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "retry")
+		m := w.failedMessage(t, u)
+		w.markNow(t)
+		w.page(t, fmt.Sprintf("/settings/email/%d/retry", m), url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "outbox.retry", TargetType: "message", TargetID: itoa(m), Changes: map[string]roster.Change{"status": chg("failed", "queued")}}}
 	}}},
 
 	// Users, pages.
@@ -727,6 +791,9 @@ func checkEntries(t *testing.T, w *world, got []*roster.AuditEntry, want []wantE
 		if wn.Actor != "" {
 			actor = wn.Actor
 		}
+		if wn.Hosted {
+			actorID = 0
+		}
 		if e.Action != wn.Action || e.TargetType != wn.TargetType || e.TargetID != wn.TargetID || e.ActorID != actorID || e.Actor != actor {
 			t.Errorf("entry %d: %s by %s (%d) on %s %q, want %s by %s (%d) on %s %q; wrote:%s", i,
 				e.Action, e.Actor, e.ActorID, e.TargetType, e.TargetID, wn.Action, actor, actorID, wn.TargetType, wn.TargetID, show())
@@ -770,4 +837,53 @@ func sameChanges(got, want map[string]roster.Change) bool {
 		}
 	}
 	return true
+}
+
+// hosted posts form to a public hosted page (/u/...), with no session.
+func (w *world) hosted(t *testing.T, path string, form url.Values, want int) {
+	t.Helper()
+	b := newBrowser(t, w.ts)
+	w.markNow(t)
+	if resp := b.post(path, form, nil); resp.StatusCode != want {
+		t.Fatalf("POST %s: %d, want %d\n%s", path, resp.StatusCode, want, resp.Body)
+	}
+}
+
+// mailLinkRE finds a hosted page's link in a message.
+var mailLinkRE = regexp.MustCompile(`https://roster\.example\.com(/u/(?:invite|reset)/[A-Za-z0-9_-]+)`)
+
+// mailLink returns the path of the link in the newest message to email.
+func (w *world) mailLink(t *testing.T, email string) string {
+	t.Helper()
+	ms, err := w.ts.Outbox.FindOutbox(w.ctx, roster.OutboxFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms { // newest first
+		if m.Recipient == email {
+			if l := mailLinkRE.FindStringSubmatch(m.Text); l != nil {
+				return l[1]
+			}
+		}
+	}
+	t.Fatalf("no message with a link to %s", email)
+	return ""
+}
+
+// failedMessage queues a reset link to the user u and has it refused as
+// a mail server would refuse it, returning the message's id.
+func (w *world) failedMessage(t *testing.T, u string) int64 {
+	t.Helper()
+	m, err := w.ts.Web.Accounts.SendPasswordReset(w.ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Earlier cases queued messages too: claim them all, fail this one.
+	if _, err := w.ts.Outbox.ClaimOutbox(w.ctx, "test", 500, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.ts.Outbox.RecordFailed(w.ctx, m.ID, "test", "550 5.1.1 mailbox unavailable"); err != nil {
+		t.Fatal(err)
+	}
+	return m.ID
 }
