@@ -156,7 +156,7 @@ func NewReader(r io.Reader, size int64, lim Limits) (*Reader, error) {
 	}
 	delim, sepLen := sniffSepLine(peek)
 	if sepLen > 0 {
-		rd.text.Discard(sepLen) // cannot fail: the bytes are buffered
+		_, _ = rd.text.Discard(sepLen) // cannot fail: the bytes are buffered
 		rd.lineBase = 1
 		rd.guard.base = int64(sepLen)
 	} else {

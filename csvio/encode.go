@@ -43,7 +43,8 @@ const writeBuffer = 64 << 10
 func NewWriter(w io.Writer, opts WriteOptions) *Writer {
 	bw := bufio.NewWriterSize(w, writeBuffer)
 	if opts.BOM {
-		bw.WriteString(bom)
+		// A write error stays in bw and comes back from Flush.
+		_, _ = bw.WriteString(bom)
 	}
 	// csv.NewWriter keeps a *bufio.Writer of this size as it is.
 	return &Writer{bw: bw, cw: csv.NewWriter(bw), escape: !opts.NoEscape}

@@ -61,7 +61,9 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 
 	var head bytes.Buffer
 	hw := NewWriter(&head, WriteOptions{BOM: ex.Options.BOM, NoEscape: true})
-	hw.Write(rf.header())
+	if err := hw.Write(rf.header()); err != nil {
+		return 0, err
+	}
 	if err := hw.Flush(); err != nil {
 		return 0, err
 	}

@@ -35,8 +35,12 @@ func WriteTemplate(w io.Writer, reg *roster.Registry) error {
 		example[i] = Example(f, reg.Catalog)
 	}
 	cw := NewWriter(w, WriteOptions{})
-	cw.Write(header)
-	cw.Write(example)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	if err := cw.Write(example); err != nil {
+		return err
+	}
 	return cw.Flush()
 }
 

@@ -401,7 +401,7 @@ func oracleFold(s string) string {
 		case 'ς':
 			return 'σ'
 		}
-		if !(r >= 0x41 && r <= 0x24F || r >= 0x370 && r <= 0x4FF || r >= 0x1E00 && r <= 0x1EFF) {
+		if latinGreekCyrillic := r >= 0x41 && r <= 0x24F || r >= 0x370 && r <= 0x4FF || r >= 0x1E00 && r <= 0x1EFF; !latinGreekCyrillic {
 			return r
 		}
 		base := []rune(norm.NFD.String(string(unicode.ToLower(r))))

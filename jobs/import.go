@@ -195,7 +195,7 @@ func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) erro
 	}()
 	if err != nil {
 		if tx != nil {
-			tx.Rollback()
+			_ = tx.Rollback() // the error that stops the import is err
 		}
 		cancel()
 		for range chunks {

@@ -180,7 +180,10 @@ func Heartbeat(ctx context.Context, js roster.JobService, id int64, owner string
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			js.Heartbeat(ctx, id, owner)
+			// A heartbeat lost to a passing database error is sent
+			// again at the next tick; only a silent minute hands the job
+			// over.
+			_ = js.Heartbeat(ctx, id, owner)
 		}
 	}
 }

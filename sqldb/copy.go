@@ -106,12 +106,12 @@ func (tx *Tx) copyUsers(ctx context.Context, users []*roster.User, skipTaken boo
 	if err != nil {
 		return formatError(err, "create users")
 	}
+	defer rs.Close() // closed at the loop's end too: the transaction goes on
 	n := 0
 	for rs.Next() {
 		var id int64
 		var pub string
 		if err := rs.Scan(&id, &pub); err != nil {
-			rs.Close()
 			return formatError(err, "create users")
 		}
 		if u := byPublic[pub]; u != nil {

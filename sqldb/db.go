@@ -296,7 +296,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7472801)`); err != nil {
 			return fmt.Errorf("migrate: lock: %w", err)
 		}
-		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7472801)`)
+		// Closing the connection releases the lock too, should this fail.
+		defer func() { _, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7472801)`) }()
 	}
 	pending, err := db.pendingMigrations(ctx)
 	if err != nil {
@@ -373,13 +374,15 @@ func (db *DB) migrateFile(ctx context.Context, name string) error {
 		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
-		defer conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON")
+		// The connection goes back to the pool: enforcement must come
+		// back on; should that fail, the next statement finds out.
+		defer func() { _, _ = conn.ExecContext(context.Background(), "PRAGMA foreign_keys = ON") }()
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a no-op after the commit
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return fmt.Errorf("migrate %s: %w", name, err)
 	}
@@ -446,4 +449,20 @@ func (db *DB) CheckIntegrity(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// eachRow calls fn for every row of rows, then closes them, returning the
+// first error of fn, of the iteration or of closing. The rows are closed
+// when it returns, so that the transaction or connection can go on.
+func eachRow(rows *sql.Rows, fn func() error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
 }

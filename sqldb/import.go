@@ -492,12 +492,12 @@ func (tx *Tx) usersByID(ctx context.Context, reg *roster.Registry, ids []int64) 
 	if err != nil {
 		return nil, formatError(err, "load users")
 	}
+	defer rows.Close() // closed at the loop's end too: the transaction goes on
 	sc := newUserScanner()
 	var got []*roster.User
 	for rows.Next() {
 		u, err := sc.scan(rows, reg)
 		if err != nil {
-			rows.Close()
 			return nil, formatError(err, "load users")
 		}
 		out[u.ID] = u

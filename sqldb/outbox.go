@@ -200,11 +200,11 @@ func (s *OutboxService) ClaimOutbox(ctx context.Context, owner string, n int, le
 	if err != nil {
 		return nil, formatError(err, "claim outbox")
 	}
+	defer rows.Close() // closed at the loop's end too: the transaction goes on
 	var out []*roster.OutboxMessage
 	for rows.Next() {
 		m, err := scanOutbox(rows)
 		if err != nil {
-			rows.Close()
 			return nil, formatError(err, "claim outbox")
 		}
 		out = append(out, m)

@@ -369,7 +369,7 @@ func parseSQLiteTime(s string) (time.Time, bool) {
 	mi, ok5 := num(14, 16)
 	sec, ok6 := num(17, 19)
 	ms, ok7 := num(20, 23)
-	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || !ok6 || !ok7 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
 		return time.Time{}, false
 	}
 	t := time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), time.UTC)

@@ -481,21 +481,18 @@ func revokeToken(ctx context.Context, tx *Tx, id int64) error {
 
 // revokeStaffTokens revokes every active token of staffID in tx.
 func revokeStaffTokens(ctx context.Context, tx *Tx, staffID int64) error {
-	rows, err := tx.query(ctx, "SELECT id FROM api_tokens WHERE staff_id = ? AND revoked_at IS NULL ORDER BY id", staffID)
+	rows, err := tx.query(ctx, "SELECT id FROM api_tokens WHERE staff_id = ? AND revoked_at IS NULL ORDER BY id", staffID) //nolint:sqlclosecheck // eachRow closes them
 	if err != nil {
 		return formatError(err, "revoke tokens")
 	}
 	var ids []int64
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return formatError(err, "revoke tokens")
-		}
+		err := rows.Scan(&id)
 		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return formatError(err, "revoke tokens")
 	}
 	for _, id := range ids {

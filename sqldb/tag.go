@@ -329,12 +329,11 @@ func (s *UserService) FindUserRefs(ctx context.Context, ids []int64) ([]*roster.
 		if err != nil {
 			return nil, formatError(err, "find refs")
 		}
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			var uid, ref int64
 			var kind int
 			if err := rows.Scan(&uid, &kind, &ref); err != nil {
-				rows.Close()
-				return nil, formatError(err, "find refs")
+				return err
 			}
 			u := byID[uid]
 			if u == nil {
@@ -349,9 +348,8 @@ func (s *UserService) FindUserRefs(ctx context.Context, ids []int64) ([]*roster.
 			case 2:
 				u.Groups = append(u.Groups, ref)
 			}
-		}
-		err = rows.Err()
-		rows.Close()
+			return nil
+		})
 		if err != nil {
 			return nil, formatError(err, "find refs")
 		}

@@ -244,17 +244,14 @@ func (s *UserService) FindUsersByIDsInto(ctx context.Context, ids []int64, slab 
 			return nil, formatError(err, "find users")
 		}
 		got := make([]*roster.User, 0, len(sorted))
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			u, err := sc.scan(rows, reg)
-			if err != nil {
-				rows.Close()
-				return nil, formatError(err, "find users")
+			if err == nil {
+				byID[u.ID] = u
+				got = append(got, u)
 			}
-			byID[u.ID] = u
-			got = append(got, u)
-		}
-		err = rows.Err()
-		rows.Close()
+			return err
+		})
 		if err != nil {
 			return nil, formatError(err, "find users")
 		}
@@ -280,19 +277,17 @@ func (s *UserService) findUserRange(ctx context.Context, reg *roster.Registry, s
 		return formatError(err, "find users")
 	}
 	got := make([]*roster.User, 0, len(want))
-	for rows.Next() {
+	err = eachRow(rows, func() error {
 		u, err := sc.scan(rows, reg)
 		if err != nil {
-			rows.Close()
-			return formatError(err, "find users")
+			return err
 		}
 		if _, ok := slices.BinarySearch(want, u.ID); ok {
 			byID[u.ID] = u
 			got = append(got, u)
 		}
-	}
-	err = rows.Err()
-	rows.Close()
+		return nil
+	})
 	if err != nil {
 		return formatError(err, "find users")
 	}
@@ -313,16 +308,13 @@ func (s *UserService) ScanUsers(ctx context.Context, afterID int64, batch int, f
 			return formatError(err, "scan users")
 		}
 		got := make([]*roster.User, 0, batch)
-		for rows.Next() {
+		err = eachRow(rows, func() error {
 			u, err := sc.scan(rows, reg)
-			if err != nil {
-				rows.Close()
-				return formatError(err, "scan users")
+			if err == nil {
+				got = append(got, u)
 			}
-			got = append(got, u)
-		}
-		err = rows.Err()
-		rows.Close()
+			return err
+		})
 		if err != nil {
 			return formatError(err, "scan users")
 		}
@@ -487,7 +479,8 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 	}
 	for start := 0; start < len(users); start += bulkRows {
 		batch := users[start:min(start+bulkRows, len(users))]
-		stmt, err := tx.prepare(ctx, fmt.Sprintf("insert users %d %t", len(batch), skipTaken), func() string {
+		// The transaction keeps its prepared statements and closes them.
+		stmt, err := tx.prepare(ctx, fmt.Sprintf("insert users %d %t", len(batch), skipTaken), func() string { //nolint:sqlclosecheck
 			row := "(" + placeholders(len(userColumns)) + ")"
 			return insert + strings.Join(userColumns, ", ") + ") VALUES " +
 				strings.TrimSuffix(strings.Repeat(row+",", len(batch)), ",") + conflict + " RETURNING id, public_id"

@@ -101,7 +101,7 @@ func parseTimeInput(s string, loc *time.Location) (time.Time, bool) {
 // readGroupForm reads the group form into a form (to show again) and a
 // group, with the problems it found before the store looks.
 func readGroupForm(r *http.Request, loc *time.Location) (groupForm, *roster.Group, formErrors) {
-	r.ParseForm()
+	_ = r.ParseForm() // the middleware has read the form (or checked the query) and refused a bad one
 	pf := r.PostForm
 	f := groupForm{Name: pf.Get("name"), Description: pf.Get("description"), StartsAt: pf.Get("starts_at"), StopsAt: pf.Get("stops_at"),
 		UserViewable: pf.Get("user_viewable") != "", JoinType: pf.Get("join_type"), Order: strings.TrimSpace(pf.Get("order"))}
@@ -409,7 +409,7 @@ func (s *Server) handleCodesCreate(w http.ResponseWriter, r *http.Request) {
 // with the input come back as fe (the "" key for one not tied to an
 // input); err is anything else.
 func (s *Server) createCodes(r *http.Request, g *roster.Group) ([]roster.GroupCode, codeForm, formErrors, error) {
-	r.ParseForm()
+	_ = r.ParseForm() // the middleware has read the form (or checked the query) and refused a bad one
 	loc := staffFrom(r).Location()
 	form := codeForm{Mode: r.PostFormValue("mode"), Code: strings.TrimSpace(r.PostFormValue("code")), MaxUses: strings.TrimSpace(r.PostFormValue("max_uses")),
 		Count: strings.TrimSpace(r.PostFormValue("count")), StartsAt: r.PostFormValue("starts_at"), ExpiresAt: r.PostFormValue("expires_at"),
@@ -469,7 +469,7 @@ func (s *Server) handleCodesCSV(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.ParseForm()
+	_ = r.ParseForm() // the middleware has read the form (or checked the query) and refused a bad one
 	var codes []string
 	for _, c := range r.PostForm["code"] {
 		if c = strings.TrimSpace(c); c != "" && len(c) <= 64 {
@@ -487,10 +487,12 @@ func writeCodesCSV(w http.ResponseWriter, g *roster.Group, codes []string) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="group-%d-codes.csv"`, g.ID))
 	w.Header().Set("Cache-Control", "no-store")
+	// The status is sent: a write error is the client gone away, and
+	// csv.Writer keeps it for Flush, which has nowhere to report it.
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"group_id", "group", "code"})
+	_ = cw.Write([]string{"group_id", "group", "code"})
 	for _, c := range codes {
-		cw.Write([]string{strconv.FormatInt(g.ID, 10), g.Name, c})
+		_ = cw.Write([]string{strconv.FormatInt(g.ID, 10), g.Name, c})
 	}
 	cw.Flush()
 }
@@ -667,7 +669,7 @@ func (s *Server) renderSmartTypes(w http.ResponseWriter, r *http.Request, status
 // handleSmartTypesSave takes the ticked groups ordered by their order
 // numbers (ties keep the page's order).
 func (s *Server) handleSmartTypesSave(w http.ResponseWriter, r *http.Request) {
-	r.ParseForm()
+	_ = r.ParseForm() // the middleware has read the form (or checked the query) and refused a bad one
 	type entry struct {
 		id    int64
 		order int

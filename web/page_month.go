@@ -87,7 +87,7 @@ func (s *Server) findUser(r *http.Request, typed string) (*roster.User, error) {
 }
 
 func (s *Server) handleMonthName(w http.ResponseWriter, r *http.Request) {
-	r.ParseForm()
+	_ = r.ParseForm() // the middleware has read the form (or checked the query) and refused a bad one
 	form := monthForm{Month: r.PostFormValue("month"), User: r.PostFormValue("user"), Citation: r.PostFormValue("citation"), Replace: r.PostFormValue("replace") != ""}
 	refuse := func(fe formErrors, msg string) {
 		s.renderMonths(w, r, http.StatusUnprocessableEntity, monthView{Form: form, Errors: fe, Error: msg})

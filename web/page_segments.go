@@ -85,7 +85,7 @@ func (s *Server) renderSegments(w http.ResponseWriter, r *http.Request, status i
 
 // readSegmentForm reads the segment form.
 func readSegmentForm(r *http.Request) (segmentForm, *roster.Segment, formErrors) {
-	r.ParseForm()
+	_ = r.ParseForm() // the middleware has read the form (or checked the query) and refused a bad one
 	form := segmentForm{Name: r.PostFormValue("name"), Q: r.PostFormValue("q"), Include: r.PostForm["include"], Exclude: r.PostForm["exclude"]}
 	sg := &roster.Segment{Name: form.Name, Q: form.Q}
 	fe := formErrors{}

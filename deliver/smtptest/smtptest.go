@@ -222,7 +222,7 @@ func (p *Parsed) walk(ctype, cte string, body io.Reader) error {
 			}
 		}
 	}
-	var r io.Reader = body
+	r := io.Reader(body)
 	if strings.EqualFold(cte, "quoted-printable") {
 		r = quotedprintable.NewReader(body)
 	}

@@ -90,7 +90,7 @@ func FreshSchema(tb testing.TB) string {
 			return
 		}
 		defer a.Close()
-		a.Exec("DROP SCHEMA " + schema + " CASCADE")
+		_, _ = a.Exec("DROP SCHEMA " + schema + " CASCADE") // a schema left behind is only litter
 	})
 	u, err := url.Parse(base)
 	if err != nil {
