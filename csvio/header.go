@@ -2,6 +2,7 @@ package csvio
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -145,4 +146,36 @@ func matchName(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// Plan is what reading a file's header decided: its columns and, for the
+// messages, the header cell of each field.
+type Plan struct {
+	Columns []Column
+	Unknown []string
+	Headers roster.ImportHeaders
+}
+
+// PlanColumns matches the file's header against the registry with the
+// job's mapping and checks that the key column is there. Unknown columns
+// are returned, not refused: the caller decides (a mapping step, or an
+// error naming them).
+func PlanColumns(r *Reader, reg *roster.Registry, opts roster.ImportOptions) (*Plan, error) {
+	cols, unknown, err := MatchHeader(r.Header(), reg, opts.Mapping)
+	if err != nil {
+		return nil, err
+	}
+	// The reason column of a failed-rows file is not data: fixing those
+	// rows and importing the file again must just work.
+	unknown = slices.DeleteFunc(unknown, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "reason") })
+	p := &Plan{Columns: cols, Unknown: unknown, Headers: roster.ImportHeaders{}}
+	for _, c := range cols {
+		if c.Field.Key != "" && !c.Skip {
+			p.Headers[c.Field.Key] = c.Header
+		}
+	}
+	if _, ok := p.Headers[opts.Key]; !ok {
+		return nil, roster.Errorf(roster.EINVALID, "the file has no %s column, which this import matches users on: choose another key, or map a column to %s", opts.Key, opts.Key)
+	}
+	return p, nil
 }

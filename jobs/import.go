@@ -75,38 +75,6 @@ type Importer struct {
 	Progress func(j *roster.Job)
 }
 
-// Plan is what reading a file's header decided: its columns and, for the
-// messages, the header cell of each field.
-type Plan struct {
-	Columns []csvio.Column
-	Unknown []string
-	Headers roster.ImportHeaders
-}
-
-// PlanColumns matches the file's header against the registry with the
-// job's mapping and checks that the key column is there. Unknown columns
-// are returned, not refused: the caller decides (a mapping step, or an
-// error naming them).
-func PlanColumns(r *csvio.Reader, reg *roster.Registry, opts roster.ImportOptions) (*Plan, error) {
-	cols, unknown, err := csvio.MatchHeader(r.Header(), reg, opts.Mapping)
-	if err != nil {
-		return nil, err
-	}
-	// The reason column of a failed-rows file is not data: fixing those
-	// rows and importing the file again must just work.
-	unknown = slices.DeleteFunc(unknown, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "reason") })
-	p := &Plan{Columns: cols, Unknown: unknown, Headers: roster.ImportHeaders{}}
-	for _, c := range cols {
-		if c.Field.Key != "" && !c.Skip {
-			p.Headers[c.Field.Key] = c.Header
-		}
-	}
-	if _, ok := p.Headers[opts.Key]; !ok {
-		return nil, roster.Errorf(roster.EINVALID, "the file has no %s column, which this import matches users on: choose another key, or map a column to %s", opts.Key, opts.Key)
-	}
-	return p, nil
-}
-
 // Run runs the claimed job j over file, from its recorded position to the
 // end, and finishes it. It returns an error only when the job could not be
 // recorded as finished (the database is gone, or another process took it
@@ -136,7 +104,7 @@ func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) erro
 	if err != nil {
 		return err
 	}
-	plan, err := PlanColumns(r, reg, j.Options)
+	plan, err := csvio.PlanColumns(r, reg, j.Options)
 	if err != nil {
 		return err
 	}
@@ -220,7 +188,7 @@ func (s *seen) check(field, v string) (int64, uint64) {
 // read decodes rows into chunks. Rows up to the job's position were
 // applied by an earlier run: they are read again only to remember their
 // keys, exactly as that run did, so that duplicates are still found.
-func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registry, r *csvio.Reader, plan *Plan, out chan<- *roster.ImportChunk) error {
+func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registry, r *csvio.Reader, plan *csvio.Plan, out chan<- *roster.ImportChunk) error {
 	// A key that appears twice would make its second row update the user
 	// its first created. Other unique values the database refuses when
 	// taken, with the user who has them; but a dry run undoes each chunk,
@@ -306,7 +274,7 @@ func (im *Importer) read(ctx context.Context, j *roster.Job, reg *roster.Registr
 }
 
 // decode turns one record into a row for the store, or the row's errors.
-func (im *Importer) decode(reg *roster.Registry, plan *Plan, rec []string, row int, key string, uniques []string, dup *seen, resumed bool) (roster.ImportRow, []roster.CellError) {
+func (im *Importer) decode(reg *roster.Registry, plan *csvio.Plan, rec []string, row int, key string, uniques []string, dup *seen, resumed bool) (roster.ImportRow, []roster.CellError) {
 	values, errs := csvio.DecodeRow(plan.Columns, rec, row)
 	var out []roster.CellError
 	for _, e := range errs {

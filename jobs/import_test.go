@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/csvio"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
 )
@@ -198,7 +199,7 @@ func TestImportDuplicatesAndRefs(t *testing.T) {
 		}
 		// The failed rows, fixed, import through the same file.
 		var buf strings.Builder
-		if err := WriteFailedRows(ctx, x.js, j, &buf, nil); err != nil {
+		if err := csvio.WriteFailedRows(ctx, x.js, j, &buf, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasPrefix(buf.String(), "reason,email,client_id,tags,groups,roles\n") || !strings.Contains(buf.String(), "b@example.com,c2,vip,Nowhere") {

@@ -19,7 +19,6 @@ import (
 
 	"roster"
 	"roster/csvio"
-	"roster/jobs"
 )
 
 // Imports: what the import API and the import pages share. An upload is
@@ -108,7 +107,7 @@ func (s *Server) createImport(ctx context.Context, file io.Reader, name string, 
 		return nil, asField(err, "file")
 	}
 	j := &roster.Job{Kind: "import", Status: roster.JobQueued, Options: opts, FileName: cleanFileName(name)}
-	plan, err := jobs.PlanColumns(r, reg, opts)
+	plan, err := csvio.PlanColumns(r, reg, opts)
 	switch {
 	case err == nil && len(plan.Unknown) > 0:
 		j.Status, j.Unknown = roster.JobNeedsMapping, plan.Unknown
@@ -136,7 +135,7 @@ func unknownColumns(header []string, reg *roster.Registry, mapping map[string]st
 	if err != nil {
 		return nil, false
 	}
-	// As in jobs.PlanColumns: a failed-rows file's reason column is not data.
+	// As in csvio.PlanColumns: a failed-rows file's reason column is not data.
 	return slices.DeleteFunc(unknown, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "reason") }), true
 }
 
@@ -277,7 +276,7 @@ func (s *Server) mapImport(ctx context.Context, id int64, mapping map[string]str
 	maps.Copy(merged, mapping)
 	opts := j.Options
 	opts.Mapping = merged
-	plan, err := jobs.PlanColumns(r, reg, opts)
+	plan, err := csvio.PlanColumns(r, reg, opts)
 	if err != nil {
 		return nil, asField(err, "mapping")
 	}
@@ -445,7 +444,7 @@ func (s *Server) writeFailedCSV(w http.ResponseWriter, r *http.Request, j *roste
 		cd = `attachment; filename="import-failed.csv"`
 	}
 	w.Header().Set("Content-Disposition", cd)
-	if err := jobs.WriteFailedRows(r.Context(), s.Jobs, j, w, nil); err != nil && r.Context().Err() == nil {
+	if err := csvio.WriteFailedRows(r.Context(), s.Jobs, j, w, nil); err != nil && r.Context().Err() == nil {
 		// The status is sent: log, and let the client see a cut file.
 		s.Logger.Error("failed rows csv", "job_id", j.ID, "err", err)
 	}

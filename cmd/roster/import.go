@@ -216,7 +216,7 @@ func writeFailedRows(ctx context.Context, js roster.JobService, j *roster.Job, p
 	}
 	defer f.Close()
 	shown := 0
-	err = jobs.WriteFailedRows(ctx, js, j, f, func(r roster.FailedRow) {
+	err = csvio.WriteFailedRows(ctx, js, j, f, func(r roster.FailedRow) {
 		if shown < 10 {
 			fmt.Fprintf(stdout, "  row %d: %s\n", r.Row, r.Reason())
 		}

@@ -1,4 +1,4 @@
-package jobs
+package csvio
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"roster"
-	"roster/csvio"
 )
 
 // WriteFailedRows writes job j's failed rows as CSV: the file's header and
@@ -14,7 +13,7 @@ import (
 // so that the operator can fix the rows and import this very file. each,
 // when set, sees every row.
 func WriteFailedRows(ctx context.Context, js roster.JobService, j *roster.Job, w io.Writer, each func(roster.FailedRow)) error {
-	cw := csvio.NewWriter(w, csvio.WriteOptions{})
+	cw := NewWriter(w, WriteOptions{})
 	header := append([]string{"reason"}, j.Header...)
 	if err := cw.Write(header); err != nil {
 		return err
@@ -34,7 +33,7 @@ func WriteFailedRows(ctx context.Context, js roster.JobService, j *roster.Job, w
 			cells := make([]string, 0, len(r.Cells)+1)
 			cells = append(cells, "row "+strconv.FormatInt(r.Row, 10)+": "+r.Reason())
 			for _, c := range r.Cells {
-				cells = append(cells, csvio.UnescapeCell(c))
+				cells = append(cells, UnescapeCell(c))
 			}
 			if err := cw.Write(cells); err != nil {
 				return err
