@@ -138,11 +138,11 @@ func (w *Worker) Wake() {
 // Without a mail server it only waits: messages stay queued.
 func (w *Worker) Run(ctx context.Context) {
 	if !w.Enabled() {
-		w.log.Info("mail: no SMTP server configured; messages stay queued in the outbox")
+		w.log.Info("no SMTP server configured; messages stay queued in the outbox")
 		<-ctx.Done()
 		return
 	}
-	w.log.Info("mail: delivering", "smtp", w.smtp.String(), "from", w.from)
+	w.log.Info("delivering", "smtp", w.smtp.String(), "from", w.from)
 	defer w.conn.close()
 	for {
 		n := w.runBatch(ctx)
@@ -169,7 +169,7 @@ func (w *Worker) runBatch(ctx context.Context) int {
 	batch, err := w.store.ClaimOutbox(ctx, w.cfg.Owner, w.cfg.Batch, w.cfg.Lease)
 	if err != nil {
 		if ctx.Err() == nil {
-			w.log.Error("mail: claim", "err", err)
+			w.log.Error("claim", "err", err)
 		}
 		return 0
 	}
@@ -216,21 +216,21 @@ func (w *Worker) deliver(ctx context.Context, m *roster.OutboxMessage) {
 	switch {
 	case out == sent:
 		err = w.store.RecordSent(ctx, m.ID, w.cfg.Owner)
-		w.log.Debug("mail: sent", "message", m.ID, "template", m.Template)
+		w.log.Debug("sent", "message", m.ID, "template", m.Template)
 	case out == permanent:
 		err = w.store.RecordFailed(ctx, m.ID, w.cfg.Owner, why)
-		w.log.Warn("mail: refused", "message", m.ID, "reason", why)
+		w.log.Warn("refused", "message", m.ID, "reason", why)
 	case attempt >= w.cfg.MaxAttempts:
 		why = fmt.Sprintf("gave up after %d attempts: %s", attempt, why)
 		err = w.store.RecordFailed(ctx, m.ID, w.cfg.Owner, why)
-		w.log.Warn("mail: failed", "message", m.ID, "reason", why)
+		w.log.Warn("failed", "message", m.ID, "reason", why)
 	default:
 		next := time.Now().Add(w.backoff(attempt))
 		err = w.store.RecordRetry(ctx, m.ID, w.cfg.Owner, why, next)
-		w.log.Warn("mail: will retry", "message", m.ID, "attempt", attempt, "at", next.UTC().Format(time.RFC3339), "reason", why)
+		w.log.Warn("will retry", "message", m.ID, "attempt", attempt, "at", next.UTC().Format(time.RFC3339), "reason", why)
 	}
 	if err != nil {
-		w.log.Error("mail: record attempt", "message", m.ID, "err", err)
+		w.log.Error("record attempt", "message", m.ID, "err", err)
 	}
 }
 
@@ -250,6 +250,6 @@ func (w *Worker) release(ctx context.Context, ms []*roster.OutboxMessage) {
 		ids[i] = m.ID
 	}
 	if err := w.store.ReleaseOutbox(ctx, ids, w.cfg.Owner); err != nil {
-		w.log.Error("mail: release", "err", err)
+		w.log.Error("release", "err", err)
 	}
 }

@@ -724,7 +724,7 @@ func (ix *Index) Follow(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			if err := ix.CatchUp(ctx); err != nil && ctx.Err() == nil {
-				ix.logger().Error("index: follow change log", "err", err)
+				ix.logger().Error("follow change log", "err", err)
 			}
 		}
 	}

@@ -107,7 +107,7 @@ func (r *Runner) runQueued(ctx context.Context) {
 	ids, err := r.Importer.Jobs.QueuedJobs(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			log.Error("jobs: queue", "err", err)
+			log.Error("queue", "err", err)
 		}
 		return
 	}
@@ -117,7 +117,7 @@ func (r *Runner) runQueued(ctx context.Context) {
 		}
 		ok, err := r.Importer.Jobs.ClaimJob(ctx, id, r.Owner, StaleOwner)
 		if err != nil {
-			log.Error("jobs: claim", "job", id, "err", err)
+			log.Error("claim", "job", id, "err", err)
 			continue
 		}
 		if !ok {
@@ -129,21 +129,21 @@ func (r *Runner) runQueued(ctx context.Context) {
 			delete(r.failures, id)
 		case r.failures[id]+1 >= maxAttempts:
 			delete(r.failures, id)
-			log.Error("jobs: giving up", "job", id, "err", err)
+			log.Error("giving up", "job", id, "err", err)
 			if err := r.Importer.Jobs.FinishJob(ctx, id, roster.JobFailed, fmt.Sprintf("stopped after %d failed attempts: %s", maxAttempts, roster.ErrorMessageOr(err))); err != nil {
-				log.Error("jobs: finish", "job", id, "err", err)
+				log.Error("finish", "job", id, "err", err)
 			}
 		default:
 			r.failures[id]++
-			log.Error("jobs: run", "job", id, "attempt", r.failures[id], "err", err)
+			log.Error("run", "job", id, "attempt", r.failures[id], "err", err)
 		}
 	}
 	if time.Since(r.swept) > time.Hour {
 		r.swept = time.Now()
 		if n, err := r.Importer.Jobs.DropOldUploads(ctx, time.Now().Add(-keepUploads)); err != nil {
-			log.Error("jobs: drop old uploads", "err", err)
+			log.Error("drop old uploads", "err", err)
 		} else if n > 0 {
-			log.Info("jobs: dropped the uploads of old dry runs", "jobs", n)
+			log.Info("dropped the uploads of old dry runs", "jobs", n)
 		}
 	}
 }
@@ -155,7 +155,7 @@ func (r *Runner) runOne(ctx context.Context, id int64) error {
 		return err
 	}
 	j.Owner = r.Owner
-	r.Importer.Log.Info("jobs: import", "job", id, "file", j.FileName, "from_row", j.Position)
+	r.Importer.Log.Info("import", "job", id, "file", j.FileName, "from_row", j.Position)
 	f, err := jobsvc.OpenJobFile(ctx, j)
 	if err != nil {
 		return jobsvc.FinishJob(ctx, id, roster.JobFailed, roster.ErrorMessageOr(err))
@@ -166,7 +166,7 @@ func (r *Runner) runOne(ctx context.Context, id int64) error {
 	go Heartbeat(hctx, jobsvc, id, r.Owner)
 	start := time.Now()
 	err = r.Importer.Run(ctx, j, f)
-	r.Importer.Log.Info("jobs: import ended", "job", id, "took", time.Since(start).Round(time.Millisecond), "err", err)
+	r.Importer.Log.Info("import ended", "job", id, "took", time.Since(start).Round(time.Millisecond), "err", err)
 	return err
 }
 

@@ -124,13 +124,13 @@ func (s *Server) streamExport(w http.ResponseWriter, r *http.Request, ex *prepar
 		sum.Filter = strings.TrimSpace(sum.Filter + " (community members)")
 	}
 	if aerr := s.Audit.Record(context.WithoutCancel(r.Context()), sum.AuditEntry()); aerr != nil {
-		s.Logger.Error("export: audit", "err", aerr)
+		s.Logger.Error("export audit", "err", aerr)
 	}
 	switch {
 	case err == nil:
 		s.Logger.Info("export", "rows", n, "duration", time.Since(start))
 	case clientGone(r, err):
-		s.Logger.Warn("export: client went away", "rows", n, "of", len(ex.ids), "err", err)
+		s.Logger.Warn("export client went away", "rows", n, "of", len(ex.ids), "err", err)
 	default:
 		// The status is sent: the client sees a truncated file, the log
 		// the reason.

@@ -162,7 +162,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	im := &jobs.Importer{Jobs: js, Fields: m.Fields, Log: logger,
+	im := &jobs.Importer{Jobs: js, Fields: m.Fields, Log: logger.With("component", "jobs"),
 		Config: jobs.Config{Limits: limits, TxRows: chunk},
 		Progress: func(j *roster.Job) {
 			if bar != nil {

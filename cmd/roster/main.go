@@ -184,16 +184,16 @@ func (m *Main) OpenDB(ctx context.Context) error {
 func (m *Main) OpenIndex() {
 	m.Index = &index.Index{
 		Users: m.Users, Fields: m.Fields, Changes: sqldb.NewChangeLog(m.DB),
-		Fallback: m.Users, Counts: sqldb.NewCatalogService(m.DB), Logger: m.Logger,
+		Fallback: m.Users, Counts: sqldb.NewCatalogService(m.DB), Logger: m.Logger.With("component", "index"),
 	}
 	m.DB.OnCommit = func(ids, seqs []int64) {
 		if err := m.Index.Refresh(context.Background(), ids, seqs); err != nil {
-			m.Logger.Error("index: refresh after write", "err", err)
+			m.Logger.Error("refresh after write", "component", "index", "err", err)
 		}
 	}
 	m.DB.OnRefsCommit = func(ids, seqs []int64) {
 		if err := m.Index.RefreshRefs(context.Background(), ids, seqs); err != nil {
-			m.Logger.Error("index: refresh after write", "err", err)
+			m.Logger.Error("refresh after write", "component", "index", "err", err)
 		}
 	}
 }
@@ -237,7 +237,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if m.DB.Dialect == sqldb.Postgres {
 		txRows = 100000
 	}
-	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger, Config: jobs.Config{Limits: limits, TxRows: txRows}})
+	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger.With("component", "jobs"), Config: jobs.Config{Limits: limits, TxRows: txRows}})
 	accounts, outbox, err := m.mail()
 	if err != nil {
 		return nil, err
@@ -258,7 +258,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		ImportLimits:   limits,
 		WakeJobs:       m.Runner.Wake,
 		Ready:          m.ready,
-		Logger:         m.Logger,
+		Logger:         m.Logger.With("component", "web"),
 		SecureCookies:  m.Config.SecureCookies,
 		TrustedProxies: proxies,
 		Version:        version,
@@ -287,7 +287,7 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
 		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
 	}
 	outbox := sqldb.NewOutboxService(m.DB)
-	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger)
+	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger.With("component", "mail"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
 	}
