@@ -466,3 +466,15 @@ func eachRow(rows *sql.Rows, fn func() error) error {
 	}
 	return rows.Close()
 }
+
+// scanIDs reads the first column of every row as an id, and closes rows.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	var ids []int64
+	err := eachRow(rows, func() error {
+		var id int64
+		err := rows.Scan(&id)
+		ids = append(ids, id)
+		return err
+	})
+	return ids, err
+}

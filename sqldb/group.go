@@ -600,16 +600,8 @@ func smartTypes(ctx context.Context, q querier) ([]int64, error) {
 	if err != nil {
 		return nil, formatError(err, "smart types")
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, formatError(err, "smart types")
-		}
-		out = append(out, id)
-	}
-	return out, formatError(rows.Err(), "smart types")
+	ids, err := scanIDs(rows)
+	return ids, formatError(err, "smart types")
 }
 
 // SetSmartTypes replaces the smart type list. Smart types are computed from

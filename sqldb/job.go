@@ -272,16 +272,8 @@ func (s *JobService) QueuedJobs(ctx context.Context) ([]int64, error) {
 	if err != nil {
 		return nil, formatError(err, "queued jobs")
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, formatError(err, "queued jobs")
-		}
-		ids = append(ids, id)
-	}
-	return ids, formatError(rows.Err(), "queued jobs")
+	ids, err := scanIDs(rows)
+	return ids, formatError(err, "queued jobs")
 }
 
 // FinishJob ends job id. A finished real import no longer needs its

@@ -108,16 +108,8 @@ func (s *UserService) Match(ctx context.Context, p *query.Plan) ([]int64, error)
 	if err != nil {
 		return nil, formatError(err, "match")
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, formatError(err, "match")
-		}
-		out = append(out, id)
-	}
-	return out, formatError(rows.Err(), "match")
+	ids, err := scanIDs(rows)
+	return ids, formatError(err, "match")
 }
 
 func (s *UserService) searchRegistry(ctx context.Context) (*roster.Registry, error) {

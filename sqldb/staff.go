@@ -481,17 +481,11 @@ func revokeToken(ctx context.Context, tx *Tx, id int64) error {
 
 // revokeStaffTokens revokes every active token of staffID in tx.
 func revokeStaffTokens(ctx context.Context, tx *Tx, staffID int64) error {
-	rows, err := tx.query(ctx, "SELECT id FROM api_tokens WHERE staff_id = ? AND revoked_at IS NULL ORDER BY id", staffID) //nolint:sqlclosecheck // eachRow closes them
+	rows, err := tx.query(ctx, "SELECT id FROM api_tokens WHERE staff_id = ? AND revoked_at IS NULL ORDER BY id", staffID) //nolint:sqlclosecheck // scanIDs closes them
 	if err != nil {
 		return formatError(err, "revoke tokens")
 	}
-	var ids []int64
-	err = eachRow(rows, func() error {
-		var id int64
-		err := rows.Scan(&id)
-		ids = append(ids, id)
-		return err
-	})
+	ids, err := scanIDs(rows)
 	if err != nil {
 		return formatError(err, "revoke tokens")
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -67,9 +68,25 @@ func jsonKind(t reflect.Type) string {
 func pathID(r *http.Request, name, what string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, roster.Errorf(roster.ENOTFOUND, "No such %s.", what)
+		return 0, roster.Errorf(roster.ENOTFOUND, "There is no such %s.", what)
 	}
 	return id, nil
+}
+
+// loadByID reads the path value name of r as the id of a what and loads
+// it with find; when the id cannot be one or find fails, it answers the
+// request and reports false.
+func loadByID[T any](s *Server, w http.ResponseWriter, r *http.Request, name, what string, find func(context.Context, int64) (*T, error)) (*T, bool) {
+	id, err := pathID(r, name, what)
+	var v *T
+	if err == nil {
+		v, err = find(r.Context(), id)
+	}
+	if err != nil {
+		s.error(w, r, err)
+		return nil, false
+	}
+	return v, true
 }
 
 // timeArg is an optional time member of a request: Set when the member is

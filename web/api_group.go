@@ -98,17 +98,9 @@ func (s *Server) findGroups(ctx context.Context) ([]roster.Group, error) {
 }
 
 func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "group")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if g, ok := s.loadGroup(w, r); ok {
+		writeJSON(w, http.StatusOK, newGroupJSON(g))
 	}
-	g, err := s.Groups.FindGroup(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newGroupJSON(g))
 }
 
 func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
@@ -158,15 +150,10 @@ func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiDeleteGroup(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id", "group")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if err == nil {
+		err = s.Groups.DeleteGroup(r.Context(), id)
 	}
-	if err := s.Groups.DeleteGroup(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, err)
 }
 
 // codeJSON is a group code as the API shows it; Code only when created.
@@ -260,20 +247,14 @@ func (s *Server) apiListCodes(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiDeleteCode(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id", "group")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	var codeID int64
+	if err == nil {
+		codeID, err = pathID(r, "code_id", "code")
 	}
-	codeID, err := pathID(r, "code_id", "code")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if err == nil {
+		err = s.Groups.DeleteCode(r.Context(), id, codeID)
 	}
-	if err := s.Groups.DeleteCode(r.Context(), id, codeID); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, err)
 }
 
 // membershipJSON is one user's place in a group.
@@ -345,11 +326,7 @@ func (s *Server) apiLeaveGroup(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, roster.FieldErrors{"code": "is not needed to leave a group"}.Err())
 		return
 	}
-	if err := s.Groups.Leave(r.Context(), g.ID, in.UserID); err != nil {
-		s.error(w, r, notFoundAs(err, "user_id", "there is no such user"))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, notFoundAs(s.Groups.Leave(r.Context(), g.ID, in.UserID), "user_id", "there is no such user"))
 }
 
 // apiAddMember is POST /api/v1/groups/{id}/members/{user_id}: staff adding
@@ -383,15 +360,10 @@ func (s *Server) apiAddMember(w http.ResponseWriter, r *http.Request) {
 // apiRemoveMember is DELETE /api/v1/groups/{id}/members/{user_id}.
 func (s *Server) apiRemoveMember(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id", "group")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if err == nil {
+		err = s.Groups.RemoveMember(r.Context(), id, r.PathValue("user_id"))
 	}
-	if err := s.Groups.RemoveMember(r.Context(), id, r.PathValue("user_id")); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, err)
 }
 
 // apiAddMembers is POST /api/v1/groups/{id}/members with {"q": FILTER}.

@@ -158,20 +158,11 @@ func (s *Server) apiSearchUsersJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := searchRequest{}
-	for _, k := range []string{"sort", "cursor", "tz"} {
+	for k, dst := range map[string]*string{"sort": &req.sort, "cursor": &req.cursor, "tz": &req.tz} {
 		if raw, ok := body[k]; ok {
-			var v string
-			if err := json.Unmarshal(raw, &v); err != nil {
+			if err := json.Unmarshal(raw, dst); err != nil {
 				s.error(w, r, roster.Errorf(roster.EINVALID, "%s must be a string", k))
 				return
-			}
-			switch k {
-			case "sort":
-				req.sort = v
-			case "cursor":
-				req.cursor = v
-			case "tz":
-				req.tz = v
 			}
 			delete(body, k)
 		}

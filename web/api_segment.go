@@ -70,17 +70,9 @@ func (s *Server) apiListSegments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiGetSegment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "segment")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if sg, ok := s.loadSegment(w, r); ok {
+		s.writeSegment(w, r, http.StatusOK, sg)
 	}
-	sg, err := s.Segments.FindSegment(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	s.writeSegment(w, r, http.StatusOK, sg)
 }
 
 func (s *Server) apiCreateSegment(w http.ResponseWriter, r *http.Request) {
@@ -121,13 +113,8 @@ func (s *Server) apiReplaceSegment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiDeleteSegment(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id", "segment")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if err == nil {
+		err = s.Segments.DeleteSegment(r.Context(), id)
 	}
-	if err := s.Segments.DeleteSegment(r.Context(), id); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, err)
 }

@@ -33,17 +33,9 @@ func (s *Server) findTags(ctx context.Context) ([]roster.Tag, error) {
 }
 
 func (s *Server) apiGetTag(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id", "tag")
-	if err != nil {
-		s.error(w, r, err)
-		return
+	if t, ok := loadByID(s, w, r, "id", "tag", s.Tags.FindTag); ok {
+		writeJSON(w, http.StatusOK, t)
 	}
-	t, err := s.Tags.FindTag(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) apiCreateTag(w http.ResponseWriter, r *http.Request) {

@@ -283,11 +283,7 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request) {
-	if err := s.Users.DeleteUser(r.Context(), r.PathValue("id")); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	s.noContent(w, r, s.Users.DeleteUser(r.Context(), r.PathValue("id")))
 }
 
 func (s *Server) apiNotFound(w http.ResponseWriter, r *http.Request) {

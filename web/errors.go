@@ -73,6 +73,15 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 	s.renderError(w, r, status, roster.ErrorMessage(err))
 }
 
+// noContent answers a write that returns nothing: 204, or err.
+func (s *Server) noContent(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // writeJSON writes v with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

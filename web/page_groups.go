@@ -260,27 +260,9 @@ type codeForm struct {
 	ExpiresAt string
 }
 
-// groupID reads the {id} of the path; a malformed id is a group that does
-// not exist.
-func groupID(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, roster.Errorf(roster.ENOTFOUND, "There is no such group.")
-	}
-	return id, nil
-}
-
 // loadGroup finds the group of the path, or answers the request.
 func (s *Server) loadGroup(w http.ResponseWriter, r *http.Request) (*roster.Group, bool) {
-	id, err := groupID(r, "id")
-	if err == nil {
-		var g *roster.Group
-		if g, err = s.Groups.FindGroup(r.Context(), id); err == nil {
-			return g, true
-		}
-	}
-	s.error(w, r, err)
-	return nil, false
+	return loadByID(s, w, r, "id", "group", s.Groups.FindGroup)
 }
 
 func (s *Server) handleGroup(w http.ResponseWriter, r *http.Request) {
@@ -584,7 +566,7 @@ func (s *Server) handleMemberAdd(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) {
 	uid := r.PathValue("id")
-	gid, err := groupID(r, "group")
+	gid, err := pathID(r, "group", "group")
 	if err == nil {
 		err = s.Groups.RemoveMember(r.Context(), gid, uid)
 	}

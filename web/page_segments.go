@@ -153,17 +153,7 @@ type segmentView struct {
 
 // loadSegment finds the segment of the path, or answers the request.
 func (s *Server) loadSegment(w http.ResponseWriter, r *http.Request) (*roster.Segment, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "There is no such segment."))
-		return nil, false
-	}
-	sg, err := s.Segments.FindSegment(r.Context(), id)
-	if err != nil {
-		s.error(w, r, err)
-		return nil, false
-	}
-	return sg, true
+	return loadByID(s, w, r, "id", "segment", s.Segments.FindSegment)
 }
 
 func (s *Server) handleSegment(w http.ResponseWriter, r *http.Request) {
