@@ -108,13 +108,9 @@ func (ss *StaffService) FindStaff(ctx context.Context) ([]*roster.Staff, error) 
 // UpdateStaff changes the staff account with id. Demoting or deactivating
 // the last active owner is refused: someone must be able to manage Roster.
 func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.StaffUpdate) (*roster.Staff, error) {
-	var hash string
-	if upd.Password != nil {
-		h, err := hashPassword(*upd.Password)
-		if err != nil {
-			return nil, err
-		}
-		hash = h
+	hash, err := hashNewPassword(upd.Password)
+	if err != nil {
+		return nil, err
 	}
 	tx, err := ss.db.begin(ctx)
 	if err != nil {

@@ -555,13 +555,9 @@ func inserted(users []*roster.User) []*roster.User {
 
 // UpdateUser applies upd to the user with public id.
 func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.UserUpdate) (*roster.User, error) {
-	var hash string
-	if upd.Password != nil {
-		h, err := hashPassword(*upd.Password)
-		if err != nil {
-			return nil, err
-		}
-		hash = h
+	hash, err := hashNewPassword(upd.Password)
+	if err != nil {
+		return nil, err
 	}
 	tx, err := s.db.begin(ctx)
 	if err != nil {
@@ -634,6 +630,16 @@ func hashPassword(plain string) (string, error) {
 		return "", err
 	}
 	return password.Hash(plain)
+}
+
+// hashNewPassword hashes plain when a change sets a password (plain not
+// nil), before any transaction opens: hashing takes tens of milliseconds
+// that no lock should wait for. It returns "" when there is none.
+func hashNewPassword(plain *string) (string, error) {
+	if plain == nil {
+		return "", nil
+	}
+	return hashPassword(*plain)
 }
 
 // placeholders returns "?, ?, ..." with n marks.

@@ -103,13 +103,17 @@ func (s *Server) apiGetGroup(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
+// readGroupInput decodes a group's JSON body into the change it asks for.
+func readGroupInput(w http.ResponseWriter, r *http.Request) (roster.GroupUpdate, error) {
 	var in groupInput
 	if err := decodeInto(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
+		return roster.GroupUpdate{}, err
 	}
-	upd, err := in.update()
+	return in.update()
+}
+
+func (s *Server) apiCreateGroup(w http.ResponseWriter, r *http.Request) {
+	upd, err := readGroupInput(w, r)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -130,12 +134,7 @@ func (s *Server) apiUpdateGroup(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	var in groupInput
-	if err := decodeInto(w, r, &in); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	upd, err := in.update()
+	upd, err := readGroupInput(w, r)
 	if err != nil {
 		s.error(w, r, err)
 		return

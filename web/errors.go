@@ -105,6 +105,14 @@ func asField(err error, key string) error {
 	return &roster.Error{Code: roster.EINVALID, Message: e.Message, Fields: map[string]string{key: msg}, Position: e.Position}
 }
 
+// refusal reports whether err is a refusal to show on the form that was
+// sent (EINVALID, ECONFLICT: bad or taken values) rather than on an error
+// page.
+func refusal(err error) bool {
+	code := roster.ErrorCode(err)
+	return code == roster.EINVALID || code == roster.ECONFLICT
+}
+
 // notFoundAs turns an ENOTFOUND error into a 422 naming key: for ids in a
 // request body, where the resource the URL names exists but what the body
 // refers to does not.

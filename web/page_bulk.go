@@ -114,17 +114,23 @@ func (b *bulkAction) filterText() string {
 	return text
 }
 
+// bulkSelection reads the bulk action of r and the users its filter matches
+// now.
+func (s *Server) bulkSelection(r *http.Request) (*bulkAction, []int64, error) {
+	b, err := s.readBulk(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, err := s.match(r, b.State)
+	return b, ids, err
+}
+
 func usersWord(n int) string { return plural(n, "user", "users") }
 
 // handleBulkConfirm shows what a bulk action will do, and to how many
 // users, with the button that does it.
 func (s *Server) handleBulkConfirm(w http.ResponseWriter, r *http.Request) {
-	b, err := s.readBulk(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	ids, err := s.match(r, b.State)
+	b, ids, err := s.bulkSelection(r)
 	if err != nil {
 		s.error(w, r, err)
 		return
@@ -137,12 +143,7 @@ func (s *Server) handleBulkConfirm(w http.ResponseWriter, r *http.Request) {
 // handleBulkApply does a confirmed bulk action on the users the filter
 // matches now, and returns to the table with the result.
 func (s *Server) handleBulkApply(w http.ResponseWriter, r *http.Request) {
-	b, err := s.readBulk(r)
-	if err != nil {
-		s.error(w, r, err)
-		return
-	}
-	ids, err := s.match(r, b.State)
+	b, ids, err := s.bulkSelection(r)
 	if err != nil {
 		s.error(w, r, err)
 		return

@@ -153,8 +153,7 @@ func (s *Server) profileLink(w http.ResponseWriter, r *http.Request, what string
 	}
 	m, err := send(r.Context(), u.PublicID)
 	if err != nil {
-		code := roster.ErrorCode(err)
-		if code != roster.EINVALID && code != roster.ECONFLICT {
+		if !refusal(err) {
 			s.error(w, r, err)
 			return
 		}

@@ -240,8 +240,7 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/users/"+u.PublicID, http.StatusSeeOther)
 			return
 		}
-		code := roster.ErrorCode(err)
-		if code != roster.EINVALID && code != roster.ECONFLICT {
+		if !refusal(err) {
 			s.error(w, r, err)
 			return
 		}
@@ -383,8 +382,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/users/"+u.PublicID, http.StatusSeeOther)
 			return
 		}
-		code := roster.ErrorCode(err)
-		if code != roster.EINVALID && code != roster.ECONFLICT {
+		if !refusal(err) {
 			s.error(w, r, err)
 			return
 		}
