@@ -27,10 +27,11 @@ func (ix *Index) Search(ctx context.Context, p *query.Plan, page query.Page) (*q
 	st := ix.st
 	if !st.supports(p) {
 		ix.mu.RUnlock()
-		if ix.Fallback == nil {
-			return nil, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
+		fb, err := ix.fallback()
+		if err != nil {
+			return nil, err
 		}
-		return ix.Fallback.Search(ctx, p, page)
+		return fb.Search(ctx, p, page)
 	}
 	if len(p.Sort) > 0 && st.needsTextBuckets(p.Sort[0].Field) {
 		// Building a text sort's buckets changes the state: it needs the
@@ -61,10 +62,11 @@ func (ix *Index) Match(ctx context.Context, p *query.Plan) ([]int64, error) {
 	st := ix.st
 	if !st.supports(p) {
 		ix.mu.RUnlock()
-		if ix.Fallback == nil {
-			return nil, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
+		fb, err := ix.fallback()
+		if err != nil {
+			return nil, err
 		}
-		return ix.Fallback.Match(ctx, p)
+		return fb.Match(ctx, p)
 	}
 	res := st.match(p)
 	ix.mu.RUnlock()
@@ -656,4 +658,13 @@ func smallest(s []uint32, k int, cmpFn func(a, b uint32) int) []uint32 {
 	}
 	slices.SortFunc(h, cmpFn)
 	return h
+}
+
+// fallback returns what runs the plans the index cannot (a URL's text
+// matching): the store's SQL, or an EINVALID error when there is none.
+func (ix *Index) fallback() (query.Searcher, error) {
+	if ix.Fallback == nil {
+		return nil, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
+	}
+	return ix.Fallback, nil
 }

@@ -35,10 +35,11 @@ func (ix *Index) Count(ctx context.Context, p *query.Plan) (int, error) {
 	st := ix.st
 	if !st.supports(p) {
 		ix.mu.RUnlock()
-		if ix.Fallback == nil {
-			return 0, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
+		fb, err := ix.fallback()
+		if err != nil {
+			return 0, err
 		}
-		res, err := ix.Fallback.Search(ctx, p, query.Page{Limit: 1})
+		res, err := fb.Search(ctx, p, query.Page{Limit: 1})
 		if err != nil {
 			return 0, err
 		}

@@ -103,31 +103,24 @@ func panelConds(q url.Values, reg *roster.Registry) ([]query.Cond, bool, error) 
 			}
 			c.Values = []string{v}
 		case "presence":
-			switch op {
-			case "empty":
-				c.Op = query.OpEmpty
-			case "not_empty":
-				c.Op = query.OpNotEmpty
-			default:
+			var ok bool
+			if c.Op, ok = presenceOp(op); !ok {
 				continue
 			}
 		case "set":
+			if o, ok := presenceOp(op); ok {
+				c.Op = o
+				break
+			}
+			if v == "" {
+				continue
+			}
+			c.Values = splitList(v)
 			switch op {
-			case "empty":
-				c.Op = query.OpEmpty
-			case "not_empty":
-				c.Op = query.OpNotEmpty
-			default:
-				if v == "" {
-					continue
-				}
-				c.Values = splitList(v)
-				switch op {
-				case "all":
-					c.Op = query.OpAll
-				case "none":
-					c.Negate = true
-				}
+			case "all":
+				c.Op = query.OpAll
+			case "none":
+				c.Negate = true
 			}
 		case "number":
 			if !setRange(&c, from, to) {
@@ -178,4 +171,16 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// presenceOp is the operator of the panel's "is empty" and "is not empty"
+// choices; ok is false for any other.
+func presenceOp(op string) (o query.Op, ok bool) {
+	switch op {
+	case "empty":
+		return query.OpEmpty, true
+	case "not_empty":
+		return query.OpNotEmpty, true
+	}
+	return "", false
 }
