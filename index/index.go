@@ -593,26 +593,22 @@ func (ix *Index) reload(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	st := ix.st
-	if st == nil {
+	return ix.withState(func(st *state) error {
+		st.syncFields(reg)
+		found := make(map[int64]bool, len(users))
+		for _, u := range users {
+			found[u.ID] = true
+			if err := st.put(u, false); err != nil {
+				return err
+			}
+		}
+		for _, id := range ids {
+			if !found[id] && id > 0 && id < math.MaxUint32 {
+				st.drop(uint32(id))
+			}
+		}
 		return nil
-	}
-	st.syncFields(reg)
-	found := make(map[int64]bool, len(users))
-	for _, u := range users {
-		found[u.ID] = true
-		if err := st.put(u, false); err != nil {
-			return err
-		}
-	}
-	for _, id := range ids {
-		if !found[id] && id > 0 && id < math.MaxUint32 {
-			st.drop(uint32(id))
-		}
-	}
-	return nil
+	})
 }
 
 // CatchUp applies every change logged since the last one applied.
@@ -728,4 +724,15 @@ func (ix *Index) Follow(ctx context.Context, interval time.Duration) {
 			}
 		}
 	}
+}
+
+// withState runs fn on the index's state under the write lock; before
+// the first build there is none, and nothing to do.
+func (ix *Index) withState(fn func(st *state) error) error {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.st == nil {
+		return nil
+	}
+	return fn(ix.st)
 }

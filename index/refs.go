@@ -98,45 +98,41 @@ func (ix *Index) reloadRefs(ctx context.Context, ids []int64) error {
 	if err != nil {
 		return err
 	}
-	ix.mu.Lock()
-	defer ix.mu.Unlock()
-	st := ix.st
-	if st == nil {
+	return ix.withState(func(st *state) error {
+		affected := roaring.New()
+		for _, id := range ids {
+			// A user not in the index yet gets their refs with the rest of
+			// them when their own change is applied.
+			if id > 0 && id < math.MaxUint32 && st.alive.Contains(uint32(id)) {
+				affected.Add(uint32(id))
+			}
+		}
+		for _, key := range []string{"tags", "groups"} {
+			c := st.sets[key]
+			if c == nil {
+				continue
+			}
+			for m, b := range c.members {
+				b.AndNot(affected)
+				if b.IsEmpty() {
+					delete(c.members, m)
+				}
+			}
+			c.any.AndNot(affected)
+		}
+		for _, u := range users {
+			slot := uint32(u.ID)
+			if !affected.Contains(slot) {
+				continue
+			}
+			for key, vals := range map[string][]string{"tags": refStrings(u.Tags), "groups": refStrings(u.Groups)} {
+				if c := st.sets[key]; c != nil && len(vals) > 0 {
+					c.set(slot, nil, vals)
+				}
+			}
+		}
 		return nil
-	}
-	affected := roaring.New()
-	for _, id := range ids {
-		// A user not in the index yet gets their refs with the rest of
-		// them when their own change is applied.
-		if id > 0 && id < math.MaxUint32 && st.alive.Contains(uint32(id)) {
-			affected.Add(uint32(id))
-		}
-	}
-	for _, key := range []string{"tags", "groups"} {
-		c := st.sets[key]
-		if c == nil {
-			continue
-		}
-		for m, b := range c.members {
-			b.AndNot(affected)
-			if b.IsEmpty() {
-				delete(c.members, m)
-			}
-		}
-		c.any.AndNot(affected)
-	}
-	for _, u := range users {
-		slot := uint32(u.ID)
-		if !affected.Contains(slot) {
-			continue
-		}
-		for key, vals := range map[string][]string{"tags": refStrings(u.Tags), "groups": refStrings(u.Groups)} {
-			if c := st.sets[key]; c != nil && len(vals) > 0 {
-				c.set(slot, nil, vals)
-			}
-		}
-	}
-	return nil
+	})
 }
 
 func refStrings(ids []int64) []string {

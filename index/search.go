@@ -27,11 +27,7 @@ func (ix *Index) Search(ctx context.Context, p *query.Plan, page query.Page) (*q
 	st := ix.st
 	if !st.supports(p) {
 		ix.mu.RUnlock()
-		fb, err := ix.fallback()
-		if err != nil {
-			return nil, err
-		}
-		return fb.Search(ctx, p, page)
+		return ix.fallback().Search(ctx, p, page)
 	}
 	if len(p.Sort) > 0 && st.needsTextBuckets(p.Sort[0].Field) {
 		// Building a text sort's buckets changes the state: it needs the
@@ -62,11 +58,7 @@ func (ix *Index) Match(ctx context.Context, p *query.Plan) ([]int64, error) {
 	st := ix.st
 	if !st.supports(p) {
 		ix.mu.RUnlock()
-		fb, err := ix.fallback()
-		if err != nil {
-			return nil, err
-		}
-		return fb.Match(ctx, p)
+		return ix.fallback().Match(ctx, p)
 	}
 	res := st.match(p)
 	ix.mu.RUnlock()
@@ -661,10 +653,22 @@ func smallest(s []uint32, k int, cmpFn func(a, b uint32) int) []uint32 {
 }
 
 // fallback returns what runs the plans the index cannot (a URL's text
-// matching): the store's SQL, or an EINVALID error when there is none.
-func (ix *Index) fallback() (query.Searcher, error) {
+// matching): the store's SQL, or, when there is none, a searcher that
+// refuses them.
+func (ix *Index) fallback() query.Searcher {
 	if ix.Fallback == nil {
-		return nil, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
+		return refuse{}
 	}
-	return ix.Fallback, nil
+	return ix.Fallback
+}
+
+// refuse refuses every plan: the fallback of an index without one.
+type refuse struct{}
+
+func (refuse) Search(context.Context, *query.Plan, query.Page) (*query.Result, error) {
+	return nil, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
+}
+
+func (refuse) Match(context.Context, *query.Plan) ([]int64, error) {
+	return nil, roster.Errorf(roster.EINVALID, "This filter cannot run here.")
 }

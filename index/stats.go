@@ -35,11 +35,7 @@ func (ix *Index) Count(ctx context.Context, p *query.Plan) (int, error) {
 	st := ix.st
 	if !st.supports(p) {
 		ix.mu.RUnlock()
-		fb, err := ix.fallback()
-		if err != nil {
-			return 0, err
-		}
-		res, err := fb.Search(ctx, p, query.Page{Limit: 1})
+		res, err := ix.fallback().Search(ctx, p, query.Page{Limit: 1})
 		if err != nil {
 			return 0, err
 		}

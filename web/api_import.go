@@ -106,18 +106,14 @@ func (s *Server) apiListImports(w http.ResponseWriter, r *http.Request) {
 }
 
 // pathImport reads the import job the path names.
-func (s *Server) pathImport(r *http.Request) (*roster.Job, error) {
-	id, err := pathID(r, "id", "import")
-	if err != nil {
-		return nil, err
-	}
-	return s.findImport(r.Context(), id)
+// loadImport finds the import job of the path, or answers the request.
+func (s *Server) loadImport(w http.ResponseWriter, r *http.Request) (*roster.Job, bool) {
+	return loadByID(s, w, r, "id", "import", s.findImport)
 }
 
 func (s *Server) apiGetImport(w http.ResponseWriter, r *http.Request) {
-	j, err := s.pathImport(r)
-	if err != nil {
-		s.error(w, r, err)
+	j, ok := s.loadImport(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, importJSON(j))
@@ -188,13 +184,13 @@ const maxErrorsPage = 1000
 // failed rows in row order; next_after, present when there may be more,
 // is the after of the next page.
 func (s *Server) apiImportErrors(w http.ResponseWriter, r *http.Request) {
-	j, err := s.pathImport(r)
-	if err != nil {
-		s.error(w, r, err)
+	j, ok := s.loadImport(w, r)
+	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	var after int64
+	var err error
 	if v := q.Get("after"); v != "" {
 		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
 			s.error(w, r, roster.Errorf(roster.EINVALID, "after must be a row number (0 or more), not %s.", roster.Quote(v)))
@@ -227,9 +223,8 @@ func (s *Server) apiImportErrors(w http.ResponseWriter, r *http.Request) {
 
 // apiImportFailedCSV is GET /api/v1/imports/{id}/failed.csv.
 func (s *Server) apiImportFailedCSV(w http.ResponseWriter, r *http.Request) {
-	j, err := s.pathImport(r)
-	if err != nil {
-		s.error(w, r, err)
+	j, ok := s.loadImport(w, r)
+	if !ok {
 		return
 	}
 	s.writeFailedCSV(w, r, j)

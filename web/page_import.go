@@ -182,9 +182,8 @@ type countView struct {
 const shownFailedRows = 100
 
 func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
-	j, err := s.pathImport(r)
-	if err != nil {
-		s.error(w, r, err)
+	j, ok := s.loadImport(w, r)
+	if !ok {
 		return
 	}
 	s.renderImport(w, r, http.StatusOK, j, "", nil)
@@ -284,9 +283,8 @@ func summary(j *roster.Job) string {
 }
 
 func (s *Server) handleImportFailedCSV(w http.ResponseWriter, r *http.Request) {
-	j, err := s.pathImport(r)
-	if err != nil {
-		s.error(w, r, err)
+	j, ok := s.loadImport(w, r)
+	if !ok {
 		return
 	}
 	s.writeFailedCSV(w, r, j)
