@@ -57,6 +57,10 @@ var (
 // are recorded in the audit log and shown to its owner on the dashboard.
 const NotifyAt = 5
 
+// NotifyFailures reports whether an account's count of failures, n, just
+// reached NotifyAt: the audit log records it once per window.
+func NotifyFailures(n int) bool { return n == NotifyAt }
+
 // Failures are a throttle key's recent failures: how many, and when the
 // last was.
 type Failures struct {

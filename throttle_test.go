@@ -57,6 +57,14 @@ func TestThrottle(t *testing.T) {
 	}
 }
 
+func TestNotifyFailures(t *testing.T) {
+	for n := 0; n <= 2*NotifyAt; n++ {
+		if got := NotifyFailures(n); got != (n == NotifyAt) {
+			t.Errorf("NotifyFailures(%d) = %v", n, got)
+		}
+	}
+}
+
 func TestCheckStaffSignIn(t *testing.T) {
 	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }

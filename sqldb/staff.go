@@ -204,7 +204,7 @@ func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client s
 	limits := []roster.Throttle{roster.PairThrottle, roster.ClientThrottle, roster.AccountThrottle}
 	check := func(f []roster.Failures, now time.Time) error { return roster.CheckStaffSignIn(f[0], f[1], f[2], now) }
 	attempt, err := ss.db.countAttempt(ctx, keys, limits, check, func(tx *Tx, counts []int) error {
-		if counts[2] != roster.NotifyAt {
+		if !roster.NotifyFailures(counts[2]) {
 			return nil
 		}
 		var id int64
