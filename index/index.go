@@ -77,7 +77,8 @@ const maxApplied = 1 << 20
 // in.
 type state struct {
 	reg      *roster.Registry
-	n        int // slots in use: highest store id + 1
+	getters  []func(*roster.User) any // reads reg.Fields[i] of a user
+	n        int                      // slots in use: highest store id + 1
 	alive    *roaring.Bitmap
 	pubs     []string
 	ordered  map[string]*orderedCol
@@ -118,6 +119,10 @@ func newState(reg *roster.Registry) *state {
 // field created since): every user starts without a value, as in the store.
 func (st *state) syncFields(reg *roster.Registry) {
 	st.reg = reg
+	st.getters = st.getters[:0]
+	for _, f := range reg.Fields {
+		st.getters = append(st.getters, roster.Getter(f.Key))
+	}
 	st.search = st.search[:0]
 	for _, f := range reg.Fields {
 		if f.Searchable && query.KindOf(f) == query.KindText {
@@ -251,8 +256,8 @@ func (st *state) put(u *roster.User, fresh bool) error {
 	if len(st.arenaKey) > 0 {
 		rec = make([]string, len(st.arenaKey))
 	}
-	for _, f := range st.reg.Fields {
-		v := u.Get(f.Key)
+	for i, f := range st.reg.Fields {
+		v := st.getters[i](u)
 		switch query.KindOf(f) {
 		case query.KindOrdered:
 			if st.building {
