@@ -17,31 +17,17 @@ func idTables(t *testing.T, db *sqldb.DB) map[string]string {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string]string{}
-	if db.Dialect == sqldb.SQLite {
-		rows, err := db.QueryForTest(ctx, `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
-			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND p.pk = 1 AND upper(p.type) = 'INTEGER'
-			AND (SELECT COUNT(*) FROM pragma_table_info(m.name) q WHERE q.pk > 0) = 1`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var table, col string
-			if err := rows.Scan(&table, &col); err != nil {
-				t.Fatal(err)
-			}
-			out[table] = col
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	rows, err := db.QueryForTest(ctx, `SELECT c.table_name, c.column_name FROM information_schema.table_constraints tc
+	q := `SELECT c.table_name, c.column_name FROM information_schema.table_constraints tc
 		JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name
 		JOIN information_schema.columns c ON c.table_schema = k.table_schema AND c.table_name = k.table_name AND c.column_name = k.column_name
 		WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema() AND c.data_type IN ('bigint', 'integer', 'smallint')
-		AND (SELECT COUNT(*) FROM information_schema.key_column_usage k2 WHERE k2.constraint_name = tc.constraint_name AND k2.table_schema = tc.table_schema) = 1`)
+		AND (SELECT COUNT(*) FROM information_schema.key_column_usage k2 WHERE k2.constraint_name = tc.constraint_name AND k2.table_schema = tc.table_schema) = 1`
+	if db.Dialect == sqldb.SQLite {
+		q = `SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND p.pk = 1 AND upper(p.type) = 'INTEGER'
+			AND (SELECT COUNT(*) FROM pragma_table_info(m.name) q WHERE q.pk > 0) = 1`
+	}
+	rows, err := db.QueryForTest(ctx, q)
 	if err != nil {
 		t.Fatal(err)
 	}
