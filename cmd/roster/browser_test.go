@@ -808,4 +808,8 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("JavaScript dialogs opened from user data: %q", d)
 		}
 	})
+
+	t.Run("invite a user from the profile and accept it through the Outbox", func(t *testing.T) {
+		inviteThroughOutbox(t, b, token)
+	})
 }
