@@ -94,6 +94,9 @@ type Plan struct {
 	Groups [][]Pred
 	Not    []Pred
 	Sort   []SortKey // the public id ascending always breaks ties after these
+	// Hints are advice on conditions that are valid but likely not meant
+	// (boundHints); they change nothing in what the plan selects.
+	Hints []Hint
 }
 
 // Searcher runs plans: the query index in memory, the store (sqldb) in its
@@ -164,6 +167,7 @@ func compile(f Filter, reg *roster.Registry, loc *time.Location, path []string) 
 		p.Words = append(p.Words, fw)
 	}
 	groups := map[string]int{}
+	var groupConds [][]Cond // the conditions of each of p.Groups
 	for _, c := range f.Conds {
 		var pr Pred
 		var err error
@@ -186,9 +190,16 @@ func compile(f Filter, reg *roster.Registry, loc *time.Location, path []string) 
 		}
 		if i, ok := groups[fld.Key]; ok {
 			p.Groups[i] = append(p.Groups[i], pr)
+			groupConds[i] = append(groupConds[i], c)
 		} else {
 			groups[fld.Key] = len(p.Groups)
 			p.Groups = append(p.Groups, []Pred{pr})
+			groupConds = append(groupConds, []Cond{c})
+		}
+	}
+	for i, g := range p.Groups {
+		if h := boundHints(groupConds[i], g); h != nil {
+			p.Hints = append(p.Hints, *h)
 		}
 	}
 	return p, nil

@@ -71,6 +71,8 @@ type searchResponse struct {
 	Total      int        `json:"total"`
 	Users      []userJSON `json:"users"`
 	NextCursor string     `json:"next_cursor,omitempty"`
+	// Hints are advice on conditions that are valid but likely not meant.
+	Hints []query.Hint `json:"hints,omitempty"`
 }
 
 // searchPage is a validated search and its result, for the API and pages.
@@ -126,7 +128,7 @@ func (s *Server) writeSearch(w http.ResponseWriter, r *http.Request, req searchR
 		s.error(w, r, err)
 		return
 	}
-	resp := searchResponse{Total: p.Result.Total, Users: make([]userJSON, len(p.Users)), NextCursor: p.Next}
+	resp := searchResponse{Total: p.Result.Total, Users: make([]userJSON, len(p.Users)), NextCursor: p.Next, Hints: p.Plan.Hints}
 	for i, u := range p.Users {
 		resp.Users[i] = userJSON{p.Reg, u}
 	}

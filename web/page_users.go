@@ -125,6 +125,7 @@ type usersView struct {
 	Chips       []chip
 	Error       string
 	ErrorPos    int
+	Hints       []hintView
 	ClearURL    string
 	ClearSort   string
 	AllURL      string
@@ -139,6 +140,12 @@ type usersView struct {
 	Sorted      bool
 	TagPanel    *tagPanel // when the Tags column is shown
 	Bulk        *bulkForm // for staff who may organize
+}
+
+// hintView is advice on the filter, with the link that takes it.
+type hintView struct {
+	query.Hint
+	URL string
 }
 
 type userRow struct {
@@ -230,6 +237,10 @@ func (s *Server) handleUsers(w http.ResponseWriter, r *http.Request) {
 		plan.Groups = append(plan.Groups, membersGroup(reg))
 	}
 	view.Chips = chips(f, st)
+	for _, h := range plan.Hints {
+		fixed := h.Apply(f).String()
+		view.Hints = append(view.Hints, hintView{Hint: h, URL: st.with(func(t *tableState) { t.Q = fixed }).URL()})
+	}
 	page := query.Page{Limit: st.Limit, Offset: (st.Page - 1) * st.Limit}
 	res, err := s.Search.Search(ctx, plan, page)
 	if err != nil {
