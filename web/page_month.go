@@ -89,11 +89,16 @@ func (s *Server) findUser(r *http.Request, typed string) (*roster.User, error) {
 func (s *Server) handleMonthName(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm() // the middleware has read the form (or checked the query) and refused a bad one
 	form := monthForm{Month: r.PostFormValue("month"), User: r.PostFormValue("user"), Citation: r.PostFormValue("citation"), Replace: r.PostFormValue("replace") != ""}
+	// Each problem is said once: next to its field when it has one, above
+	// the form otherwise.
 	refuse := func(fe formErrors, msg string) {
+		if len(fe) > 0 {
+			msg = "Nobody was named: see the problems below."
+		}
 		s.renderMonths(w, r, http.StatusUnprocessableEntity, monthView{Form: form, Errors: fe, Error: msg})
 	}
 	if strings.TrimSpace(form.User) == "" {
-		refuse(formErrors{"user": "is required"}, "Nobody was named: see the problems below.")
+		refuse(formErrors{"user": "is required"}, "")
 		return
 	}
 	u, err := s.findUser(r, form.User)
@@ -102,7 +107,7 @@ func (s *Server) handleMonthName(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		refuse(formErrors{"user": "is not a user's id or email"}, "Nobody was named: there is no user "+form.User+".")
+		refuse(formErrors{"user": "is not a user's id or email"}, "")
 		return
 	}
 	m := &roster.MemberOfMonth{Month: form.Month, UserID: u.PublicID, Citation: form.Citation}
@@ -111,11 +116,12 @@ func (s *Server) handleMonthName(w http.ResponseWriter, r *http.Request) {
 			s.error(w, r, err)
 			return
 		}
-		msg := "Nobody was named: " + roster.ErrorMessage(err)
 		if roster.ErrorCode(err) == roster.ECONFLICT {
-			msg = fmt.Sprintf("%s already has its Member of the Month. Tick “Replace” to name %s instead.", strings.TrimSpace(form.Month), u.Name())
+			// Said once, above the form, with what to do about it.
+			refuse(nil, fmt.Sprintf("%s already has its Member of the Month. Tick “Replace” to name %s instead.", strings.TrimSpace(form.Month), u.Name()))
+			return
 		}
-		refuse(fieldErrorsOf(err), msg)
+		refuse(fieldErrorsOf(err), "Nobody was named: "+roster.ErrorMessage(err))
 		return
 	}
 	s.setFlash(w, r, fmt.Sprintf("%s is the Member of the Month for %s.", u.Name(), m.Month))

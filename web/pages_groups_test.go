@@ -296,10 +296,23 @@ func TestMonthPages(t *testing.T) {
 		resp = b.postForm("/member-of-the-month", "/member-of-the-month", url.Values{"month": {"2026-01"}, "user": {bob}, "citation": {"x"}})
 		wantStatus(t, "name again without replace", resp, 422)
 		wantContains(t, "name again", resp.Body, "2026-01 already has its Member of the Month. Tick “Replace”")
+		if n := strings.Count(resp.Body, "already has its Member of the Month") + strings.Count(resp.Body, `class="sp-error"`); n != 1 {
+			t.Errorf("name again: the conflict is said %d times, want once", n)
+		}
 		resp = b.postForm("/member-of-the-month", "/member-of-the-month", url.Values{"month": {"2026-02"}, "user": {"nobody@example.com"}})
 		wantStatus(t, "unknown user", resp, 422)
+		// Each problem is said once, next to its field.
+		wantContains(t, "unknown user", resp.Body, "see the problems below", `<p class="sp-error">User is not a user&#39;s id or email</p>`)
+		if n := strings.Count(resp.Body, "is not a user"); n != 1 {
+			t.Errorf("unknown user: the problem is said %d times, want once:\n%s", n, resp.Body)
+		}
 		resp = b.postForm("/member-of-the-month", "/member-of-the-month", url.Values{"month": {"Jan"}, "user": {bob}})
 		wantStatus(t, "bad month", resp, 422)
+		if m := regexp.MustCompile(`<p class="sp-error">Month ([^<]+)</p>`).FindStringSubmatch(resp.Body); m == nil {
+			t.Errorf("bad month: no error next to the Month field:\n%s", resp.Body)
+		} else if n := strings.Count(resp.Body, m[1]); n != 1 {
+			t.Errorf("bad month: %q is said %d times, want once", m[1], n)
+		}
 		resp = b.postForm("/member-of-the-month", "/member-of-the-month", url.Values{"month": {"2026-02"}, "user": {ada}, "citation": {"Again"}})
 		wantRedirect(t, "second month", resp, "/member-of-the-month")
 

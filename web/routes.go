@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	s.handle("GET /healthz", public, s.handleHealthz)
 	s.handle("GET /readyz", public, s.handleReadyz)
 	s.handle("GET /static/", public, s.handleStatic)
+	s.handle("GET /favicon.ico", public, s.handleFavicon)
 	s.handle("GET /signin", public, s.handleSignInPage)
 	s.handle("POST /signin", public, s.handleSignIn)
 
