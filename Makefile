@@ -1,7 +1,8 @@
 # roster — `make` builds bin/roster; `make test` is THE test command.
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 # Extra arguments for go test, e.g. make test TESTFLAGS='-run Foo -v'
 TESTFLAGS ?=

@@ -71,7 +71,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	m := &Main{Config: DefaultConfig()}
 	var n, runs int
 	var cpuProfile, memProfile string
-	err := parse("bench", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+	err := parse("bench", args, &m.Config, false, stdout, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "users", 1_000_000, "users the database must hold (seeded when it has fewer)")
 		fs.IntVar(&runs, "runs", 200, "runs of each query")
 		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the index build to this file")

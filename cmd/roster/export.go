@@ -28,7 +28,7 @@ type exportFlags struct {
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
 	var ef exportFlags
-	err := parse("export", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+	err := parse("export", args, &m.Config, false, stdout, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&ef.q, "q", "", "filter, as the user table takes it (dates in UTC)")
 		fs.StringVar(&ef.sort, "sort", "", "sort: field keys, - before a key for descending (default "+query.DefaultSort+")")
 		fs.StringVar(&ef.columns, "columns", "", "field keys of the columns, comma-separated (default: every exportable field)")

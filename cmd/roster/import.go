@@ -49,8 +49,11 @@ func splitFile(args []string) (string, []string, error) {
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	path, args, err := splitFile(args)
-	if err != nil {
+	path, rest, err := splitFile(args)
+	switch {
+	case err == nil:
+		args = rest
+	case !helpAsked(args): // with -h, parse prints the help
 		return err
 	}
 	// Transactions of 100,000 rows touch nearly every page of the unique
@@ -67,7 +70,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	var maxRows int
 	var failedPath string
 	var mode string
-	err = parse("import", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+	err = parse("import", args, &m.Config, false, stdout, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&mode, "mode", "upsert", "create, update or upsert")
 		fs.StringVar(&opts.Key, "key", "email", "the field rows are matched on: email, client_id or id")
 		fs.BoolVar(&opts.DryRun, "dry-run", false, "check every row and count what would change; write nothing")

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,9 +33,7 @@ var version = "dev"
 
 func main() {
 	if err := runMain(); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "roster:", roster.ErrorMessageOr(err))
-		}
+		fmt.Fprintln(os.Stderr, "roster:", roster.ErrorMessageOr(err))
 		os.Exit(1)
 	}
 }
@@ -45,64 +45,49 @@ func runMain() error {
 	return Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }
 
-const usage = `Usage: roster [command] [flags]
-
-Commands:
-  serve          run the back-office and the API (the default)
-  seed           add deterministic demo users: --users N [--seed S]
-  migrate        apply database migrations and exit
-  bench          measure searches over N users: [--users N] [--runs R]
-  import         import users from CSV: FILE [--mode create|update|upsert] [--key email|client_id|id] [--dry-run]
-  export         write users as CSV: [--q TEXT] [--sort S] [--columns a,b] [--bom] [--no-escape] [-o FILE]
-  staff create   create a staff account: --email E --role R [--name N]
-  staff list     list staff accounts
-  staff password set a staff account's password: --email E
-  token create   create an API token: --staff E --name N
-
-Run "roster COMMAND -h" for a command's flags.
-`
-
 // Run runs the command in args. It is main without the process: tests call
-// it with their own streams and environment.
+// it with their own streams and environment. Help asked for (-h, --help,
+// roster help) is printed on stdout and is a success.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
-	}
-	if (cmd == "staff" || cmd == "token") && len(args) > 0 {
-		cmd, args = cmd+" "+args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return runServe(ctx, args, stdout, stderr, getenv)
-	case "seed":
-		return runSeed(ctx, args, stdout, stderr, getenv)
-	case "migrate":
-		return runMigrate(ctx, args, stdout, stderr, getenv)
-	case "bench":
-		return runBench(ctx, args, stdout, stderr, getenv)
-	case "import":
-		return runImport(ctx, args, stdout, stderr, getenv)
-	case "export":
-		return runExport(ctx, args, stdout, stderr, getenv)
-	case "staff create":
-		return runStaffCreate(ctx, args, stdin, stdout, stderr, getenv)
-	case "staff list":
-		return runStaffList(ctx, args, stdout, stderr, getenv)
-	case "staff password":
-		return runStaffPassword(ctx, args, stdin, stdout, stderr, getenv)
-	case "token create":
-		return runTokenCreate(ctx, args, stdout, stderr, getenv)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+	s := streams{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	err := dispatch(ctx, args, s)
+	if errors.Is(err, errHelpShown) {
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", cmd)
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, s streams) error {
+	switch {
+	case len(args) > 0 && args[0] == "__complete":
+		for _, c := range complete(ctx, args[1:]) {
+			fmt.Fprintln(s.stdout, c)
+		}
+		return nil
+	case len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help"):
+		fmt.Fprint(s.stdout, usage())
+		return nil
+	case len(args) == 1 && args[0] == "--version":
+		return runVersion(nil, s.stdout, s.stderr)
+	case len(args) == 0 || strings.HasPrefix(args[0], "-"):
+		c, _, _ := lookup([]string{"serve"})
+		return c.run(ctx, s, args) // serve is the default command
+	}
+	c, rest, ok := lookup(args)
+	if !ok {
+		if slices.Contains(groups(), args[0]) && (len(args) == 1 || helpAsked(args[1:2])) {
+			return groupHelp(s.stdout, args[0])
+		}
+		fmt.Fprint(s.stderr, usage())
+		return fmt.Errorf("unknown command %q", strings.Join(args[:min(len(args), 2)], " "))
+	}
+	return c.run(ctx, s, rest)
 }
 
 // parse binds cfg to a FlagSet named name and parses args.
-func parse(name string, args []string, cfg *Config, serving bool, stderr io.Writer, getenv func(string) string, extra func(*flag.FlagSet)) error {
+// Asked for help, it prints the command's help on stdout and returns
+// errHelpShown.
+func parse(name string, args []string, cfg *Config, serving bool, stdout, stderr io.Writer, getenv func(string) string, extra func(*flag.FlagSet)) error {
 	fs := flag.NewFlagSet("roster "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := cfg.bind(fs, serving, getenv); err != nil {
@@ -110,6 +95,10 @@ func parse(name string, args []string, cfg *Config, serving bool, stderr io.Writ
 	}
 	if extra != nil {
 		extra(fs)
+	}
+	if helpAsked(args) {
+		commandHelp(stdout, name, fs)
+		return errHelpShown
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -371,7 +360,7 @@ func cliContext(ctx context.Context) context.Context {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
-	if err := parse("serve", args, &m.Config, true, stderr, getenv, nil); err != nil {
+	if err := parse("serve", args, &m.Config, true, stdout, stderr, getenv, nil); err != nil {
 		return err
 	}
 	if err := m.open(ctx, stderr); err != nil {
@@ -432,7 +421,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
-	if err := parse("migrate", args, &m.Config, false, stderr, getenv, nil); err != nil {
+	if err := parse("migrate", args, &m.Config, false, stdout, stderr, getenv, nil); err != nil {
 		return err
 	}
 	if err := m.OpenDB(ctx); err != nil {

@@ -25,7 +25,7 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	m := &Main{Config: DefaultConfig(), writerCacheMiB: 256}
 	var n int
 	var seed int64
-	err := parse("seed", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+	err := parse("seed", args, &m.Config, false, stdout, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "users", 10000, "number of users to add")
 		fs.Int64Var(&seed, "seed", 1, "random seed: the same seed on the same database gives the same users")
 	})

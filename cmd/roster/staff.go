@@ -46,7 +46,7 @@ func readPassword(stdin io.Reader, stdout io.Writer) (pw string, generated bool,
 func runStaffCreate(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
 	var email, role, name string
-	err := parse("staff create", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+	err := parse("staff create", args, &m.Config, false, stdout, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "email address (required)")
 		fs.StringVar(&role, "role", "", "owner, admin, manager, support or viewer (required)")
 		fs.StringVar(&name, "name", "", "display name")
@@ -83,7 +83,7 @@ func runStaffCreate(ctx context.Context, args []string, stdin io.Reader, stdout,
 func runStaffPassword(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
 	var email string
-	err := parse("staff password", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+	err := parse("staff password", args, &m.Config, false, stdout, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "email", "", "email address of the staff account (required)")
 	})
 	if err != nil {
@@ -116,7 +116,7 @@ func runStaffPassword(ctx context.Context, args []string, stdin io.Reader, stdou
 
 func runStaffList(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
-	if err := parse("staff list", args, &m.Config, false, stderr, getenv, nil); err != nil {
+	if err := parse("staff list", args, &m.Config, false, stdout, stderr, getenv, nil); err != nil {
 		return err
 	}
 	if err := m.OpenDB(ctx); err != nil {
@@ -142,7 +142,7 @@ func runStaffList(ctx context.Context, args []string, stdout, stderr io.Writer, 
 func runTokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
 	var email, name string
-	err := parse("token create", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+	err := parse("token create", args, &m.Config, false, stdout, stderr, getenv, func(fs *flag.FlagSet) {
 		fs.StringVar(&email, "staff", "", "email of the staff account the token acts as (required)")
 		fs.StringVar(&name, "name", "", "what the token is for (required)")
 	})
