@@ -53,6 +53,10 @@ type Config struct {
 	// server's name checked against the system roots): tests trust their
 	// own certificate with it.
 	TLSConfig *tls.Config
+	// OnResult, when set, is told each attempt's result: "sent", "retry"
+	// (a temporary failure), "refused" (a permanent answer) or "failed"
+	// (gave up after MaxAttempts). The metrics count them.
+	OnResult func(result string)
 }
 
 // Worker delivers the outbox. It sends one message at a time, so that at
@@ -213,21 +217,25 @@ func (w *Worker) deliver(ctx context.Context, m *roster.OutboxMessage) {
 	out, why := w.conn.send(ctx, w.from, m)
 	attempt := m.Attempts + 1
 	var err error
+	var result string
 	switch {
 	case out == sent:
-		err = w.store.RecordSent(ctx, m.ID, w.cfg.Owner)
+		result, err = "sent", w.store.RecordSent(ctx, m.ID, w.cfg.Owner)
 		w.log.Debug("sent", "message", m.ID, "template", m.Template)
 	case out == permanent:
-		err = w.store.RecordFailed(ctx, m.ID, w.cfg.Owner, why)
+		result, err = "refused", w.store.RecordFailed(ctx, m.ID, w.cfg.Owner, why)
 		w.log.Warn("refused", "message", m.ID, "reason", why)
 	case attempt >= w.cfg.MaxAttempts:
 		why = fmt.Sprintf("gave up after %d attempts: %s", attempt, why)
-		err = w.store.RecordFailed(ctx, m.ID, w.cfg.Owner, why)
+		result, err = "failed", w.store.RecordFailed(ctx, m.ID, w.cfg.Owner, why)
 		w.log.Warn("failed", "message", m.ID, "reason", why)
 	default:
 		next := time.Now().Add(w.backoff(attempt))
-		err = w.store.RecordRetry(ctx, m.ID, w.cfg.Owner, why, next)
+		result, err = "retry", w.store.RecordRetry(ctx, m.ID, w.cfg.Owner, why, next)
 		w.log.Warn("will retry", "message", m.ID, "attempt", attempt, "at", next.UTC().Format(time.RFC3339), "reason", why)
+	}
+	if w.cfg.OnResult != nil {
+		w.cfg.OnResult(result)
 	}
 	if err != nil {
 		w.log.Error("record attempt", "message", m.ID, "err", err)

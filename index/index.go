@@ -53,6 +53,8 @@ type Index struct {
 	st    *state
 	ready atomic.Bool
 	seq   atomic.Int64 // last change log seq applied
+	// built is how long the last build took, in nanoseconds (Stats).
+	built atomic.Int64
 
 	// missing holds change log seqs skipped over, with when they were
 	// first missed (see CatchUp). Only CatchUp touches it; followMu makes
@@ -469,8 +471,20 @@ func (ix *Index) Build(ctx context.Context) error {
 	// give it back now rather than carry it as resident memory.
 	runtime.GC()
 	debug.FreeOSMemory()
+	ix.built.Store(int64(time.Since(start)))
 	ix.logger().Info("index built", "users", count, "duration", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// Stats returns how many users the index holds and how long its last
+// build took; zeros before the first build.
+func (ix *Index) Stats() (users int, build time.Duration) {
+	ix.mu.RLock()
+	if ix.st != nil {
+		users = int(ix.st.alive.GetCardinality())
+	}
+	ix.mu.RUnlock()
+	return users, time.Duration(ix.built.Load())
 }
 
 // finishBuild files what a build batched: the last postings, the buckets

@@ -478,3 +478,13 @@ func scanIDs(rows *sql.Rows) ([]int64, error) {
 	})
 	return ids, err
 }
+
+// Pools returns the connection pools by name, for their statistics:
+// "write" and "read" on SQLite, "main" on PostgreSQL (one pool serves
+// both).
+func (db *DB) Pools() map[string]*sql.DB {
+	if db.read == db.write {
+		return map[string]*sql.DB{"main": db.write}
+	}
+	return map[string]*sql.DB{"write": db.write, "read": db.read}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -255,12 +256,14 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// loggingWriter records the status and size of a response for the log.
+// loggingWriter records the status and size of a response for the log,
+// and what the handlers learn about the request: its route and staff.
 type loggingWriter struct {
 	http.ResponseWriter
 	status  int
 	bytes   int
 	staffID int64
+	route   string // the pattern of the route that answered, without its method
 }
 
 func (lw *loggingWriter) WriteHeader(code int) {
@@ -282,18 +285,56 @@ func (lw *loggingWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (lw *loggingWriter) Unwrap() http.ResponseWriter { return lw.ResponseWriter }
 
+// Observer is told of every request answered: its method, the pattern of
+// the route that answered ("" when none matched), the status and the time
+// it took. The metrics implement it.
+type Observer interface {
+	ObserveRequest(method, route string, status int, d time.Duration)
+}
+
+// requestIDKey holds a request's id in its context.
+type requestIDKey struct{}
+
+// RequestID returns the id of the request ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestID returns the id the client or a proxy gave r in X-Request-Id
+// when it is a plain token (letters, digits, ".", "_", "-", at most 64),
+// else a new random one.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); len(id) > 0 && len(id) <= 64 && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == "" {
+		return id
+	}
+	var b [12]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// logRequests gives each request its id (echoed in X-Request-Id, and in
+// every log line of the request's context), logs it when it ends, and
+// tells the Observer.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		id := requestID(r)
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		lw := &loggingWriter{ResponseWriter: w}
 		next.ServeHTTP(lw, r)
+		d := time.Since(start)
+		if s.Observer != nil {
+			s.Observer.ObserveRequest(r.Method, lw.route, lw.status, d)
+		}
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || strings.HasPrefix(r.URL.Path, "/static/") {
 			return
 		}
 		s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", lw.status), slog.Int("bytes", lw.bytes),
-			slog.Duration("duration", time.Since(start)), slog.Int64("staff_id", lw.staffID))
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("route", lw.route), slog.Int("status", lw.status), slog.Int("bytes", lw.bytes),
+			slog.Duration("duration", d), slog.Int64("staff_id", lw.staffID))
 	})
 }
 

@@ -19,6 +19,9 @@ func (s *Server) routes() {
 	s.handle("GET /readyz", public, s.handleReadyz)
 	s.handle("GET /static/", public, s.handleStatic)
 	s.handle("GET /favicon.ico", public, s.handleFavicon)
+	if s.Metrics != nil {
+		s.handle("GET /metrics", public, s.Metrics.ServeHTTP)
+	}
 	s.handle("GET /signin", public, s.handleSignInPage)
 	s.handle("POST /signin", public, s.handleSignIn)
 
@@ -208,10 +211,18 @@ func (s *Server) Routes() []Route { return s.table }
 // handle registers h for pattern behind the authentication and permission
 // check that perm asks for.
 func (s *Server) handle(pattern string, perm roster.Permission, h http.HandlerFunc) {
-	s.table = append(s.table, Route{Pattern: pattern, Perm: perm})
-	if perm == public {
-		s.mux.Handle(pattern, h)
-		return
+	rt := Route{Pattern: pattern, Perm: perm}
+	s.table = append(s.table, rt)
+	var next http.Handler = h
+	if perm != public {
+		next = s.authorize(perm, h)
 	}
-	s.mux.Handle(pattern, s.authorize(perm, h))
+	// The log and the metrics name the request by its route.
+	path := rt.Path()
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if lw, ok := w.(*loggingWriter); ok {
+			lw.route = path
+		}
+		next.ServeHTTP(w, r)
+	}))
 }

@@ -61,6 +61,11 @@ type Server struct {
 	Ready func(ctx context.Context) error
 
 	Logger *slog.Logger
+	// Observer, when set, is told of every request answered (the metrics).
+	Observer Observer
+	// Metrics, when set, answers GET /metrics; it checks its own
+	// credentials (a token of its own, not a staff one).
+	Metrics http.Handler
 	// TrustedProxies are the reverse proxies whose Forwarded and
 	// X-Forwarded-For headers name the client (clientAddr).
 	TrustedProxies []netip.Prefix

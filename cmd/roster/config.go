@@ -34,6 +34,11 @@ type Config struct {
 	MailFrom  string
 	PublicURL string
 	MailRate  int64
+	// Metrics: a listener of its own for /metrics and the profiler (empty:
+	// none), and a token that opens /metrics on the main listener (empty:
+	// not served there).
+	MetricsAddr  string
+	MetricsToken string
 }
 
 // DefaultConfig returns the configuration of a plain `roster serve`.
@@ -77,6 +82,8 @@ func (c *Config) options(serving bool) []option {
 			option{flag: "mail-from", env: "ROSTER_MAIL_FROM", usage: "sender of Roster's messages, e.g. \"Acme <roster@acme.example>\"", str: &c.MailFrom},
 			option{flag: "public-url", env: "ROSTER_PUBLIC_URL", usage: "base of every link in a message, e.g. https://roster.example.com (default: http:// and the listening address)", str: &c.PublicURL},
 			option{flag: "mail-rate", env: "ROSTER_MAIL_RATE", usage: "most messages sent per second (0: no limit)", integer: &c.MailRate},
+			option{flag: "metrics-addr", env: "ROSTER_METRICS_ADDR", usage: "a separate address serving /metrics (Prometheus) and /debug/pprof/, e.g. 127.0.0.1:9090 (default: none)", str: &c.MetricsAddr},
+			option{flag: "metrics-token", env: "ROSTER_METRICS_TOKEN", usage: "serve /metrics on the main address to requests carrying this bearer token (default: not served there)", str: &c.MetricsToken},
 		)
 	}
 	return opts

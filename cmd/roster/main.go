@@ -24,6 +24,7 @@ import (
 	"roster/deliver"
 	"roster/index"
 	"roster/jobs"
+	"roster/metrics"
 	"roster/sqldb"
 	"roster/web"
 )
@@ -129,9 +130,12 @@ type Main struct {
 	Runner *jobs.Runner
 	// Mailer delivers the outbox; set by Handler, run by serve.
 	Mailer *deliver.Worker
+	// Metrics counts what the process does; set by Handler.
+	Metrics *metrics.Metrics
 
-	ln  net.Listener
-	srv *http.Server
+	ln        net.Listener
+	srv       *http.Server
+	metricsLn net.Listener // --metrics-addr's, when set
 
 	writerCacheMiB  int // SQLite's writer page cache, for bulk writers: see sqldb.Config
 	checkpointPages int // SQLite's WAL checkpoint interval, when not the default
@@ -226,6 +230,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if m.DB.Dialect == sqldb.Postgres {
 		txRows = 100000
 	}
+	m.Metrics = metrics.New(m.Logger.With("component", "metrics"))
 	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger.With("component", "jobs"), Config: jobs.Config{Limits: limits, TxRows: txRows}})
 	accounts, outbox, err := m.mail()
 	if err != nil {
@@ -235,10 +240,15 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.observe(outbox)
+	var metricsHandler http.Handler
+	if m.Config.MetricsToken != "" {
+		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
+	}
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
-		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
+		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
 		Stats:          m.Index,
@@ -251,6 +261,8 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		SecureCookies:  m.Config.SecureCookies,
 		TrustedProxies: proxies,
 		Version:        version,
+		Observer:       m.Metrics,
+		Metrics:        metricsHandler,
 	}), nil
 }
 
@@ -276,7 +288,7 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
 		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
 	}
 	outbox := sqldb.NewOutboxService(m.DB)
-	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger.With("component", "mail"))
+	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate), OnResult: m.Metrics.ObserveDelivery}, m.Logger.With("component", "mail"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
 	}
@@ -299,7 +311,22 @@ func (m *Main) Listen(ctx context.Context) error {
 		return err
 	}
 	m.srv = s.HTTPServer(m.Config.Addr)
+	if m.Config.MetricsAddr != "" {
+		if m.metricsLn, err = net.Listen("tcp", m.Config.MetricsAddr); err != nil {
+			ln.Close()
+			m.ln = nil
+			return fmt.Errorf("ROSTER_METRICS_ADDR (--metrics-addr): %w", err)
+		}
+	}
 	return nil
+}
+
+// MetricsAddr returns the address of the metrics listener, "" when none.
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return m.metricsLn.Addr().String()
 }
 
 // Addr returns the address the server listens on.
@@ -408,6 +435,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 			cancel(fmt.Errorf("build index: %w", err))
 		}
 	}()
+	if m.metricsLn != nil {
+		go m.serveMetrics(ctx, m.metricsLn)
+		logger.Info("metrics listening", "addr", m.MetricsAddr())
+		fmt.Fprintf(stdout, "Metrics at http://%s/metrics\n", m.MetricsAddr())
+	}
 	logger.Info("listening", "addr", m.Addr(), "version", version)
 	fmt.Fprintf(stdout, "Roster is running at http://%s\n", m.Addr())
 	if err := m.Serve(ctx); err != nil {
