@@ -186,26 +186,6 @@ type Link struct {
 	ExpiresAt time.Time
 }
 
-// User passwords: at least MinUserPasswordLen and at most
-// MaxUserPasswordLen characters, any characters.
-const (
-	MinUserPasswordLen = 8
-	MaxUserPasswordLen = 128
-)
-
-// CheckUserPassword returns an EINVALID error naming "password" when a
-// user's new password is too short or too long.
-func CheckUserPassword(pw string) error {
-	n := len([]rune(pw))
-	if n < MinUserPasswordLen {
-		return FieldErrors{"password": "must have at least 8 characters"}.Err()
-	}
-	if n > MaxUserPasswordLen {
-		return FieldErrors{"password": "must have at most 128 characters"}.Err()
-	}
-	return nil
-}
-
 // AccountService runs the account steps that go through email: invites and
 // password resets, each a single-use link sent in a message queued in the
 // same transaction.

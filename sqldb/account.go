@@ -291,10 +291,11 @@ func (s *AccountService) FindLink(ctx context.Context, purpose roster.LinkPurpos
 // by one conditional UPDATE whose rows affected decide: of concurrent
 // uses, exactly one changes the row and goes on.
 func (s *AccountService) UseLink(ctx context.Context, purpose roster.LinkPurpose, token, pw string) (*roster.Link, error) {
-	if _, err := s.FindLink(ctx, purpose, token); err != nil {
+	link, err := s.FindLink(ctx, purpose, token)
+	if err != nil {
 		return nil, err
 	}
-	if err := roster.CheckUserPassword(pw); err != nil {
+	if err := roster.UserPasswords.Check(pw, link.Email); err != nil {
 		return nil, err
 	}
 	// Hashed before the transaction: 40 ms of CPU must not hold the writer.
