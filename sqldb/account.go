@@ -352,8 +352,19 @@ func (s *AccountService) UseLink(ctx context.Context, purpose roster.LinkPurpose
 	if err := tx.audit(roster.UserActing(ctx, u.publicID), action, "user", u.publicID, changes, ""); err != nil {
 		return nil, err
 	}
+	// An accepted invite is welcomed, in the same transaction: no welcome
+	// for an acceptance that rolls back.
+	welcome := purpose == roster.LinkInvite && u.email != ""
+	if welcome {
+		if _, err := tx.enqueue(ctx, s.mail, u.id, u.email, roster.TemplateWelcome, roster.MailData{Name: u.name}); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.commit(); err != nil {
 		return nil, err
+	}
+	if welcome {
+		s.wake()
 	}
 	return l, nil
 }
