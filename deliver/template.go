@@ -68,20 +68,23 @@ func (r *Renderer) compile(info roster.MailTemplateInfo, src roster.MailTemplate
 	if c.text, err = parseText(info, roster.MailPartText, src.Text); err != nil {
 		return nil, err
 	}
+	// The HTML part is checked as a text template first: the same syntax,
+	// and a define of its own shows there (in the layout's set it could
+	// replace the layout unseen).
+	if _, err := parseText(info, roster.MailPartHTML, src.HTML); err != nil {
+		return nil, err
+	}
 	if c.html, err = r.layout.Clone(); err != nil {
 		return nil, err
 	}
-	body, err := c.html.New("body").Parse(src.HTML)
-	if err != nil {
+	if _, err := c.html.New("body").Parse(src.HTML); err != nil {
 		return nil, parseError(roster.MailPartHTML, err)
-	}
-	if err := checkTrees(info, roster.MailPartHTML, body.Tree, len(body.Templates()) > 2); err != nil {
-		return nil, err
 	}
 	return c, nil
 }
 
-// parseText parses one text part and checks what it names.
+// parseText parses one text part and checks what it names. A define
+// named as the part itself only replaces the part; any other is refused.
 func parseText(info roster.MailTemplateInfo, part, src string) (*texttemplate.Template, error) {
 	t, err := texttemplate.New(part).Option("missingkey=error").Parse(src)
 	if err != nil {
@@ -118,8 +121,17 @@ func parseError(part string, err error) error {
 	return te
 }
 
-// execError is templateError for a part that fails to render.
+// execError is templateError for a part that fails to render. The HTML
+// escaper's errors carry their line and a description.
 func execError(part string, err error) error {
+	var he *htmltemplate.Error
+	if errors.As(err, &he) {
+		te := &roster.MailTemplateError{Part: part, Line: max(he.Line, 1), Problem: he.Description}
+		if he.ErrorCode == htmltemplate.ErrEndContext {
+			te.Problem = "ends inside a tag, an attribute or a comment: a closing quote or > is missing"
+		}
+		return te
+	}
 	te := templateError(part, err)
 	if k, ok := strings.CutPrefix(te.Problem, "map has no entry for key "); ok {
 		te.Problem = "unknown variable ." + strings.Trim(k, `"`)
