@@ -24,7 +24,7 @@ func TestPages_MailTemplates(t *testing.T) {
 		for _, info := range roster.MailTemplates {
 			wantContains(t, "templates", list.Body, `id="template-`+info.Name+`"`, info.Label)
 		}
-		wantContains(t, "templates", list.Body, "{{.Expires}}", `In force: “Roster”`)
+		wantContains(t, "templates", list.Body, "{{.Expires}}", `In force: the name “Roster”, no sender yet`)
 		wantContains(t, "outbox", admin.get("/settings/email").Body, `href="/settings/email/templates"`)
 
 		// Settings: refused with the field named, then saved and in force.
@@ -33,7 +33,7 @@ func TestPages_MailTemplates(t *testing.T) {
 		wantContains(t, "bad sender", resp.Body, "Sender address is not a valid email address", `value="Lin&#39;s Club"`)
 		resp = admin.postForm("/settings/email/templates", "/settings/email/settings", url.Values{"product_name": {"Yu Club"}, "from_name": {"Yu Desk"}, "from_address": {"desk@yu.example"}})
 		wantRedirect(t, "settings", resp, "/settings/email/templates")
-		wantContains(t, "settings", admin.get("/settings/email/templates").Body, `In force: “Yu Club”, from &#34;Yu Desk&#34; &lt;desk@yu.example&gt;`)
+		wantContains(t, "settings", admin.get("/settings/email/templates").Body, `In force: the name “Yu Club”, sent from &#34;Yu Desk&#34; &lt;desk@yu.example&gt;`)
 
 		// The editor: the default, the variables, a preview on the examples.
 		page := admin.get("/settings/email/templates/invite")
