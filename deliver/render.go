@@ -41,10 +41,11 @@ type Renderer struct {
 	defaults  map[string]*compiled
 	sources   map[string]roster.MailTemplateSource
 
-	store Store
-	ttl   time.Duration
-	mu    sync.Mutex
-	state *state // nil: load on next use
+	store      Store
+	ttl        time.Duration
+	mu         sync.Mutex
+	state      *state // nil: load on next use
+	refreshing bool   // a background read of the store is under way
 }
 
 // Store is where the renderer reads the mail settings and the edited
@@ -139,8 +140,9 @@ func defaultSource(name string) (roster.MailTemplateSource, error) {
 }
 
 // UseStore makes the renderer read the mail settings and edited templates
-// from s, at most ttl old (0: 5 seconds): a change made on another node
-// applies within ttl, one made through this process's Invalidate at once.
+// from s, at most about ttl old (0: 5 seconds): a change made on another
+// node applies within ttl, one made through this process's Invalidate at
+// once.
 func (r *Renderer) UseStore(s Store, ttl time.Duration) {
 	if ttl <= 0 {
 		ttl = 5 * time.Second
@@ -150,58 +152,90 @@ func (r *Renderer) UseStore(s Store, ttl time.Duration) {
 	r.mu.Unlock()
 }
 
-// Invalidate makes the next message read the store again: a setting or a
-// template was just saved.
+// Invalidate reads the store again now: a setting or a template was just
+// saved. Call it outside any transaction. When the store cannot be read,
+// the next message reads it.
 func (r *Renderer) Invalidate() {
-	r.mu.Lock()
-	r.state = nil
-	r.mu.Unlock()
+	if _, err := r.load(context.Background()); err != nil {
+		r.mu.Lock()
+		r.state = nil
+		r.mu.Unlock()
+	}
 }
 
-// current returns what the store holds, read again when older than the
-// TTL. Edited templates are compiled again only when their text changed.
+// current returns what the store holds. Messages are rendered inside their
+// cause's transaction, so a render never waits on the store once it has
+// been read: a state older than the TTL is still used while one goroutine
+// reads the store again in the background. Only the first render reads
+// it in line.
 func (r *Renderer) current(ctx context.Context) (*state, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
+	st := r.state
 	if r.store == nil {
+		r.mu.Unlock()
 		return &state{settings: r.Fallback.Or(roster.MailSettings{ProductName: roster.DefaultProductName})}, nil
 	}
-	if r.state != nil && time.Since(r.state.at) < r.ttl {
-		return r.state, nil
+	if st != nil {
+		if time.Since(st.at) >= r.ttl && !r.refreshing {
+			r.refreshing = true
+			go r.refresh()
+		}
+		r.mu.Unlock()
+		return st, nil
 	}
+	r.mu.Unlock()
+	return r.load(ctx)
+}
+
+// refresh reads the store in the background.
+func (r *Renderer) refresh() {
+	defer func() {
+		r.mu.Lock()
+		r.refreshing = false
+		r.mu.Unlock()
+	}()
+	_, _ = r.load(context.Background()) // on failure the state in hand stays; the next render tries again
+}
+
+// load reads the store and makes its state current, unless a read that
+// started later got there first. Edited templates are compiled again only
+// when their text changed.
+func (r *Renderer) load(ctx context.Context) (*state, error) {
+	r.mu.Lock()
+	store, prev := r.store, r.state
+	r.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	set, err := r.store.MailSettings(ctx)
+	st := &state{at: time.Now(), edited: map[string]*edited{}}
+	set, err := store.MailSettings(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("mail settings: %w", err)
 	}
-	overrides, err := r.store.FindMailTemplates(ctx)
+	overrides, err := store.FindMailTemplates(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("mail templates: %w", err)
 	}
-	st := &state{at: time.Now(), settings: set.Or(r.Fallback).Or(roster.MailSettings{ProductName: roster.DefaultProductName}), edited: map[string]*edited{}}
+	st.settings = set.Or(r.Fallback).Or(roster.MailSettings{ProductName: roster.DefaultProductName})
 	for _, o := range overrides {
 		info, ok := roster.FindMailTemplate(o.Name)
 		if !ok {
 			continue // a template this version no longer sends
 		}
-		if old := r.oldEdit(o.Name); old != nil && old.src == o.Source {
-			st.edited[o.Name] = old
+		if prev != nil && prev.edited[o.Name] != nil && prev.edited[o.Name].src == o.Source {
+			st.edited[o.Name] = prev.edited[o.Name]
 			continue
 		}
 		e := &edited{src: o.Source}
 		e.c, e.err = r.compile(info, o.Source)
 		st.edited[o.Name] = e
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state != nil && r.state.at.After(st.at) {
+		return r.state, nil
+	}
 	r.state = st
 	return st, nil
-}
-
-func (r *Renderer) oldEdit(name string) *edited {
-	if r.state == nil {
-		return nil
-	}
-	return r.state.edited[name]
 }
 
 // Settings returns the mail settings in force: the stored ones, the

@@ -183,3 +183,42 @@ func TestRenderer_BrokenOverrideQueuesNothing(t *testing.T) {
 		}
 	})
 }
+
+// Two nodes share the database: a setting or template saved on one is in
+// force on the other once its short cache has aged, without a restart.
+func TestRenderer_ChangesReachOtherNodes(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		a, b := newRenderer(t), newRenderer(t)
+		sa, sb := sqldb.NewMailSettingsService(db, a), sqldb.NewMailSettingsService(db, b)
+		sa.Changed = a.Invalidate
+		a.UseStore(sa, 50*time.Millisecond)
+		b.UseStore(sb, 50*time.Millisecond)
+		d := roster.MailData{Name: "Grace", Email: "grace@example.com", LinkPath: "/u/reset/x", Expires: "1 hour"}
+		subject := func(r *deliver.Renderer) string {
+			out, err := r.RenderMail(roster.TemplateResetPassword, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out.Subject
+		}
+		if got := subject(b); got != "Reset your Acme Club password" {
+			t.Fatalf("before: %q", got)
+		}
+		if err := sa.UpdateMailSettings(staffCtx(), roster.MailSettings{ProductName: "Grand Club"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sa.SaveMailTemplate(staffCtx(), roster.TemplateResetPassword, roster.MailTemplateSource{Subject: "{{.ProductName}} reset", Text: "x", HTML: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if got := subject(a); got != "Grand Club reset" {
+			t.Errorf("on the node that saved: %q, want the change at once", got)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for subject(b) != "Grand Club reset" {
+			if time.Now().After(deadline) {
+				t.Fatalf("the other node still renders %q", subject(b))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}

@@ -295,14 +295,13 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, *sqldb.MailS
 	settings.Changed = r.Invalidate
 	r.UseStore(settings, 0)
 	m.Renderer = r
-	if m.Config.SMTPURL != "" && m.Config.MailFrom == "" {
-		stored, err := settings.MailSettings(context.Background())
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if stored.FromAddress == "" {
-			return nil, nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL, unless a sender is set in Settings → Email: the sender of Roster's messages")
-		}
+	// Read once now, so that no message waits for it.
+	inForce, err := r.Settings(context.Background())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if m.Config.SMTPURL != "" && inForce.FromAddress == "" {
+		return nil, nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL, unless a sender is set in Settings → Email: the sender of Roster's messages")
 	}
 	outbox := sqldb.NewOutboxService(m.DB)
 	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Sender: r.Sender, Rate: float64(m.Config.MailRate)}, m.Logger.With("component", "mail"))
