@@ -124,7 +124,7 @@ func defaultSource(name string) (roster.MailTemplateSource, error) {
 			if dt == nil || dt.Tree == nil {
 				return nil, fmt.Errorf("%s defines no %q", file, d)
 			}
-			out = append(out, dt.Tree.Root.String())
+			out = append(out, dt.Root.String())
 		}
 		return out, nil
 	}

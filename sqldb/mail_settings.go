@@ -44,13 +44,23 @@ func (s *MailSettingsService) changed() {
 
 // MailSettings returns the stored mail settings.
 func (s *MailSettingsService) MailSettings(ctx context.Context) (roster.MailSettings, error) {
+	rows, err := s.db.query(ctx, mailSettingsSelect, keyProductName, keyFromName, keyFromAddress)
+	if err != nil {
+		return roster.MailSettings{}, formatError(err, "mail settings")
+	}
+	out, err := scanMailSettings(rows)
+	return out, formatError(err, "mail settings")
+}
+
+const mailSettingsSelect = "SELECT key, value FROM settings WHERE key IN (?, ?, ?)"
+
+// scanMailSettings reads the settings rows of mailSettingsSelect, and
+// closes them.
+func scanMailSettings(rows *sql.Rows) (roster.MailSettings, error) {
+	defer rows.Close()
 	var out roster.MailSettings
 	fields := map[string]*string{keyProductName: &out.ProductName, keyFromName: &out.FromName, keyFromAddress: &out.FromAddress}
-	rows, err := s.db.query(ctx, "SELECT key, value FROM settings WHERE key IN (?, ?, ?)", keyProductName, keyFromName, keyFromAddress)
-	if err != nil {
-		return out, formatError(err, "mail settings")
-	}
-	err = eachRow(rows, func() error {
+	err := eachRow(rows, func() error {
 		var k, v string
 		if err := rows.Scan(&k, &v); err != nil {
 			return err
@@ -58,7 +68,7 @@ func (s *MailSettingsService) MailSettings(ctx context.Context) (roster.MailSett
 		*fields[k] = v
 		return nil
 	})
-	return out, formatError(err, "mail settings")
+	return out, err
 }
 
 // UpdateMailSettings stores set: an empty field removes its row (the
@@ -73,20 +83,12 @@ func (s *MailSettingsService) UpdateMailSettings(ctx context.Context, set roster
 		return err
 	}
 	defer tx.Rollback()
-	before := roster.MailSettings{}
-	rows, err := tx.query(ctx, "SELECT key, value FROM settings WHERE key IN (?, ?, ?)"+s.db.forUpdate(), keyProductName, keyFromName, keyFromAddress)
+	rows, err := tx.query(ctx, mailSettingsSelect+s.db.forUpdate(), keyProductName, keyFromName, keyFromAddress)
 	if err != nil {
 		return formatError(err, "update mail settings")
 	}
-	fields := map[string]*string{keyProductName: &before.ProductName, keyFromName: &before.FromName, keyFromAddress: &before.FromAddress}
-	if err := eachRow(rows, func() error {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return err
-		}
-		*fields[k] = v
-		return nil
-	}); err != nil {
+	before, err := scanMailSettings(rows)
+	if err != nil {
 		return formatError(err, "update mail settings")
 	}
 	changes := map[string]roster.Change{}
