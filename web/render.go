@@ -44,27 +44,28 @@ func mustParseTemplates() *templates {
 		panic("static assets: " + err.Error()) // embedded at build time: a build mistake
 	}
 	funcs := template.FuncMap{
-		"asset": func(name string) string { return "/static/" + name + "?v=" + t.static[name] },
-		"when":  formatWhen,
+		"asset":       func(name string) string { return "/static/" + name + "?v=" + t.static[name] },
+		"when":        formatWhen,
+		"join":        strings.Join,
+		"add":         func(a, b int) int { return a + b },
+		"list":        func(s ...string) []string { return s },
+		"thousands":   func(n int) string { return thousands(int64(n)) },
+		"ms":          func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) },
+		"initials":    initials,
+		"slug":        func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "-")) },
+		"show":        showValue,
+		"label":       func(key string) string { f, _ := roster.NewRegistry(nil).Field(key); return f.Label },
+		"tagclass":    tagColorClass,
+		"bulkpanel":   func(f *bulkForm, st tableState) bulkPanel { return bulkPanel{Form: f, State: st} },
+		"groupfields": func(f groupForm, e formErrors) groupFields { return groupFields{Form: f, Errors: e} },
+		"swatches": func(id string, palette []string, selected string) swatches {
+			return swatches{ID: id, Palette: palette, Selected: selected}
+		},
+
 		// The password policy's lengths, for forms' hints and minlength.
 		"staffPasswordMin": func() int { return roster.StaffPasswords.Min },
 		"userPasswordMin":  func() int { return roster.UserPasswords.Min },
 		"passwordMax":      func() int { return roster.MaxPasswordLen },
-		"join":             strings.Join,
-		"add":              func(a, b int) int { return a + b },
-		"list":             func(s ...string) []string { return s },
-		"thousands":        func(n int) string { return thousands(int64(n)) },
-		"ms":               func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) },
-		"initials":         initials,
-		"slug":             func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "-")) },
-		"show":             showValue,
-		"label":            func(key string) string { f, _ := roster.NewRegistry(nil).Field(key); return f.Label },
-		"tagclass":         tagColorClass,
-		"bulkpanel":        func(f *bulkForm, st tableState) bulkPanel { return bulkPanel{Form: f, State: st} },
-		"groupfields":      func(f groupForm, e formErrors) groupFields { return groupFields{Form: f, Errors: e} },
-		"swatches": func(id string, palette []string, selected string) swatches {
-			return swatches{ID: id, Palette: palette, Selected: selected}
-		},
 	}
 	pages, err := fs.Glob(assets, "templates/pages/*.html")
 	if err != nil || len(pages) == 0 {
