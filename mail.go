@@ -41,7 +41,7 @@ type OutboxMessage struct {
 	MessageID string
 	UserID    int64 // the user the message is about; 0 when none
 	Recipient string
-	Template  string // TemplateInvite, TemplateResetPassword
+	Template  string // a MailTemplates name
 	Subject   string
 	Text      string // the text/plain part
 	HTML      string // the text/html part
@@ -96,7 +96,8 @@ type OutboxService interface {
 	ReleaseOutbox(ctx context.Context, ids []int64, owner string) error
 }
 
-// MailData is what a mail template may use.
+// MailData is what a message is rendered from; a template sees the
+// variables its MailTemplates row documents.
 type MailData struct {
 	ProductName string // filled by the renderer
 	Name        string // the recipient's name, or their email
@@ -184,26 +185,6 @@ type Link struct {
 	UserID    int64
 	Email     string
 	ExpiresAt time.Time
-}
-
-// User passwords: at least MinUserPasswordLen and at most
-// MaxUserPasswordLen characters, any characters.
-const (
-	MinUserPasswordLen = 8
-	MaxUserPasswordLen = 128
-)
-
-// CheckUserPassword returns an EINVALID error naming "password" when a
-// user's new password is too short or too long.
-func CheckUserPassword(pw string) error {
-	n := len([]rune(pw))
-	if n < MinUserPasswordLen {
-		return FieldErrors{"password": "must have at least 8 characters"}.Err()
-	}
-	if n > MaxUserPasswordLen {
-		return FieldErrors{"password": "must have at most 128 characters"}.Err()
-	}
-	return nil
 }
 
 // AccountService runs the account steps that go through email: invites and

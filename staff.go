@@ -155,30 +155,16 @@ func CheckLastOwner(before, after *Staff, otherOwners int) error {
 	return nil
 }
 
-// MinPasswordLen is the shortest password accepted for staff and users.
-const MinPasswordLen = 10
-
-// CheckPassword returns an EINVALID error when password is too weak to use.
-func CheckPassword(password string) error {
-	if len([]rune(password)) < MinPasswordLen {
-		return FieldErrors{"password": "must have at least 10 characters"}.Err()
-	}
-	if len(password) > 1024 {
-		return FieldErrors{"password": "is longer than 1024 bytes"}.Err()
-	}
-	return nil
-}
-
 // CheckPasswordChange checks a staff member's change of their own
 // password: current must be their password (currentOK: it matched the
-// stored hash), next strong enough and not current. EINVALID naming
-// current_password or password.
-func CheckPasswordChange(currentOK bool, current, next string) error {
+// stored hash), next must pass StaffPasswords for their address email and
+// differ from current. EINVALID naming current_password or password.
+func CheckPasswordChange(currentOK bool, current, next, email string) error {
 	fe := FieldErrors{}
 	if !currentOK {
 		fe.Add("current_password", "is not your current password")
 	}
-	if err := CheckPassword(next); err != nil {
+	if err := StaffPasswords.Check(next, email); err != nil {
 		fe.Add("password", ErrorFields(err)["password"])
 	} else if len(fe) == 0 && next == current {
 		fe.Add("password", "is the same as your current password")

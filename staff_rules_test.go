@@ -84,13 +84,13 @@ func TestCheckPasswordChange(t *testing.T) {
 	}{
 		{"good", true, next, nil},
 		{"wrong current", false, next, map[string]string{"current_password": "is not your current password"}},
-		{"too short", true, "short", map[string]string{"password": "at least 10 characters"}},
-		{"wrong current and too short", false, "short", map[string]string{"current_password": "is not", "password": "at least 10"}},
+		{"too short", true, "short", map[string]string{"password": "at least 12 characters"}},
+		{"wrong current and too short", false, "short", map[string]string{"current_password": "is not", "password": "at least 12"}},
 		{"the same", true, cur, map[string]string{"password": "is the same as your current password"}},
 		// Whether it is the same is not said to someone who does not know it.
 		{"wrong current, same as what was given", false, cur, map[string]string{"current_password": "is not"}},
 	} {
-		err := CheckPasswordChange(tt.currentOK, cur, tt.next)
+		err := CheckPasswordChange(tt.currentOK, cur, tt.next, "ann@example.com")
 		fields := ErrorFields(err)
 		if (err == nil) != (tt.want == nil) || len(fields) != len(tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)

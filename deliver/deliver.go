@@ -26,9 +26,13 @@ type Config struct {
 	// SMTPURL is the mail server (see SMTP); empty: nothing is sent and
 	// messages stay queued.
 	SMTPURL string
-	// From is the sender, "Name <address>" or an address; required with
-	// an SMTPURL.
+	// From is the sender, "Name <address>" or an address: the
+	// configuration's, used when Sender gives none. With an SMTPURL, one
+	// of them is required.
 	From string
+	// Sender, when set, returns the sender in force (the mail settings),
+	// read before each batch; "" falls back to From.
+	Sender func(ctx context.Context) (string, error)
 	// Rate is the most messages sent per second; 0: no limit.
 	Rate float64
 	// Batch is how many messages one claim leases (default 20); Lease how
@@ -114,15 +118,18 @@ func New(store roster.OutboxService, cfg Config, log *slog.Logger) (*Worker, err
 	if err != nil {
 		return nil, err
 	}
-	from, err := mail.ParseAddress(cfg.From)
-	if err != nil {
-		return nil, fmt.Errorf("mail sender %q: want an address such as \"Roster <roster@example.com>\"", cfg.From)
+	if cfg.From != "" || cfg.Sender == nil {
+		from, err := mail.ParseAddress(cfg.From)
+		if err != nil {
+			return nil, fmt.Errorf("mail sender %q: want an address such as \"Roster <roster@example.com>\"", cfg.From)
+		}
+		w.from = from.String()
 	}
 	mc, err := s.client(cfg.TLSConfig)
 	if err != nil {
 		return nil, fmt.Errorf("SMTP: %w", err)
 	}
-	w.smtp, w.from, w.conn = s, from.String(), &conn{mc: mc}
+	w.smtp, w.conn = s, &conn{mc: mc}
 	return w, nil
 }
 
@@ -181,14 +188,37 @@ func (w *Worker) runBatch(ctx context.Context) int {
 	// Results are recorded even when ctx ends meanwhile: a message sent
 	// must be marked sent.
 	rctx := context.WithoutCancel(ctx)
+	from := w.sender(ctx)
 	for i, m := range batch {
 		if ctx.Err() != nil || time.Since(claimed) > w.cfg.Lease/2 || !w.pace(ctx) {
 			w.release(rctx, batch[i:])
 			return len(batch)
 		}
-		w.deliver(rctx, m)
+		w.deliver(rctx, from, m)
 	}
 	return len(batch)
+}
+
+// sender returns the sender in force: the mail settings', else the
+// configuration's. An unusable stored sender is logged and skipped.
+func (w *Worker) sender(ctx context.Context) string {
+	if w.cfg.Sender == nil {
+		return w.from
+	}
+	s, err := w.cfg.Sender(ctx)
+	if err != nil {
+		w.log.Error("mail settings", "err", err)
+		return w.from
+	}
+	if s == "" {
+		return w.from
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil {
+		w.log.Error("mail settings: unusable sender", "from", s, "err", err)
+		return w.from
+	}
+	return a.String()
 }
 
 // pace waits until the rate allows the next message; false when ctx ended
@@ -213,8 +243,13 @@ func (w *Worker) pace(ctx context.Context) bool {
 }
 
 // deliver makes one attempt at m and records how it went.
-func (w *Worker) deliver(ctx context.Context, m *roster.OutboxMessage) {
-	out, why := w.conn.send(ctx, w.from, m)
+func (w *Worker) deliver(ctx context.Context, from string, m *roster.OutboxMessage) {
+	// Without a sender the message waits for one, like a server that
+	// answers "try later".
+	out, why := temporary, "no sender: set one in Settings → Email or with ROSTER_MAIL_FROM"
+	if from != "" {
+		out, why = w.conn.send(ctx, from, m)
+	}
 	attempt := m.Attempts + 1
 	var err error
 	var result string

@@ -35,6 +35,12 @@ func newFixture(t *testing.T, db *sqldb.DB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newFixtureWith(t, db, r)
+}
+
+// newFixtureWith is newFixture rendering with r.
+func newFixtureWith(t *testing.T, db *sqldb.DB, r *deliver.Renderer) *fixture {
+	t.Helper()
 	u := &roster.User{Email: "grace@example.com", FirstName: "Grace"}
 	if err := sqldb.NewUserService(db).CreateUser(staffCtx(), u, ""); err != nil {
 		t.Fatal(err)

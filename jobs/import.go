@@ -327,7 +327,7 @@ func (im *Importer) decode(reg *roster.Registry, plan *csvio.Plan, rec []string,
 	case plain != "" && hash != "":
 		out = append(out, roster.CellError{Column: plan.Headers["password_hash"], Message: "give a password or a password hash, not both"})
 	case plain != "":
-		if err := roster.CheckPassword(plain); err != nil {
+		if err := roster.CheckImportedPassword(plain); err != nil {
 			out = append(out, roster.CellError{Column: plan.Headers["password"], Message: roster.ErrorFields(err)["password"]})
 		}
 	case hash != "":

@@ -89,6 +89,17 @@ func Generate(n int) string {
 	return string(b)
 }
 
+// GenerateChecked returns a random password of n characters (as Generate)
+// that check accepts: a policy that refuses, say, the account's own name
+// in it gets another draw. n must leave check room to accept.
+func GenerateChecked(n int, check func(string) error) string {
+	for {
+		if pw := Generate(n); check(pw) == nil {
+			return pw
+		}
+	}
+}
+
 // dummy is verified against when an account does not exist, so that an
 // unknown email costs the same time as a wrong password.
 var dummy = func() string {

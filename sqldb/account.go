@@ -291,10 +291,11 @@ func (s *AccountService) FindLink(ctx context.Context, purpose roster.LinkPurpos
 // by one conditional UPDATE whose rows affected decide: of concurrent
 // uses, exactly one changes the row and goes on.
 func (s *AccountService) UseLink(ctx context.Context, purpose roster.LinkPurpose, token, pw string) (*roster.Link, error) {
-	if _, err := s.FindLink(ctx, purpose, token); err != nil {
+	link, err := s.FindLink(ctx, purpose, token)
+	if err != nil {
 		return nil, err
 	}
-	if err := roster.CheckUserPassword(pw); err != nil {
+	if err := roster.UserPasswords.Check(pw, link.Email); err != nil {
 		return nil, err
 	}
 	// Hashed before the transaction: 40 ms of CPU must not hold the writer.
@@ -351,8 +352,19 @@ func (s *AccountService) UseLink(ctx context.Context, purpose roster.LinkPurpose
 	if err := tx.audit(roster.UserActing(ctx, u.publicID), action, "user", u.publicID, changes, ""); err != nil {
 		return nil, err
 	}
+	// An accepted invite is welcomed, in the same transaction: no welcome
+	// for an acceptance that rolls back.
+	welcome := purpose == roster.LinkInvite && u.email != ""
+	if welcome {
+		if _, err := tx.enqueue(ctx, s.mail, u.id, u.email, roster.TemplateWelcome, roster.MailData{Name: u.name}); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.commit(); err != nil {
 		return nil, err
+	}
+	if welcome {
+		s.wake()
 	}
 	return l, nil
 }

@@ -319,3 +319,81 @@ func TestAccountService_RequestPasswordReset(t *testing.T) {
 		}
 	})
 }
+
+// welcomes returns the welcome messages queued to email.
+func (f *mailFixture) welcomes(t *testing.T, email string) []*roster.OutboxMessage {
+	t.Helper()
+	var out []*roster.OutboxMessage
+	for _, m := range f.messages(t) {
+		if m.Template == roster.TemplateWelcome && m.Recipient == email {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// An accepted invite queues the welcome message in its own transaction;
+// an acceptance that rolls back (here because the edited welcome template
+// fails for this user's name) leaves no welcome, and the invite open.
+func TestAccountService_WelcomeWithAcceptedInvite(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		f := newMailFixture(t, db)
+		ctx := context.Background()
+		settings := sqldb.NewMailSettingsService(db, f.render)
+		settings.Changed = f.render.Invalidate
+		f.render.UseStore(settings, time.Hour)
+
+		m, err := f.accounts.InviteUser(staffCtx(), f.user.PublicID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(f.welcomes(t, "grace@example.com")); n != 0 {
+			t.Fatalf("%d welcomes before the invite is accepted", n)
+		}
+		if _, err := f.accounts.UseLink(ctx, roster.LinkInvite, token(t, m), "a tidy garden path"); err != nil {
+			t.Fatal(err)
+		}
+		ws := f.welcomes(t, "grace@example.com")
+		if len(ws) != 1 || ws[0].Subject != "Welcome to Roster" || !strings.Contains(ws[0].Text, "Hello Grace Hopper") || ws[0].Status != roster.OutboxQueued {
+			t.Fatalf("welcomes after accepting: %+v", ws)
+		}
+
+		// "Ada Lovelace", the example, passes; "Al" is too short to slice.
+		al := &roster.User{Email: "al@example.com", FirstName: "Al"}
+		if err := f.users.CreateUser(staffCtx(), al, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := settings.SaveMailTemplate(staffCtx(), roster.TemplateWelcome, roster.MailTemplateSource{
+			Subject: "Welcome", Text: "Hello {{slice .Name 0 10}}", HTML: "<p>Hello</p>"}); err != nil {
+			t.Fatal(err)
+		}
+		m, err = f.accounts.InviteUser(staffCtx(), al.PublicID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := token(t, m)
+		if _, err := f.accounts.UseLink(ctx, roster.LinkInvite, tok, "a tidy garden path"); roster.ErrorCode(err) != roster.ECONFLICT || !strings.Contains(roster.ErrorMessage(err), "Text, line 1") {
+			t.Fatalf("accepting with a welcome that cannot be rendered: %v, want ECONFLICT naming the part and line", err)
+		}
+		if n := len(f.welcomes(t, "al@example.com")); n != 0 {
+			t.Errorf("%d welcomes for a rolled-back acceptance", n)
+		}
+		u, err := f.users.FindUserByID(ctx, al.PublicID)
+		if err != nil || u.Status != roster.StatusInvited {
+			t.Errorf("after the rolled-back acceptance: %+v, %v; want still invited", u, err)
+		}
+		if _, err := f.users.Authenticate(ctx, "al@example.com", "a tidy garden path"); err == nil {
+			t.Error("the rolled-back acceptance set the password")
+		}
+		// Fixed, the same link works and the welcome goes out.
+		if err := settings.ResetMailTemplate(staffCtx(), roster.TemplateWelcome); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.accounts.UseLink(ctx, roster.LinkInvite, tok, "a tidy garden path"); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(f.welcomes(t, "al@example.com")); n != 1 {
+			t.Errorf("%d welcomes after accepting, want 1", n)
+		}
+	})
+}

@@ -49,7 +49,7 @@ func (ss *StaffService) CreateStaff(ctx context.Context, s *roster.Staff, plain 
 	if err := roster.CheckStaffPermission(roster.ActorFromContext(ctx), nil, s, false); err != nil {
 		return err
 	}
-	h, err := hashPassword(plain)
+	h, err := hashPassword(plain, roster.StaffPasswords, s.Email)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (ss *StaffService) FindStaff(ctx context.Context) ([]*roster.Staff, error) 
 // UpdateStaff changes the staff account with id. Demoting or deactivating
 // the last active owner is refused: someone must be able to manage Roster.
 func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.StaffUpdate) (*roster.Staff, error) {
-	hash, err := hashNewPassword(upd.Password)
+	hash, err := hashNewPassword(upd.Password, roster.StaffPasswords, "")
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +146,10 @@ func (ss *StaffService) UpdateStaff(ctx context.Context, id int64, upd roster.St
 		s.Active = *upd.Active
 	}
 	if hash != "" {
+		// Checked again now that the address is known.
+		if err := roster.StaffPasswords.Check(*upd.Password, s.Email); err != nil {
+			return nil, err
+		}
 		changes["password"] = roster.Change{Before: roster.Redacted, After: roster.Redacted}
 		s.PasswordHash = hash
 	}

@@ -34,7 +34,7 @@ func TestStaffService_OwnerTokens(t *testing.T) {
 		if _, err := ss.FindStaffByToken(t.Context(), secret); err != nil {
 			t.Errorf("the owner's token stopped working: %v", err)
 		}
-		pw := "a new password for the owner"
+		pw := "a new password for them"
 		if _, err := ss.UpdateStaff(asAdmin, owner.ID, roster.StaffUpdate{Password: &pw}); roster.ErrorCode(err) != roster.EFORBIDDEN {
 			t.Errorf("admin sets an owner's password: err = %v, want EFORBIDDEN", err)
 		}

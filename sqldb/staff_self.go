@@ -30,7 +30,7 @@ func (ss *StaffService) ChangeOwnPassword(ctx context.Context, staffID int64, cu
 	if err != nil && !errors.Is(err, password.ErrMismatch) {
 		slog.Error("stored staff password hash is unusable", "staff_id", s.ID, "err", err)
 	}
-	if err := roster.CheckPasswordChange(err == nil, current, next); err != nil {
+	if err := roster.CheckPasswordChange(err == nil, current, next, s.Email); err != nil {
 		return err
 	}
 	hash, err := password.Hash(next)

@@ -356,7 +356,7 @@ func (s *UserService) LastUserID(ctx context.Context) (int64, error) {
 // CreateUser validates and stores u.
 func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain string) error {
 	if plain != "" {
-		h, err := hashPassword(plain)
+		h, err := hashPassword(plain, roster.UserPasswords, u.Email)
 		if err != nil {
 			return err
 		}
@@ -555,7 +555,7 @@ func inserted(users []*roster.User) []*roster.User {
 
 // UpdateUser applies upd to the user with public id.
 func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.UserUpdate) (*roster.User, error) {
-	hash, err := hashNewPassword(upd.Password)
+	hash, err := hashNewPassword(upd.Password, roster.UserPasswords, "")
 	if err != nil {
 		return nil, err
 	}
@@ -580,6 +580,10 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	}
 	changes := roster.DiffUsers(reg, before, u)
 	if hash != "" {
+		// Checked again now that the address is known.
+		if err := roster.UserPasswords.Check(*upd.Password, u.Email); err != nil {
+			return nil, err
+		}
 		u.PasswordHash = hash
 		changes["password"] = roster.Change{Before: roster.Redacted, After: roster.Redacted}
 	}
@@ -623,10 +627,13 @@ func (s *UserService) DeleteUser(ctx context.Context, id string) error {
 	return tx.commit()
 }
 
-// hashPassword checks a new password and hashes it. Callers hash before
-// they begin a transaction: 40 ms of CPU must not hold the writer.
-func hashPassword(plain string) (string, error) {
-	if err := roster.CheckPassword(plain); err != nil {
+// hashPassword checks a new password against policy for the account at
+// email and hashes it. Callers hash before they begin a transaction: 40 ms
+// of CPU must not hold the writer. When the address is not known yet (an
+// update that may change it), email is "" and the caller checks again with
+// the address inside its transaction.
+func hashPassword(plain string, policy roster.PasswordPolicy, email string) (string, error) {
+	if err := policy.Check(plain, email); err != nil {
 		return "", err
 	}
 	return password.Hash(plain)
@@ -635,11 +642,11 @@ func hashPassword(plain string) (string, error) {
 // hashNewPassword hashes plain when a change sets a password (plain not
 // nil), before any transaction opens: hashing takes tens of milliseconds
 // that no lock should wait for. It returns "" when there is none.
-func hashNewPassword(plain *string) (string, error) {
+func hashNewPassword(plain *string, policy roster.PasswordPolicy, email string) (string, error) {
 	if plain == nil {
 		return "", nil
 	}
-	return hashPassword(*plain)
+	return hashPassword(*plain, policy, email)
 }
 
 // placeholders returns "?, ?, ..." with n marks.

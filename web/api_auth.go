@@ -8,7 +8,7 @@ import (
 )
 
 // maxSignInPassword bounds the password of a sign-in: longer than any we
-// set (roster.CheckPassword allows 1024 bytes), with room for passwords
+// set (roster.CheckImportedPassword allows 1024 bytes), with room for passwords
 // imported from products that allowed more.
 const maxSignInPassword = 4096
 

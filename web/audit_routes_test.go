@@ -162,12 +162,56 @@ var auditRoutes = map[string][]auditCase{
 		return []wantEntry{{Action: "user.invite_accept", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true,
 			Changes: map[string]roster.Change{"status": chg("invited", "active"), "password": chg("[redacted]", "[redacted]")}}}
 	}}},
-	"POST /settings/email/{id}/retry": {{do: func(t *testing.T, w *world) []wantEntry {
+	"POST /settings/email/{id}/{op}": {{do: func(t *testing.T, w *world) []wantEntry {
 		u, _ := w.user(t, "retry")
 		m := w.failedMessage(t, u)
 		w.markNow(t)
 		w.page(t, fmt.Sprintf("/settings/email/%d/retry", m), url.Values{}, http.StatusSeeOther)
 		return []wantEntry{{Action: "outbox.retry", TargetType: "message", TargetID: itoa(m), Changes: map[string]roster.Change{"status": chg("failed", "queued")}}}
+	}}},
+
+	// Mail settings and templates.
+	"POST /settings/email/settings": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.page(t, "/settings/email/settings", url.Values{"product_name": {"Acme Page"}, "from_name": {"Acme"}, "from_address": {"Roster@Acme.example"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "settings.mail", TargetType: "settings", TargetID: "mail", Changes: map[string]roster.Change{
+			"product_name": chg("", "Acme Page"), "from_name": chg("", "Acme"), "from_address": chg("", "roster@acme.example")}}}
+	}, after: resetMailSettings}},
+	"PUT /api/v1/mail/settings": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "PUT", "/api/v1/mail/settings", `{"product_name":"Acme API","from_name":"","from_address":""}`, http.StatusOK)
+		return []wantEntry{{Action: "settings.mail", TargetType: "settings", TargetID: "mail", Changes: map[string]roster.Change{"product_name": chg("", "Acme API")}}}
+	}, after: resetMailSettings}},
+	"POST /settings/email/templates/{name}": {
+		{name: "save", do: func(t *testing.T, w *world) []wantEntry {
+			w.page(t, "/settings/email/templates/welcome", url.Values{"op": {"save"}, "subject": {"Hi {{.Name}}"}, "text": {"Hello"}, "html": {"<p>Hello</p>"}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "mail.template_update", TargetType: "mail_template", TargetID: "welcome", Changes: map[string]roster.Change{
+				"subject": chg("Welcome to {{.ProductName}}", "Hi {{.Name}}"), "text": chg(anyValue, "5 characters"), "html": chg(anyValue, "12 characters")}}}
+		}},
+		{name: "reset", do: func(t *testing.T, w *world) []wantEntry {
+			w.page(t, "/settings/email/templates/welcome", url.Values{"op": {"reset"}}, http.StatusSeeOther)
+			return []wantEntry{{Action: "mail.template_reset", TargetType: "mail_template", TargetID: "welcome", Note: "reset to the default", Changes: map[string]roster.Change{
+				"subject": chg("Hi {{.Name}}", "Welcome to {{.ProductName}}"), "text": chg("5 characters", anyValue), "html": chg("12 characters", anyValue)}}}
+		}},
+		{name: "refused", none: "a template that does not pass the checks is not saved", do: func(t *testing.T, w *world) []wantEntry {
+			w.page(t, "/settings/email/templates/welcome", url.Values{"op": {"save"}, "subject": {"Hi {{.Nmae}}"}, "text": {"x"}, "html": {"x"}}, http.StatusUnprocessableEntity)
+			return nil
+		}},
+		{name: "preview", none: "a preview saves nothing", do: func(t *testing.T, w *world) []wantEntry {
+			w.page(t, "/settings/email/templates/welcome", url.Values{"op": {"preview"}, "subject": {"Hi {{.Name}}"}, "text": {"x"}, "html": {"x"}}, http.StatusOK)
+			return nil
+		}},
+	},
+	"PUT /api/v1/mail/templates/{name}": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "PUT", "/api/v1/mail/templates/welcome", `{"subject":"Hey {{.Name}}","text":"Hello","html":"<p>Hello</p>"}`, http.StatusOK)
+		return []wantEntry{{Action: "mail.template_update", TargetType: "mail_template", TargetID: "welcome", Changes: map[string]roster.Change{
+			"subject": chg("Welcome to {{.ProductName}}", "Hey {{.Name}}"), "text": chg(anyValue, "5 characters"), "html": chg(anyValue, "12 characters")}}}
+	}, after: resetWelcome}},
+	"DELETE /api/v1/mail/templates/{name}": {{do: func(t *testing.T, w *world) []wantEntry {
+		if _, err := w.ts.Web.MailSettings.SaveMailTemplate(w.ctx, "welcome", roster.MailTemplateSource{Subject: "Yo", Text: "Hello", HTML: "<p>Hello</p>"}); err != nil {
+			t.Fatal(err)
+		}
+		w.api(t, "DELETE", "/api/v1/mail/templates/welcome", "", http.StatusOK)
+		return []wantEntry{{Action: "mail.template_reset", TargetType: "mail_template", TargetID: "welcome", Note: "reset to the default", Changes: map[string]roster.Change{
+			"subject": chg("Yo", "Welcome to {{.ProductName}}"), "text": chg("5 characters", anyValue), "html": chg("12 characters", anyValue)}}}
 	}}},
 
 	// Users, pages.
@@ -868,6 +912,20 @@ func (w *world) mailLink(t *testing.T, email string) string {
 	}
 	t.Fatalf("no message with a link to %s", email)
 	return ""
+}
+
+// resetMailSettings clears the mail settings a case stored.
+func resetMailSettings(t *testing.T, w *world) {
+	if err := w.ts.Web.MailSettings.UpdateMailSettings(w.ctx, roster.MailSettings{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// resetWelcome puts the welcome template back to its default.
+func resetWelcome(t *testing.T, w *world) {
+	if err := w.ts.Web.MailSettings.ResetMailTemplate(w.ctx, "welcome"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // failedMessage queues a reset link to the user u and has it refused as

@@ -84,7 +84,7 @@ func (s *Server) handleLinkPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) setForm(p roster.LinkPurpose, token string) hostedView {
 	return hostedView{Mode: "set", Purpose: string(p), Action: "/u/" + string(p) + "/" + token,
-		Min: roster.MinUserPasswordLen, Max: roster.MaxUserPasswordLen}
+		Min: roster.UserPasswords.Min, Max: roster.MaxPasswordLen}
 }
 
 // handleLinkUse sets the password through a link.

@@ -110,6 +110,10 @@ func (s *Server) handleOutboxMessage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleOutboxRetry(w http.ResponseWriter, r *http.Request) {
+	if r.PathValue("op") != "retry" {
+		s.pageNotFound(w, r)
+		return
+	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		s.error(w, r, roster.Errorf(roster.ENOTFOUND, "No such message."))

@@ -325,7 +325,7 @@ func (s *Server) handleStaffCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	pw := r.PostFormValue("password")
 	if form.Generate {
-		pw = password.Generate(generatedPasswordLen)
+		pw = password.GenerateChecked(generatedPasswordLen, func(pw string) error { return roster.StaffPasswords.Check(pw, form.Email) })
 	}
 	st := &roster.Staff{Email: form.Email, Name: form.Name, Role: roster.Role(form.Role)}
 	var err error

@@ -296,7 +296,7 @@ func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	pw := password.Generate(16)
+	pw := generateUserPassword(u.Email)
 	if _, err := s.Users.UpdateUser(r.Context(), u.PublicID, roster.UserUpdate{Password: &pw, Note: "password reset by staff"}); err != nil {
 		s.error(w, r, err)
 		return
@@ -304,6 +304,12 @@ func (s *Server) handleUserPassword(w http.ResponseWriter, r *http.Request) {
 	view := s.profile(r, u, reg, nil, nil)
 	view.NewPassword = pw
 	s.render(w, r, http.StatusOK, "user", view.Name, view)
+}
+
+// generateUserPassword returns a password for the user at email that the
+// policy accepts, to show once.
+func generateUserPassword(email string) string {
+	return password.GenerateChecked(16, func(pw string) error { return roster.UserPasswords.Check(pw, email) })
 }
 
 // handleUserDelete deletes a user once the staff member has typed the
@@ -368,7 +374,7 @@ func (s *Server) handleUserCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	pw := r.PostFormValue("password")
 	if r.PostFormValue("generate") != "" {
-		pw = password.Generate(16)
+		pw = generateUserPassword(u.Email)
 	}
 	if len(view.Errors) == 0 {
 		err = s.Users.CreateUser(r.Context(), u, pw)

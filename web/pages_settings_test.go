@@ -222,7 +222,7 @@ func TestPages_SettingsStaff(t *testing.T) {
 		}
 
 		// With a password of one's own: a flash, no secret.
-		resp = admin.postForm("/settings/staff", "/settings/staff", url.Values{"email": {"own@staff.example.com"}, "role": {"viewer"}, "password": {"an own password"}})
+		resp = admin.postForm("/settings/staff", "/settings/staff", url.Values{"email": {"own@staff.example.com"}, "role": {"viewer"}, "password": {"a password of mine"}})
 		wantRedirect(t, "create with password", resp, "/settings/staff")
 		wantContains(t, "after create", admin.get("/settings/staff").Body, "own@staff.example.com", "created.")
 		// Without one: refused.
@@ -392,7 +392,7 @@ func TestPages_Account(t *testing.T) {
 		wantContains(t, "mismatch", resp.Body, `id="confirm-password-error"`)
 		resp = b.postForm("/account", "/account", url.Values{"op": {"password"}, "current_password": {staffPassword}, "new_password": {"short"}, "confirm_password": {"short"}})
 		wantStatus(t, "weak", resp, http.StatusUnprocessableEntity)
-		wantContains(t, "weak", resp.Body, `id="new-password-error"`, "at least 10 characters")
+		wantContains(t, "weak", resp.Body, `id="new-password-error"`, "at least 12 characters")
 
 		// Time zone from the list, then typed.
 		wantRedirect(t, "set zone", b.postForm("/account", "/account", url.Values{"op": {"time_zone"}, "time_zone": {"Europe/Paris"}}), "/account")

@@ -240,13 +240,13 @@ func TestTagBrowser(t *testing.T) {
 	mouseTo(t, tab, `document.querySelector(".bulk-panel > summary")`, true)
 	run(t, tab, "choose Alpha", chromedp.SetValue(chromedp.ID("bulk-tag"), fmt.Sprint(alpha.ID)))
 	mouseTo(t, tab, `document.querySelector('.bulk-forms button[value="tag-add"]')`, true)
-	waitFor(t, tab, "confirmation page", `location.pathname === "/users/bulk"`)
+	waitFor(t, tab, "confirmation page", `location.pathname === "/users/bulk" && document.readyState !== "loading"`)
 	if got := eval[string](t, tab, `document.querySelector(".bulk-question").textContent.trim()`); got != "Add the tag Alpha to 4 users?" {
 		t.Fatalf("confirmation: %q", got)
 	}
 	snap(t, tab, "tags-bulk-confirm")
 	mouseTo(t, tab, `document.querySelector(".bulk-confirm button.primary")`, true)
-	waitFor(t, tab, "back on the table", `location.pathname === "/users"`)
+	waitFor(t, tab, "back on the table", `location.pathname === "/users" && document.readyState !== "loading"`)
 	if got := eval[string](t, tab, `document.querySelector(".flash")?.textContent ?? ""`); !strings.HasPrefix(got, "Tagged 3 users with Alpha.") {
 		t.Fatalf("flash %q, want Tagged 3 users with Alpha. (the fourth had it)", got)
 	}

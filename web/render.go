@@ -61,6 +61,11 @@ func mustParseTemplates() *templates {
 		"swatches": func(id string, palette []string, selected string) swatches {
 			return swatches{ID: id, Palette: palette, Selected: selected}
 		},
+
+		// The password policy's lengths, for forms' hints and minlength.
+		"staffPasswordMin": func() int { return roster.StaffPasswords.Min },
+		"userPasswordMin":  func() int { return roster.UserPasswords.Min },
+		"passwordMax":      func() int { return roster.MaxPasswordLen },
 	}
 	pages, err := fs.Glob(assets, "templates/pages/*.html")
 	if err != nil || len(pages) == 0 {

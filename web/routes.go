@@ -62,7 +62,14 @@ func (s *Server) routes() {
 	s.handle("POST /settings/tokens/{id}/revoke", roster.PermManageStaff, s.handleTokenRevoke)
 	s.handle("GET /settings/email", roster.PermManageStaff, s.handleOutbox)
 	s.handle("GET /settings/email/{id}", roster.PermManageStaff, s.handleOutboxMessage)
-	s.handle("POST /settings/email/{id}/retry", roster.PermManageStaff, s.handleOutboxRetry)
+	// {op} is "retry" (any other answers 404): a literal "retry" would
+	// clash with the templates' POST below, which is more specific than
+	// this pattern.
+	s.handle("POST /settings/email/{id}/{op}", roster.PermManageStaff, s.handleOutboxRetry)
+	s.handle("GET /settings/email/templates", roster.PermManageStaff, s.handleMailTemplates)
+	s.handle("POST /settings/email/settings", roster.PermManageStaff, s.handleMailSettings)
+	s.handle("GET /settings/email/templates/{name}", roster.PermManageStaff, s.handleMailTemplate)
+	s.handle("POST /settings/email/templates/{name}", roster.PermManageStaff, s.handleMailTemplateSave)
 
 	// Tags
 	s.handle("GET /tags", roster.PermViewUsers, s.handleTags)
@@ -126,6 +133,12 @@ func (s *Server) routes() {
 	s.handle("DELETE /api/v1/users/{id}", roster.PermManageUsers, s.apiDeleteUser)
 	s.handle("POST /api/v1/users/{id}/password-reset", roster.PermEditUsers, s.apiSendPasswordReset)
 	s.handle("POST /api/v1/users/{id}/invite", roster.PermManageUsers, s.apiInviteUser)
+	s.handle("GET /api/v1/mail/settings", roster.PermManageStaff, s.apiGetMailSettings)
+	s.handle("PUT /api/v1/mail/settings", roster.PermManageStaff, s.apiPutMailSettings)
+	s.handle("GET /api/v1/mail/templates", roster.PermManageStaff, s.apiListMailTemplates)
+	s.handle("GET /api/v1/mail/templates/{name}", roster.PermManageStaff, s.apiGetMailTemplate)
+	s.handle("PUT /api/v1/mail/templates/{name}", roster.PermManageStaff, s.apiPutMailTemplate)
+	s.handle("DELETE /api/v1/mail/templates/{name}", roster.PermManageStaff, s.apiDeleteMailTemplate)
 	s.handle("GET /api/v1/fields", roster.PermViewUsers, s.apiListFields)
 	s.handle("POST /api/v1/fields", roster.PermManageFields, s.apiCreateField)
 	s.handle("PATCH /api/v1/fields/{key}", roster.PermManageFields, s.apiUpdateField)

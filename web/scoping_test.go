@@ -36,6 +36,19 @@ var scopeRoutes = map[string]scopeCase{
 	"DELETE /api/v1/groups/{id}/members/{user_id}": {status: http.StatusNoContent, why: leaveWhy, make: memberOfAnotherGroup},
 	"POST /api/v1/groups/{id}/members/{user_id}": {status: http.StatusOK, why: "a user is not owned by a group: adding a member of another group to this one is what the route is for; the other group must keep its member",
 		make: memberOfAnotherGroup},
+	// {op} is not a child but the action on the message: any op but
+	// "retry" is refused and leaves a failed message failed.
+	"POST /settings/email/{id}/{op}": {status: http.StatusNotFound, make: func(t *testing.T, w *world) (map[string]string, func(t *testing.T) string) {
+		u, _ := w.user(t, "op")
+		m := w.failedMessage(t, u)
+		return map[string]string{"id": itoa(m), "op": "delete"}, func(t *testing.T) string {
+			msg, err := w.ts.Outbox.FindOutboxMessage(w.ctx, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(msg.Status)
+		}
+	}},
 }
 
 const (

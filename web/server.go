@@ -55,6 +55,10 @@ type Server struct {
 	Outbox      roster.OutboxService
 	MailEnabled bool
 	WakeMail    func()
+	// MailSettings stores the mail settings and edited templates that
+	// Settings → Email and the API change; MailRenderer previews them.
+	MailSettings roster.MailSettingsService
+	MailRenderer MailPreviewer
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.

@@ -52,8 +52,11 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 		t.Fatal(err)
 	}
 	outbox := sqldb.NewOutboxService(db)
+	mailSettings := sqldb.NewMailSettingsService(db, mail)
+	mailSettings.Changed = mail.Invalidate
+	mail.UseStore(mailSettings, 0)
 	cfg := &web.Server{
-		Accounts: sqldb.NewAccountService(db, mail), Outbox: outbox,
+		Accounts: sqldb.NewAccountService(db, mail), Outbox: outbox, MailSettings: mailSettings, MailRenderer: mail,
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),

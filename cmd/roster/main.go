@@ -128,8 +128,10 @@ type Main struct {
 	// Runner runs the import jobs uploaded to this server (and takes over
 	// those of dead processes); set by Handler, run by serve.
 	Runner *jobs.Runner
-	// Mailer delivers the outbox; set by Handler, run by serve.
-	Mailer *deliver.Worker
+	// Mailer delivers the outbox; set by Handler, run by serve. Renderer
+	// renders its messages.
+	Mailer   *deliver.Worker
+	Renderer *deliver.Renderer
 	// Metrics counts what the process does; set by Handler.
 	Metrics *metrics.Metrics
 
@@ -232,7 +234,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}
 	m.Metrics = metrics.New(m.Logger.With("component", "metrics"))
 	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger.With("component", "jobs"), Config: jobs.Config{Limits: limits, TxRows: txRows}})
-	accounts, outbox, err := m.mail()
+	accounts, outbox, mail, err := m.mail()
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +249,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
+		MailSettings: mail, MailRenderer: m.Renderer,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
@@ -266,9 +269,10 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}), nil
 }
 
-// mail sets up the outbox, its delivery worker (m.Mailer) and the account
-// steps that queue messages, from the mail settings.
-func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
+// mail sets up the outbox, its delivery worker (m.Mailer), the renderer
+// (m.Renderer) with the stored mail settings and templates, and the
+// account steps that queue messages.
+func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, *sqldb.MailSettingsService, error) {
 	public := m.Config.PublicURL
 	if public == "" {
 		public = "http://" + m.Config.Addr
@@ -282,19 +286,32 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
 	}
 	r, err := deliver.NewRenderer("", public)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
+		return nil, nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
 	}
-	if m.Config.SMTPURL != "" && m.Config.MailFrom == "" {
-		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
+	if r.Fallback, err = roster.ParseMailFrom(m.Config.MailFrom); err != nil {
+		return nil, nil, nil, fmt.Errorf("ROSTER_MAIL_FROM (--mail-from): %w", err)
+	}
+	r.Fallback.ProductName = roster.DefaultProductName
+	settings := sqldb.NewMailSettingsService(m.DB, r)
+	settings.Changed = r.Invalidate
+	r.UseStore(settings, 0)
+	m.Renderer = r
+	// Read once now, so that no message waits for it.
+	inForce, err := r.Settings(context.Background())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if m.Config.SMTPURL != "" && inForce.FromAddress == "" {
+		return nil, nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL, unless a sender is set in Settings → Email: the sender of Roster's messages")
 	}
 	outbox := sqldb.NewOutboxService(m.DB)
-	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate), OnResult: m.Metrics.ObserveDelivery}, m.Logger.With("component", "mail"))
+	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Sender: r.Sender, Rate: float64(m.Config.MailRate), OnResult: m.Metrics.ObserveDelivery}, m.Logger.With("component", "mail"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
+		return nil, nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
 	}
 	accounts := sqldb.NewAccountService(m.DB, r)
 	accounts.Wake = m.Mailer.Wake
-	return accounts, outbox, nil
+	return accounts, outbox, settings, nil
 }
 
 // Listen opens the HTTP listener; Addr is known after it.

@@ -235,8 +235,8 @@ func TestServeDemo(t *testing.T) {
 	if email != demoOwner {
 		t.Errorf("demo email: got %q, want %q", email, demoOwner)
 	}
-	if len(pw) < roster.MinPasswordLen {
-		t.Errorf("demo password %q: got %d characters, want at least %d", pw, len(pw), roster.MinPasswordLen)
+	if len(pw) < roster.StaffPasswords.Min {
+		t.Errorf("demo password %q: got %d characters, want at least %d", pw, len(pw), roster.StaffPasswords.Min)
 	}
 	if i, j := strings.Index(out, "Password:"), strings.Index(out, "Roster is running at"); i > j {
 		t.Errorf("stdout: the demo banner comes after the running line:\n%s", out)
@@ -418,8 +418,8 @@ func TestCLI(t *testing.T) {
 	if pm == nil {
 		t.Fatalf("staff create with empty stdin: got stdout %q, want a generated Password: line", out)
 	}
-	if len(pm[1]) < roster.MinPasswordLen {
-		t.Errorf("generated password %q: got %d characters, want at least %d", pm[1], len(pm[1]), roster.MinPasswordLen)
+	if len(pm[1]) < roster.StaffPasswords.Min {
+		t.Errorf("generated password %q: got %d characters, want at least %d", pm[1], len(pm[1]), roster.StaffPasswords.Min)
 	}
 
 	if _, _, err := cli("supersecret-password\n", "staff", "create", "--email", "c@example.com", "--role", "superuser"); err == nil {

@@ -152,7 +152,7 @@ func (m *Main) startDemo(ctx context.Context, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "Demo data is already here (%d users). Sign in with the account printed when it was created,\nor set a new password with: roster staff password --email %s\n", users, staff[0].Email)
 		return nil
 	}
-	pw := password.Generate(16)
+	pw := password.GenerateChecked(16, func(pw string) error { return roster.StaffPasswords.Check(pw, demoOwner) })
 	if err := m.Staff.CreateStaff(ctx, &roster.Staff{Email: demoOwner, Name: "Demo Owner", Role: roster.RoleOwner}, pw); err != nil {
 		return err
 	}

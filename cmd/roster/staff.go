@@ -20,8 +20,9 @@ import (
 
 // readPassword reads a password from stdin: hidden at a prompt on a
 // terminal, the first line otherwise. An empty answer means "generate one";
-// generated is true when the caller must print it.
-func readPassword(stdin io.Reader, stdout io.Writer) (pw string, generated bool, err error) {
+// generated is true when the caller must print it. A generated password
+// passes the staff policy for the account at email.
+func readPassword(stdin io.Reader, stdout io.Writer, email string) (pw string, generated bool, err error) {
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(stdout, "Password (leave empty to generate one): ")
 		b, err := term.ReadPassword(int(f.Fd()))
@@ -38,7 +39,7 @@ func readPassword(stdin io.Reader, stdout io.Writer) (pw string, generated bool,
 		pw = strings.TrimRight(line, "\r\n")
 	}
 	if pw == "" {
-		return password.Generate(20), true, nil
+		return password.GenerateChecked(20, func(pw string) error { return roster.StaffPasswords.Check(pw, email) }), true, nil
 	}
 	return pw, false, nil
 }
@@ -61,7 +62,7 @@ func runStaffCreate(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if err != nil {
 		return err
 	}
-	pw, generated, err := readPassword(stdin, stdout)
+	pw, generated, err := readPassword(stdin, stdout, email)
 	if err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runStaffPassword(ctx context.Context, args []string, stdin io.Reader, stdou
 	if email == "" {
 		return fmt.Errorf("--email is required")
 	}
-	pw, generated, err := readPassword(stdin, stdout)
+	pw, generated, err := readPassword(stdin, stdout, email)
 	if err != nil {
 		return err
 	}
