@@ -53,6 +53,8 @@ type Server struct {
 	// message is due.
 	Accounts    roster.AccountService
 	Outbox      roster.OutboxService
+	// Invites runs bulk invites (as jobs of Jobs) and revokes invites.
+	Invites roster.InviteService
 	MailEnabled bool
 	WakeMail    func()
 

@@ -52,8 +52,9 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 		t.Fatal(err)
 	}
 	outbox := sqldb.NewOutboxService(db)
+	accounts := sqldb.NewAccountService(db, mail)
 	cfg := &web.Server{
-		Accounts: sqldb.NewAccountService(db, mail), Outbox: outbox,
+		Accounts: accounts, Outbox: outbox, Invites: accounts,
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),

@@ -222,6 +222,11 @@ func (m *Main) BuildIndex(ctx context.Context) error {
 	return nil
 }
 
+// inviteBatch is how many users one transaction of a bulk invite writes
+// (their status, links and messages): on SQLite it holds the one writer a
+// fraction of a second, which staff edits wait for.
+const inviteBatch = 1000
+
 // Handler builds the HTTP server over the services.
 func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	key, err := m.DB.Secret(ctx, "cursor")
@@ -242,12 +247,13 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Runner.Handle(roster.JobInvite, &jobs.Inviter{Invites: accounts, Batch: inviteBatch})
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
 		return nil, err
 	}
 	return web.NewServer(&web.Server{
-		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
+		Accounts: accounts, Outbox: outbox, Invites: accounts, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
