@@ -30,6 +30,39 @@ const (
 	InviteSkippedDeleted  = "skipped_deleted" // deleted since the job began
 )
 
+// InviteSkip says why an invite cannot reach a user with email, status
+// and (hasPassword) a password, as the tally names it; "" when it can: the
+// one rule of bulk invites and of the import's invite column.
+func InviteSkip(email string, status UserStatus, hasPassword bool) string {
+	switch {
+	case email == "":
+		return InviteSkippedNoEmail
+	case status == StatusBanned:
+		return InviteSkippedBanned
+	case status == StatusActive && hasPassword:
+		return InviteSkippedAccepted
+	}
+	return ""
+}
+
+// InviteSkipMessage says InviteSkip's reason for a row of an import.
+func InviteSkipMessage(reason string) string {
+	switch reason {
+	case InviteSkippedNoEmail:
+		return "cannot invite a user without an email"
+	case InviteSkippedBanned:
+		return "cannot invite a banned user"
+	case InviteSkippedAccepted:
+		return "cannot invite an active user with a password: they sign in already"
+	}
+	return ""
+}
+
+// ImportInviteField is the import's invite column (true: the created or
+// updated user is invited in the row's transaction). It is no field of the
+// registry: nothing stores it, and no custom field may take its key.
+var ImportInviteField = Field{Key: "invite", Label: "Invite", Type: TypeBoolean, Section: SectionAccount, Importable: true}
+
 // InvitePreview counts what inviting a set of users would do: the
 // confirmation page's figures.
 type InvitePreview struct {

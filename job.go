@@ -233,6 +233,9 @@ type ImportRow struct {
 	// as an update, which is validated when the user it updates is read).
 	New       *User
 	NewErrors []CellError
+	// Invite is the row's invite column: the user it creates or updates
+	// is invited in the same transaction.
+	Invite bool
 }
 
 // ImportChunk is a run of consecutive rows of an import: the rows for the
@@ -348,6 +351,9 @@ type ImportWriter interface {
 	GroupID(ctx context.Context, name string) (int64, bool, error)
 	// SetRefs gives each user exactly the tags and groups its change lists.
 	SetRefs(ctx context.Context, changes []RefChange) error
+	// Invite invites users just written (status invited, a new link, the
+	// message in the outbox), none of whom InviteSkip refuses.
+	Invite(ctx context.Context, users []*User) error
 }
 
 // FormatBytes writes n bytes for people: "512 B", "1.5 MB", "2.0 GB".

@@ -271,6 +271,7 @@ func (im *Importer) decode(reg *roster.Registry, plan *csvio.Plan, rec []string,
 		out = append(out, roster.CellError{Column: e.Column, Message: e.Message})
 	}
 	ir := roster.ImportRow{Row: int64(row), Values: values, Cells: rec}
+	ir.Invite, _ = values[roster.ImportInviteField.Key].(bool)
 	kv := roster.UniqueValue(key, values[key])
 	if kv == "" && len(out) == 0 {
 		out = append(out, roster.CellError{Column: plan.Headers[key], Message: "is empty, and it is the key this import matches users on"})

@@ -176,6 +176,9 @@ func (s *AccountService) sendLink(ctx context.Context, id string, purpose roster
 	return m, nil
 }
 
+// Renderer returns the renderer of the messages s queues.
+func (s *AccountService) Renderer() roster.MailRenderer { return s.mail }
+
 func (s *AccountService) wake() {
 	if s.Wake != nil {
 		s.Wake()

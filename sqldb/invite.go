@@ -22,18 +22,9 @@ type inviteTarget struct {
 	hasPassword bool
 }
 
-// skipReason says why an invite does not reach u, or "" when it does: the
-// one rule for the preview and the batches.
+// skipReason says why an invite does not reach u, or "" when it does.
 func (u *inviteTarget) skipReason() string {
-	switch {
-	case u.email == "":
-		return roster.InviteSkippedNoEmail
-	case u.status == roster.StatusBanned:
-		return roster.InviteSkippedBanned
-	case u.status == roster.StatusActive && u.hasPassword:
-		return roster.InviteSkippedAccepted
-	}
-	return ""
+	return roster.InviteSkip(u.email, u.status, u.hasPassword)
 }
 
 // inviteTargets reads the users with ids, in id order, locking their rows
@@ -170,7 +161,7 @@ func (s *AccountService) InviteBatch(ctx context.Context, j *roster.Job, ids []i
 	}
 	tally[roster.InviteSent] += int64(len(invite))
 	if len(invite) > 0 {
-		if err := s.inviteMany(ctx, tx, invite, fresh, again); err != nil {
+		if err := inviteMany(ctx, tx, s.mail, invite, fresh, again); err != nil {
 			return err
 		}
 	}
@@ -191,7 +182,7 @@ func (s *AccountService) InviteBatch(ctx context.Context, j *roster.Job, ids []i
 // (remembering their status), those invited already keep the status they
 // had before; every one's older links stop working, and a new link and
 // its message are stored.
-func (s *AccountService) inviteMany(ctx context.Context, tx *Tx, users, fresh, again []*inviteTarget) error {
+func inviteMany(ctx context.Context, tx *Tx, mail roster.MailRenderer, users, fresh, again []*inviteTarget) error {
 	ids := func(us []*inviteTarget) []int64 {
 		out := make([]int64, len(us))
 		for i, u := range us {
@@ -257,7 +248,7 @@ func (s *AccountService) inviteMany(ctx context.Context, tx *Tx, users, fresh, a
 			}
 			n = 0
 		}
-		m, err := renderMessage(s.mail, u.id, u.email, roster.TemplateInvite, roster.MailData{Name: u.name, LinkPath: linkPath(roster.LinkInvite, token), Expires: expires}, tx.now)
+		m, err := renderMessage(mail, u.id, u.email, roster.TemplateInvite, roster.MailData{Name: u.name, LinkPath: linkPath(roster.LinkInvite, token), Expires: expires}, tx.now)
 		if err != nil {
 			return err
 		}
@@ -267,6 +258,39 @@ func (s *AccountService) inviteMany(ctx context.Context, tx *Tx, users, fresh, a
 		return err
 	}
 	return tx.enqueueMany(ctx, msgs)
+}
+
+// Invite invites users an import row just wrote, in the row's
+// transaction; the rows were checked with roster.InviteSkip.
+func (w *importWriter) Invite(ctx context.Context, users []*roster.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	if w.mail == nil {
+		return roster.Errorf(roster.EINVALID, "This import cannot send invites: the server has no mail set up.")
+	}
+	var all, fresh, again []*inviteTarget
+	for _, u := range users {
+		t := &inviteTarget{linkUser: linkUser{id: u.ID, publicID: u.PublicID, email: u.Email, name: strings.TrimSpace(u.FirstName + " " + u.LastName), status: u.Status},
+			hasPassword: u.PasswordHash != ""}
+		if r := t.skipReason(); r != "" {
+			return fmt.Errorf("import: user %s cannot be invited (%s)", u.PublicID, r)
+		}
+		all = append(all, t)
+		if u.Status == roster.StatusInvited {
+			again = append(again, t)
+		} else {
+			fresh = append(fresh, t)
+		}
+	}
+	if err := inviteMany(ctx, w.tx, w.mail, all, fresh, again); err != nil {
+		return err
+	}
+	*w.invited += len(all)
+	for _, u := range users {
+		u.Status = roster.StatusInvited
+	}
+	return nil
 }
 
 // priorStatuses returns the status each of the users with ids had before

@@ -24,6 +24,11 @@ var _ roster.JobService = (*JobService)(nil)
 // JobService stores jobs, their uploaded files and their failed rows.
 type JobService struct {
 	db *DB
+	// Mail renders the invites of an import's invite column (an import
+	// that invites fails without it); WakeMail, when set, is called
+	// after a commit that queued some.
+	Mail     roster.MailRenderer
+	WakeMail func()
 }
 
 // NewJobService returns a JobService on db.

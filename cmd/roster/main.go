@@ -248,6 +248,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		return nil, err
 	}
 	m.Runner.Handle(roster.JobInvite, &jobs.Inviter{Invites: accounts, Batch: inviteBatch})
+	js.Mail, js.WakeMail = accounts.Renderer(), m.Mailer.Wake
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
 		return nil, err
@@ -274,6 +275,26 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 // mail sets up the outbox, its delivery worker (m.Mailer) and the account
 // steps that queue messages, from the mail settings.
 func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
+	r, err := m.renderer()
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Config.SMTPURL != "" && m.Config.MailFrom == "" {
+		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
+	}
+	outbox := sqldb.NewOutboxService(m.DB)
+	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger.With("component", "mail"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
+	}
+	accounts := sqldb.NewAccountService(m.DB, r)
+	accounts.Wake = m.Mailer.Wake
+	return accounts, outbox, nil
+}
+
+// renderer renders the messages, with links to the public URL (by default
+// this server's address).
+func (m *Main) renderer() (*deliver.Renderer, error) {
 	public := m.Config.PublicURL
 	if public == "" {
 		public = "http://" + m.Config.Addr
@@ -287,19 +308,9 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
 	}
 	r, err := deliver.NewRenderer("", public)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
+		return nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
 	}
-	if m.Config.SMTPURL != "" && m.Config.MailFrom == "" {
-		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
-	}
-	outbox := sqldb.NewOutboxService(m.DB)
-	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger.With("component", "mail"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
-	}
-	accounts := sqldb.NewAccountService(m.DB, r)
-	accounts.Wake = m.Mailer.Wake
-	return accounts, outbox, nil
+	return r, nil
 }
 
 // Listen opens the HTTP listener; Addr is known after it.
