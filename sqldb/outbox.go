@@ -254,6 +254,40 @@ func (s *OutboxService) ClaimOutbox(ctx context.Context, owner string, n int, le
 	return out, nil
 }
 
+// ReclaimOutbox queues again the messages leased by dead owners.
+func (s *OutboxService) ReclaimOutbox(ctx context.Context, dead func(owner string) bool) (int, error) {
+	rows, err := s.db.query(ctx, "SELECT DISTINCT lease_owner FROM outbox WHERE status = ?", string(roster.OutboxSending))
+	if err != nil {
+		return 0, formatError(err, "reclaim outbox")
+	}
+	var gone []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			rows.Close()
+			return 0, formatError(err, "reclaim outbox")
+		}
+		if o != "" && dead(o) {
+			gone = append(gone, o)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, formatError(err, "reclaim outbox")
+	}
+	n := 0
+	for _, o := range gone {
+		res, err := s.db.write.ExecContext(ctx, s.db.rebind("UPDATE outbox SET status = ?, lease_owner = '', next_attempt_at = ? WHERE status = ? AND lease_owner = ?"),
+			string(roster.OutboxQueued), s.db.timeArg(s.db.Now()), string(roster.OutboxSending), o)
+		if err != nil {
+			return n, formatError(err, "reclaim outbox")
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
+}
+
 // record applies set to the message id if owner still holds it: a worker
 // whose lease ran out and was taken over must not overwrite the newer
 // worker's result.

@@ -52,6 +52,7 @@ Commands:
   seed           add deterministic demo users: --users N [--seed S]
   migrate        apply database migrations and exit
   bench          measure searches over N users: [--users N] [--runs R]
+  bench-mail     measure a bulk invite and delivery: [--users N] [--invite K] [--send S]
   import         import users from CSV: FILE [--mode create|update|upsert] [--key email|client_id|id] [--dry-run]
   export         write users as CSV: [--q TEXT] [--sort S] [--columns a,b] [--bom] [--no-escape] [-o FILE]
   staff create   create a staff account: --email E --role R [--name N]
@@ -81,6 +82,8 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMigrate(ctx, args, stdout, stderr, getenv)
 	case "bench":
 		return runBench(ctx, args, stdout, stderr, getenv)
+	case "bench-mail":
+		return runBenchMail(ctx, args, stdout, stderr, getenv)
 	case "import":
 		return runImport(ctx, args, stdout, stderr, getenv)
 	case "export":
@@ -283,7 +286,11 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
 		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
 	}
 	outbox := sqldb.NewOutboxService(m.DB)
-	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger.With("component", "mail"))
+	// A worker killed on this host gives its leased messages back at once
+	// (its process is gone), not when their leases end.
+	dead := func(owner string) bool { return jobs.StaleOwner(owner, time.Now()) }
+	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate),
+		Owner: jobs.Owner("mail"), Dead: dead}, m.Logger.With("component", "mail"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
 	}
