@@ -165,4 +165,3 @@ func outboxLeft(t *testing.T, env map[string]string) int {
 	}
 	return c[roster.OutboxQueued] + c[roster.OutboxSending]
 }
-
