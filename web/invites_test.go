@@ -91,6 +91,9 @@ func TestBulkInvite(t *testing.T) {
 			t.Errorf("pending@ after the job: %s, want invited", u.Status)
 		}
 
+		// The profile offers to resend and to revoke the invitation.
+		wantContains(t, "invited profile", admin.page("/users/"+pending), "Resend the invitation…", "Revoke the invitation…", `action="/users/`+pending+`/invite/revoke"`)
+
 		// The API: the same invite (a resend for pending@), then its job.
 		st, body := ts.do(t, roster.RoleAdmin, "POST", "/api/v1/users/invite", `{"q":"country:FR"}`)
 		var j struct {
@@ -133,5 +136,10 @@ func TestBulkInvite(t *testing.T) {
 		if st, body := ts.do(t, roster.RoleAdmin, "DELETE", "/api/v1/users/"+pending+"/invite", ""); st != http.StatusConflict || !strings.Contains(body, "no open invite") {
 			t.Errorf("revoke again: %d %s", st, body)
 		}
+		// From the profile, a user with no open invite: the page says why.
+		resp = admin.postForm("/users/"+pending, "/users/"+pending+"/invite/revoke", url.Values{})
+		wantStatus(t, "revoke from the profile, not invited", resp, http.StatusConflict)
+		wantContains(t, "revoke from the profile, not invited", resp.Body, "no open invite")
+		wantLacks(t, "profile after the revoke", admin.page("/users/"+pending), "Revoke the invitation…")
 	})
 }
