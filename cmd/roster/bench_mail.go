@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -31,7 +33,9 @@ import (
 func runBenchMail(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	m := &Main{Config: DefaultConfig()}
 	var n, invite, send int
+	var cpuProfile string
 	err := parse("bench-mail", args, &m.Config, false, stderr, getenv, func(fs *flag.FlagSet) {
+		fs.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the invite (match, job, batches) to this file")
 		fs.IntVar(&n, "users", 1_000_000, "users the database must hold (seeded when it has fewer)")
 		fs.IntVar(&invite, "invite", 100_000, "users to invite from a filter")
 		fs.IntVar(&send, "send", 20_000, "queued messages to deliver (0: all)")
@@ -68,6 +72,15 @@ func runBenchMail(ctx context.Context, args []string, stdout, stderr io.Writer, 
 
 	// Queue: match, the job, its batches, as the server runs them.
 	runtime.GC()
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	js := sqldb.NewJobService(m.DB)
 	t0 := time.Now()
 	ids, err := m.match(ctx, q)
@@ -89,6 +102,9 @@ func runBenchMail(ctx context.Context, args []string, stdout, stderr io.Writer, 
 		return err
 	}
 	queued := time.Since(t0)
+	if cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if j, err = js.FindJob(ctx, j.ID); err != nil {
 		return err
 	}
