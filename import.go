@@ -117,7 +117,7 @@ func (r *ImportRow) ApplyTo(before *User, reg *Registry, key string, now time.Ti
 	}
 	for k, v := range r.Values {
 		switch k {
-		case "password", "password_hash", "tags", "groups":
+		case "password", "password_hash", "tags", "groups", ImportInviteField.Key:
 			continue
 		case "id":
 			id, _ := v.(string)

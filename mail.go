@@ -94,6 +94,12 @@ type OutboxService interface {
 	// try back to the queue, due now, with no attempt counted: a worker
 	// stopping with part of its batch unsent.
 	ReleaseOutbox(ctx context.Context, ids []int64, owner string) error
+	// ReclaimOutbox gives back to the queue, due now, the messages leased
+	// by the owners dead reports gone (a worker killed on this host), so
+	// that a restarted node need not wait for their leases to end; it
+	// returns how many. Only the message in flight at the kill may have
+	// been sent: it goes again, with its Message-ID.
+	ReclaimOutbox(ctx context.Context, dead func(owner string) bool) (int, error)
 }
 
 // MailData is what a message is rendered from; a template sees the

@@ -65,6 +65,11 @@ func MatchHeader(header []string, reg *roster.Registry, mapping map[string]strin
 			}
 		}
 	}
+	// The invite column is no field, but an import reads it.
+	if _, ok := reg.Field(roster.ImportInviteField.Key); !ok {
+		byKey[roster.ImportInviteField.Key] = roster.ImportInviteField
+		byName[matchName(roster.ImportInviteField.Key)] = roster.ImportInviteField
+	}
 	for _, f := range reg.Fields {
 		if _, ok := byKey[f.Key]; ok {
 			if n := matchName(f.Label); n != "" && byName[n].Key == "" {

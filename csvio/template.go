@@ -82,7 +82,18 @@ func TemplateHelp(reg *roster.Registry) []TemplateColumn {
 		}
 		out = append(out, c)
 	}
-	return append(out, PasswordHashColumn)
+	return append(out, InviteColumn, PasswordHashColumn)
+}
+
+// InviteColumn is the import-only column that invites the users its rows
+// create or update. It is not in the template's header: the example row
+// invites nobody.
+var InviteColumn = TemplateColumn{
+	Key:    roster.ImportInviteField.Key,
+	Label:  roster.ImportInviteField.Label,
+	Type:   "Yes/no",
+	Format: "true/false, yes/no, 1/0; true emails the user the row creates or updates an invite to set their own password (status invited); a row that changes nothing invites nobody, and a user without an email, banned, or active with a password cannot be invited",
+	Import: true,
 }
 
 // ColumnHelp returns the human name of f's type and the text forms a CSV

@@ -145,8 +145,13 @@ func TestColumnHelp(t *testing.T) {
 func TestTemplateHelp(t *testing.T) {
 	reg := exportRegistry()
 	help := TemplateHelp(reg)
-	if n := len(TemplateColumns(reg)) + 1; len(help) != n {
+	// The template's columns, then the import-only invite and
+	// password_hash.
+	if n := len(TemplateColumns(reg)) + 2; len(help) != n {
 		t.Fatalf("%d columns, want %d", len(help), n)
+	}
+	if inv := help[len(help)-2]; inv.Key != "invite" || !inv.Import || inv.Type != "Yes/no" || !strings.Contains(inv.Format, "invites") {
+		t.Errorf("second to last column %+v, want the import-only invite", inv)
 	}
 	last := help[len(help)-1]
 	if last.Key != "password_hash" || !last.Import || !strings.Contains(last.Format, "bcrypt, argon2id, scrypt or PBKDF2") {

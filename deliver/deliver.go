@@ -53,6 +53,11 @@ type Config struct {
 	// Owner names this worker in leases; default a random name with the
 	// host and pid.
 	Owner string
+	// Dead, when set, reports whether the worker named owner is gone (a
+	// process of this host that was killed): its leased messages are
+	// queued again at start and whenever the outbox is idle, rather than
+	// when their leases end.
+	Dead func(owner string) bool
 	// TLSConfig, when set, replaces the default TLS settings (the
 	// server's name checked against the system roots): tests trust their
 	// own certificate with it.
@@ -155,6 +160,7 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 	w.log.Info("delivering", "smtp", w.smtp.String(), "from", w.from)
 	defer w.conn.close()
+	w.reclaim(ctx)
 	for {
 		n := w.runBatch(ctx)
 		if ctx.Err() != nil {
@@ -170,7 +176,25 @@ func (w *Worker) Run(ctx context.Context) {
 			return
 		case <-w.wake:
 		case <-time.After(w.cfg.Poll):
+			w.reclaim(ctx)
 		}
+	}
+}
+
+// reclaim queues again the messages of dead workers, when Dead is set.
+func (w *Worker) reclaim(ctx context.Context) {
+	if w.cfg.Dead == nil {
+		return
+	}
+	n, err := w.store.ReclaimOutbox(ctx, w.cfg.Dead)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.log.Error("reclaim", "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		w.log.Info("queued again the messages of a worker that died", "messages", n)
 	}
 }
 

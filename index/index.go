@@ -305,13 +305,20 @@ func (st *state) put(u *roster.User, fresh bool) error {
 		st.arena.put(slot, rec)
 	}
 	newTexts := st.searchTexts(slot, nil)
-	if present {
-		st.grams.remove(slot, gramList(oldTexts, nil))
-	}
 	st.gramBuf = gramList(newTexts, st.gramBuf)
-	if st.building {
+	switch {
+	case st.building:
+		if present {
+			st.grams.remove(slot, gramList(oldTexts, nil))
+		}
 		st.pending.add(&st.grams, slot, st.gramBuf)
-	} else {
+	case present:
+		// Only the trigrams that changed: a user whose texts did not
+		// (a status set by a bulk invite) touches no bitmap.
+		gone, came := gramDiff(gramList(oldTexts, nil), st.gramBuf)
+		st.grams.remove(slot, gone)
+		st.grams.add(slot, came)
+	default:
 		st.grams.add(slot, st.gramBuf)
 	}
 	st.alive.Add(slot)

@@ -45,6 +45,26 @@ func gramList(texts []string, buf []uint64) []uint64 {
 	return slices.Compact(buf)
 }
 
+// gramDiff returns the trigrams of old that new lacks and those of new
+// that old lacks; both lists are sorted without repeats (gramList).
+func gramDiff(old, new []uint64) (gone, came []uint64) {
+	i, j := 0, 0
+	for i < len(old) && j < len(new) {
+		switch {
+		case old[i] == new[j]:
+			i++
+			j++
+		case old[i] < new[j]:
+			gone = append(gone, old[i])
+			i++
+		default:
+			came = append(came, new[j])
+			j++
+		}
+	}
+	return append(gone, old[i:]...), append(came, new[j:]...)
+}
+
 func (t *trigrams) add(slot uint32, set []uint64) {
 	for _, g := range set {
 		b := t.m[g]

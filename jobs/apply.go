@@ -42,6 +42,9 @@ func applyRows(opts roster.ImportOptions, c *roster.ImportChunk) roster.ImportRo
 func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roster.FailedRow, roster.ImportCounts, error) {
 	var counts roster.ImportCounts
 	var refChanges []roster.RefChange
+	// invite holds the users created or updated by rows whose invite
+	// column is true: invited once their rows are written.
+	var invite []*roster.User
 	rest := rows
 	if a.opts.Mode.MayCreate() {
 		rest = nil
@@ -58,7 +61,7 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 			if err != nil {
 				return nil, counts, err
 			}
-			if len(errs) > 0 {
+			if len(errs) > 0 || a.inviteProblem(r, u) != nil {
 				rest = append(rest, r)
 				continue
 			}
@@ -76,12 +79,18 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 			}
 			counts.Created++
 			refChanges = append(refChanges, freshRefs[i])
+			if rows[freshRows[i]].Invite {
+				invite = append(invite, u)
+			}
 		}
 		// The skipped rows go on in file order, after the inserted ones.
 		slices.SortFunc(rest, func(x, y roster.ImportRow) int { return cmp.Compare(x.Row, y.Row) })
 	}
 	if len(rest) == 0 {
-		return nil, counts, a.w.SetRefs(ctx, refChanges)
+		if err := a.w.SetRefs(ctx, refChanges); err != nil {
+			return nil, counts, err
+		}
+		return nil, counts, a.w.Invite(ctx, invite)
 	}
 	values := map[string][]string{}
 	for _, r := range rest {
@@ -145,6 +154,9 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 			self = before.ID
 		}
 		errs = append(errs, r.TakenValues(a.opts.Key, self, owners, a.headers)...)
+		if e := a.inviteProblem(r, u); e != nil {
+			errs = append(errs, *e)
+		}
 		if len(errs) > 0 {
 			fail(errs...)
 			continue
@@ -152,6 +164,9 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 		if action == roster.RowCreate {
 			creates = append(creates, u)
 			refChanges = append(refChanges, rc)
+			if r.Invite {
+				invite = append(invite, u)
+			}
 			continue
 		}
 		changed := len(roster.DiffUsers(a.reg, before, u)) > 0 || u.PasswordHash != before.PasswordHash
@@ -171,6 +186,9 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 		if refsChanged {
 			refChanges = append(refChanges, rc)
 		}
+		if r.Invite {
+			invite = append(invite, u)
+		}
 	}
 	if len(creates) > 0 {
 		if err := a.w.Insert(ctx, creates); err != nil {
@@ -181,7 +199,24 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 	if err := a.w.SetRefs(ctx, refChanges); err != nil {
 		return nil, counts, err
 	}
+	if err := a.w.Invite(ctx, invite); err != nil {
+		return nil, counts, err
+	}
 	return failed, counts, nil
+}
+
+// inviteProblem is the error of row r when its invite column asks to
+// invite u and the invite cannot reach u; nil otherwise.
+func (a *rowWriter) inviteProblem(r roster.ImportRow, u *roster.User) *roster.CellError {
+	if !r.Invite || u == nil {
+		return nil
+	}
+	// A dry run hashes no password: the plain one counts too.
+	plain, _ := r.Values["password"].(string)
+	if why := roster.InviteSkip(u.Email, u.Status, u.PasswordHash != "" || plain != ""); why != "" {
+		return &roster.CellError{Column: a.headers.Column(roster.ImportInviteField.Key), Message: roster.InviteSkipMessage(why)}
+	}
+	return nil
 }
 
 // withPassword gives u the hash row r stores, if any.

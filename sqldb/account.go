@@ -128,9 +128,15 @@ func (s *AccountService) sendLink(ctx context.Context, id string, purpose roster
 	}
 	changes := map[string]roster.Change{}
 	note := ""
+	prior := u.status
 	if purpose == roster.LinkInvite {
 		if u.status == roster.StatusInvited {
 			note = "resent"
+			before, err := tx.priorStatuses(ctx, []int64{u.id})
+			if err != nil {
+				return nil, err
+			}
+			prior = before[u.id]
 		} else {
 			if _, err := tx.exec(ctx, "UPDATE users SET status = ?, updated_at = ? WHERE id = ?", string(roster.StatusInvited), s.db.timeArg(tx.now), u.id); err != nil {
 				return nil, formatError(err, op)
@@ -144,6 +150,12 @@ func (s *AccountService) sendLink(ctx context.Context, id string, purpose roster
 	token, err := tx.newLink(ctx, u.id, purpose)
 	if err != nil {
 		return nil, err
+	}
+	if purpose == roster.LinkInvite {
+		// Remembered for a revoke, which puts the status back.
+		if _, err := tx.exec(ctx, "UPDATE link_tokens SET prior_status = ? WHERE token_hash = ?", string(prior), hashSecret(token)); err != nil {
+			return nil, formatError(err, op)
+		}
 	}
 	m, err := tx.enqueue(ctx, s.mail, u.id, u.email, tmpl, roster.MailData{Name: u.name, LinkPath: linkPath(purpose, token), Expires: ttlWords(purpose.TTL())})
 	if err != nil {
@@ -163,6 +175,9 @@ func (s *AccountService) sendLink(ctx context.Context, id string, purpose roster
 	s.wake()
 	return m, nil
 }
+
+// Renderer returns the renderer of the messages s queues.
+func (s *AccountService) Renderer() roster.MailRenderer { return s.mail }
 
 func (s *AccountService) wake() {
 	if s.Wake != nil {

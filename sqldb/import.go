@@ -195,6 +195,7 @@ type importTx struct {
 	delta  roster.ImportCounts
 	// applied is false until a chunk was: committing then changes nothing.
 	applied bool
+	invited int // invites queued by the invite column
 }
 
 func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk, rows roster.ImportRows) error {
@@ -217,7 +218,7 @@ func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk, rows roster
 				return formatError(err, "dry run")
 			}
 		}
-		more, n, err := rows(ctx, &importWriter{tx: tx})
+		more, n, err := rows(ctx, &importWriter{tx: tx, mail: t.s.Mail, invited: &t.invited})
 		if err != nil {
 			return err
 		}
@@ -263,6 +264,10 @@ func (t *importTx) Commit() error {
 	t.tx = nil
 	t.j.Position, t.j.Offset = t.to, t.offset
 	t.j.Counts.Add(t.delta)
+	if t.invited > 0 && t.s.WakeMail != nil && !t.j.Options.DryRun {
+		t.s.WakeMail()
+	}
+	t.invited = 0
 	return nil
 }
 
@@ -334,6 +339,9 @@ type importWriter struct {
 	tx   *Tx
 	reg  *roster.Registry
 	refs *importRefs // loaded on first use
+	// mail renders the invites of the invite column; invited counts them.
+	mail    roster.MailRenderer
+	invited *int
 }
 
 var _ roster.ImportWriter = (*importWriter)(nil)

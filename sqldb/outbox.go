@@ -53,21 +53,9 @@ func newMessageID(domain string) string {
 // to recipient in tx, due at once: the message commits or rolls back with
 // its cause.
 func (tx *Tx) enqueue(ctx context.Context, r roster.MailRenderer, userID int64, recipient, name string, d roster.MailData) (*roster.OutboxMessage, error) {
-	if r == nil {
-		return nil, fmt.Errorf("enqueue %s: no mail renderer", name)
-	}
-	d.Email = recipient
-	if d.Name == "" {
-		d.Name = recipient
-	}
-	out, err := r.RenderMail(name, d)
+	m, err := renderMessage(r, userID, recipient, name, d, tx.now)
 	if err != nil {
 		return nil, err
-	}
-	m := &roster.OutboxMessage{
-		MessageID: newMessageID(r.MessageIDDomain()), UserID: userID, Recipient: recipient, Template: name,
-		Subject: out.Subject, Text: out.Text, HTML: out.HTML, Status: roster.OutboxQueued,
-		NextAttemptAt: tx.now, CreatedAt: tx.now,
 	}
 	var uid any
 	if userID != 0 {
@@ -80,6 +68,51 @@ func (tx *Tx) enqueue(ctx context.Context, r roster.MailRenderer, userID int64, 
 		return nil, formatError(err, "enqueue")
 	}
 	return m, nil
+}
+
+// renderMessage renders template name for recipient into a queued message,
+// due at now, not yet stored.
+func renderMessage(r roster.MailRenderer, userID int64, recipient, name string, d roster.MailData, now time.Time) (*roster.OutboxMessage, error) {
+	if r == nil {
+		return nil, fmt.Errorf("enqueue %s: no mail renderer", name)
+	}
+	d.Email = recipient
+	if d.Name == "" {
+		d.Name = recipient
+	}
+	out, err := r.RenderMail(name, d)
+	if err != nil {
+		return nil, err
+	}
+	return &roster.OutboxMessage{
+		MessageID: newMessageID(r.MessageIDDomain()), UserID: userID, Recipient: recipient, Template: name,
+		Subject: out.Subject, Text: out.Text, HTML: out.HTML, Status: roster.OutboxQueued,
+		NextAttemptAt: now, CreatedAt: now,
+	}, nil
+}
+
+// enqueueMany stores rendered messages, due at tx's time, a few hundred
+// rows a statement: a bulk invite's batch.
+func (tx *Tx) enqueueMany(ctx context.Context, ms []*roster.OutboxMessage) error {
+	const per = 200
+	now := tx.db.timeArg(tx.now)
+	for start := 0; start < len(ms); start += per {
+		part := ms[start:min(start+per, len(ms))]
+		args := make([]any, 0, 10*len(part))
+		for _, m := range part {
+			var uid any
+			if m.UserID != 0 {
+				uid = m.UserID
+			}
+			args = append(args, m.MessageID, uid, m.Recipient, m.Template, m.Subject, m.Text, m.HTML, string(roster.OutboxQueued), now, now)
+		}
+		q := "INSERT INTO outbox (message_id, user_id, recipient, template, subject, body_text, body_html, status, next_attempt_at, created_at) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ",")
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return formatError(err, "enqueue")
+		}
+	}
+	return nil
 }
 
 // FindOutbox returns messages matching f, newest first.
@@ -219,6 +252,40 @@ func (s *OutboxService) ClaimOutbox(ctx context.Context, owner string, n int, le
 	// RETURNING gives no order; send the oldest first.
 	slices.SortFunc(out, func(a, b *roster.OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// ReclaimOutbox queues again the messages leased by dead owners.
+func (s *OutboxService) ReclaimOutbox(ctx context.Context, dead func(owner string) bool) (int, error) {
+	rows, err := s.db.query(ctx, "SELECT DISTINCT lease_owner FROM outbox WHERE status = ?", string(roster.OutboxSending))
+	if err != nil {
+		return 0, formatError(err, "reclaim outbox")
+	}
+	var gone []string
+	for rows.Next() {
+		var o string
+		if err := rows.Scan(&o); err != nil {
+			rows.Close()
+			return 0, formatError(err, "reclaim outbox")
+		}
+		if o != "" && dead(o) {
+			gone = append(gone, o)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, formatError(err, "reclaim outbox")
+	}
+	n := 0
+	for _, o := range gone {
+		res, err := s.db.write.ExecContext(ctx, s.db.rebind("UPDATE outbox SET status = ?, lease_owner = '', next_attempt_at = ? WHERE status = ? AND lease_owner = ?"),
+			string(roster.OutboxQueued), s.db.timeArg(s.db.Now()), string(roster.OutboxSending), o)
+		if err != nil {
+			return n, formatError(err, "reclaim outbox")
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
 }
 
 // record applies set to the message id if owner still holds it: a worker

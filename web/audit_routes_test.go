@@ -131,6 +131,46 @@ var auditRoutes = map[string][]auditCase{
 		w.api(t, "POST", "/api/v1/users/"+u+"/invite", "", http.StatusAccepted)
 		return []wantEntry{{Action: "user.invite", TargetType: "user", TargetID: u, Changes: map[string]roster.Change{"status": chg("active", "invited")}}}
 	}}},
+	"POST /users/{id}/invite/revoke": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "revoke-page")
+		if _, err := w.ts.Web.Accounts.InviteUser(w.ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		w.markNow(t)
+		w.page(t, "/users/"+u+"/invite/revoke", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.invite_revoke", TargetType: "user", TargetID: u, Changes: map[string]roster.Change{"status": chg("invited", "active")}}}
+	}}},
+	"DELETE /api/v1/users/{id}/invite": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "revoke-api")
+		if _, err := w.ts.Web.Accounts.InviteUser(w.ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		w.markNow(t)
+		w.api(t, "DELETE", "/api/v1/users/"+u+"/invite", "", http.StatusOK)
+		return []wantEntry{{Action: "user.invite_revoke", TargetType: "user", TargetID: u, Changes: map[string]roster.Change{"status": chg("invited", "active")}}}
+	}}},
+	"POST /users/bulk/invite": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "invite-bulk")
+		w.page(t, "/users/bulk/invite", url.Values{"q": {"email:" + email}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "jobs.invite", TargetType: "job", TargetID: itoa(w.newestJob(t, roster.JobInvite)), Note: "invite 1 of 1 users matching email:" + email}}
+	}}},
+	"POST /api/v1/users/invite": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "invite-bulk-api")
+		w.api(t, "POST", "/api/v1/users/invite", fmt.Sprintf(`{"q":"email:%s"}`, email), http.StatusAccepted)
+		return []wantEntry{{Action: "jobs.invite", TargetType: "job", TargetID: itoa(w.newestJob(t, roster.JobInvite)), Note: "invite 1 of 1 users matching email:" + email}}
+	}}},
+	"POST /invites/{id}/cancel": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.inviteJob(t)
+		w.markNow(t)
+		w.page(t, "/invites/"+itoa(id)+"/cancel", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "jobs.invite_canceled", TargetType: "job", TargetID: itoa(id), Note: "canceled by " + w.actor.Email}}
+	}}},
+	"POST /api/v1/invites/{id}/cancel": {{do: func(t *testing.T, w *world) []wantEntry {
+		id := w.inviteJob(t)
+		w.markNow(t)
+		w.api(t, "POST", "/api/v1/invites/"+itoa(id)+"/cancel", "", http.StatusOK)
+		return []wantEntry{{Action: "jobs.invite_canceled", TargetType: "job", TargetID: itoa(id), Note: "canceled by " + w.actor.Email}}
+	}}},
 	"POST /u/reset": {
 		{name: "known address", do: func(t *testing.T, w *world) []wantEntry {
 			u, email := w.user(t, "reset-self")

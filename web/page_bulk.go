@@ -172,19 +172,24 @@ func (s *Server) handleBulkApply(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, b.State.URL(), http.StatusSeeOther)
 }
 
-// bulkForm is what the table's "Bulk actions" panel offers.
+// bulkForm is what the table's "Bulk actions" panel offers: tags and
+// groups to staff who organize, invites to staff who manage users.
 type bulkForm struct {
-	Tags   []roster.Tag
-	Groups []roster.Group
+	Organize bool
+	Tags     []roster.Tag
+	Groups   []roster.Group
+	Invite   bool
 }
 
 // bulkForm returns what the table's "Bulk actions" panel offers, or nil
 // for staff who may not use it.
 func (s *Server) bulkForm(r *http.Request, reg *roster.Registry) *bulkForm {
-	if !staffFrom(r).Can(roster.PermOrganize) {
+	st := staffFrom(r)
+	organize, invite := st.Can(roster.PermOrganize), st.Can(roster.PermManageUsers) && s.Invites != nil
+	if !organize && !invite {
 		return nil
 	}
-	b := &bulkForm{}
+	b := &bulkForm{Organize: organize, Invite: invite}
 	if reg.Catalog != nil {
 		b.Tags, b.Groups = reg.Catalog.Tags, reg.Catalog.Groups
 	}

@@ -51,8 +51,10 @@ type Server struct {
 	// says whether a mail server delivers them (the Outbox page says so
 	// when not); WakeMail, when set, tells the delivery worker that a
 	// message is due.
-	Accounts    roster.AccountService
-	Outbox      roster.OutboxService
+	Accounts roster.AccountService
+	Outbox   roster.OutboxService
+	// Invites runs bulk invites (as jobs of Jobs) and revokes invites.
+	Invites     roster.InviteService
 	MailEnabled bool
 	WakeMail    func()
 	// MailSettings stores the mail settings and edited templates that

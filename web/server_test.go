@@ -55,8 +55,9 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 	mailSettings := sqldb.NewMailSettingsService(db, mail)
 	mailSettings.Changed = mail.Invalidate
 	mail.UseStore(mailSettings, 0)
+	accounts := sqldb.NewAccountService(db, mail)
 	cfg := &web.Server{
-		Accounts: sqldb.NewAccountService(db, mail), Outbox: outbox, MailSettings: mailSettings, MailRenderer: mail,
+		Accounts: accounts, Outbox: outbox, Invites: accounts, MailSettings: mailSettings, MailRenderer: mail,
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),

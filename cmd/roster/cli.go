@@ -61,6 +61,9 @@ func commands() []command {
 		{"bench", "", "measure searches over N demo users", func(ctx context.Context, s streams, a []string) error {
 			return runBench(ctx, a, s.stdout, s.stderr, s.getenv)
 		}},
+		{"bench-mail", "", "measure a bulk invite and its delivery to a local SMTP server", func(ctx context.Context, s streams, a []string) error {
+			return runBenchMail(ctx, a, s.stdout, s.stderr, s.getenv)
+		}},
 		{"staff create", "", "create a staff account (the password is read from the terminal or stdin)", func(ctx context.Context, s streams, a []string) error {
 			return runStaffCreate(ctx, a, s.stdin, s.stdout, s.stderr, s.getenv)
 		}},

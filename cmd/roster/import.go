@@ -128,6 +128,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	defer m.Close()
 	ctx = cliContext(ctx)
 	js := sqldb.NewJobService(m.DB)
+	// The invite column's messages wait in the outbox for a server.
+	if js.Mail, _, err = m.renderer(); err != nil {
+		return err
+	}
 	j, err := js.FindResumable(ctx, sum, opts)
 	if err != nil {
 		return err

@@ -217,6 +217,11 @@ func (m *Main) BuildIndex(ctx context.Context) error {
 	return nil
 }
 
+// inviteBatch is how many users one transaction of a bulk invite writes
+// (their status, links and messages): on SQLite it holds the one writer a
+// fraction of a second, which staff edits wait for.
+const inviteBatch = 1000
+
 // Handler builds the HTTP server over the services.
 func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	key, err := m.DB.Secret(ctx, "cursor")
@@ -238,6 +243,8 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.Runner.Handle(roster.JobInvite, &jobs.Inviter{Invites: accounts, Batch: inviteBatch})
+	js.Mail, js.WakeMail = accounts.Renderer(), m.Mailer.Wake
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
 		return nil, err
@@ -248,7 +255,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
 	}
 	return web.NewServer(&web.Server{
-		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
+		Accounts: accounts, Outbox: outbox, Invites: accounts, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		MailSettings: mail, MailRenderer: m.Renderer,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
@@ -273,6 +280,36 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 // (m.Renderer) with the stored mail settings and templates, and the
 // account steps that queue messages.
 func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, *sqldb.MailSettingsService, error) {
+	r, settings, err := m.renderer()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	inForce, err := r.Settings(context.Background())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if m.Config.SMTPURL != "" && inForce.FromAddress == "" {
+		return nil, nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL, unless a sender is set in Settings → Email: the sender of Roster's messages")
+	}
+	outbox := sqldb.NewOutboxService(m.DB)
+	// A worker killed on this host gives its leased messages back at once
+	// (its process is gone), not when their leases end.
+	dead := func(owner string) bool { return jobs.StaleOwner(owner, time.Now()) }
+	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Sender: r.Sender, Rate: float64(m.Config.MailRate),
+		Owner: jobs.Owner("mail"), Dead: dead, OnResult: m.Metrics.ObserveDelivery}, m.Logger.With("component", "mail"))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
+	}
+	accounts := sqldb.NewAccountService(m.DB, r)
+	accounts.Wake = m.Mailer.Wake
+	return accounts, outbox, settings, nil
+}
+
+// renderer renders the messages with the stored mail settings and
+// templates (m.Renderer), with links to the public URL (by default this
+// server's address). It reads the settings once now, so that no message
+// waits for them.
+func (m *Main) renderer() (*deliver.Renderer, *sqldb.MailSettingsService, error) {
 	public := m.Config.PublicURL
 	if public == "" {
 		public = "http://" + m.Config.Addr
@@ -286,32 +323,20 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, *sqldb.MailS
 	}
 	r, err := deliver.NewRenderer("", public)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
+		return nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
 	}
 	if r.Fallback, err = roster.ParseMailFrom(m.Config.MailFrom); err != nil {
-		return nil, nil, nil, fmt.Errorf("ROSTER_MAIL_FROM (--mail-from): %w", err)
+		return nil, nil, fmt.Errorf("ROSTER_MAIL_FROM (--mail-from): %w", err)
 	}
 	r.Fallback.ProductName = roster.DefaultProductName
 	settings := sqldb.NewMailSettingsService(m.DB, r)
 	settings.Changed = r.Invalidate
 	r.UseStore(settings, 0)
+	if _, err := r.Settings(context.Background()); err != nil {
+		return nil, nil, err
+	}
 	m.Renderer = r
-	// Read once now, so that no message waits for it.
-	inForce, err := r.Settings(context.Background())
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if m.Config.SMTPURL != "" && inForce.FromAddress == "" {
-		return nil, nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL, unless a sender is set in Settings → Email: the sender of Roster's messages")
-	}
-	outbox := sqldb.NewOutboxService(m.DB)
-	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Sender: r.Sender, Rate: float64(m.Config.MailRate), OnResult: m.Metrics.ObserveDelivery}, m.Logger.With("component", "mail"))
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
-	}
-	accounts := sqldb.NewAccountService(m.DB, r)
-	accounts.Wake = m.Mailer.Wake
-	return accounts, outbox, settings, nil
+	return r, settings, nil
 }
 
 // Listen opens the HTTP listener; Addr is known after it.

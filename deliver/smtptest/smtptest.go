@@ -40,11 +40,25 @@ type Server struct {
 	rcptFail []*smtp.SMTPError // answers to the next RCPT commands
 	sessions int
 	changed  chan struct{}
+	delay    time.Duration // before each DATA answer
+	discard  bool          // count messages without keeping them
+	count    int
 }
 
 // Start runs a server on a free local port until tb ends.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	s, err := Listen()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Listen runs a server on a free local port until Close: for a benchmark
+// command, which has no testing.TB.
+func Listen() (*Server, error) {
 	s := &Server{changed: make(chan struct{}, 1)}
 	s.srv = smtp.NewServer(backend{s})
 	s.srv.Domain = "localhost"
@@ -54,12 +68,11 @@ func Start(tb testing.TB) *Server {
 	s.srv.MaxRecipients = 10
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	s.Addr, s.ln = ln.Addr().String(), ln
 	go func() { _ = s.srv.Serve(ln) }()
-	tb.Cleanup(s.Close)
-	return s
+	return s, nil
 }
 
 // Close stops the server; its port is closed from then on.
@@ -88,6 +101,30 @@ func (s *Server) FailRcpt(code int, msg string) {
 
 func smtpError(code int, msg string) *smtp.SMTPError {
 	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: msg}
+}
+
+// SetDelay makes each DATA command answer after d: a slow server, so that
+// a test can stop a sender in the middle of a long send.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
+}
+
+// SetDiscard makes the server count the messages it accepts without
+// keeping them (Messages stays empty): a benchmark's hundreds of
+// thousands.
+func (s *Server) SetDiscard(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.discard = on
+}
+
+// Count returns how many messages the server accepted, kept or not.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count
 }
 
 // Messages returns the messages accepted so far.
@@ -162,13 +199,22 @@ func (ss *session) Data(r io.Reader) error {
 		return err
 	}
 	ss.s.mu.Lock()
+	delay := ss.s.delay
+	ss.s.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
+	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
 	if len(ss.s.fail) > 0 {
 		err := ss.s.fail[0]
 		ss.s.fail = ss.s.fail[1:]
 		return err
 	}
-	ss.s.messages = append(ss.s.messages, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: b})
+	ss.s.count++
+	if !ss.s.discard {
+		ss.s.messages = append(ss.s.messages, Message{From: ss.from, To: append([]string(nil), ss.to...), Data: b})
+	}
 	select {
 	case ss.s.changed <- struct{}{}:
 	default:
