@@ -36,6 +36,7 @@ const (
 	TypeTags      FieldType = "tags"       // tag ids, newest first; names and colours in the Catalog
 	TypeGroups    FieldType = "groups"     // group ids
 	TypeSmartType FieldType = "smart_type" // derived from groups and the smart type list
+	TypeAccess    FieldType = "access"     // AccessState, computed by the active-account rule
 )
 
 // CustomFieldTypes lists the types a custom field may have, in the order the

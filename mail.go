@@ -30,6 +30,8 @@ const (
 const (
 	TemplateInvite        = "invite"
 	TemplateResetPassword = "reset_password"
+	TemplateConfirmEmail  = "confirm_email"
+	TemplateEmailChanged  = "email_changed"
 )
 
 // OutboxMessage is one email of the outbox, rendered when it was queued.
@@ -132,17 +134,10 @@ type LinkPurpose string
 
 // Link purposes.
 const (
-	LinkInvite LinkPurpose = "invite"
-	LinkReset  LinkPurpose = "reset"
+	LinkInvite  LinkPurpose = "invite"
+	LinkReset   LinkPurpose = "reset"
+	LinkConfirm LinkPurpose = "confirm"
 )
-
-// TTL returns how long a link of purpose p works.
-func (p LinkPurpose) TTL() time.Duration {
-	if p == LinkInvite {
-		return 7 * 24 * time.Hour
-	}
-	return time.Hour
-}
 
 // Link problems, as LinkError reports them. None names the account.
 const (

@@ -65,6 +65,9 @@ type User struct {
 
 	Email          string // stored lower-cased
 	EmailConfirmed bool
+	// EmailConfirmedAt is when the address was confirmed (zero: not, or
+	// before Roster recorded it).
+	EmailConfirmedAt time.Time
 	FirstName      string
 	LastName       string
 	MobilePhone    string
@@ -102,6 +105,9 @@ type User struct {
 
 	// PasswordHash is a PHC-format hash; never shown, exported or logged.
 	PasswordHash string
+	// PasswordSetAt is when a password was last set (zero: never, or
+	// before Roster recorded it); setting one renews an expired account.
+	PasswordSetAt time.Time
 
 	// Custom holds custom field values by key, typed by the field's type.
 	Custom map[string]any

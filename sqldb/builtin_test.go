@@ -233,6 +233,9 @@ func cellValue(u *roster.User, f roster.Field) any {
 	if f.Type == roster.TypeSmartType {
 		return u.Get("groups")
 	}
+	if f.Type == roster.TypeAccess {
+		return string(roster.AccessRule{}.Of(u)) // what an export without a rule gives
+	}
 	return u.Get(f.Key)
 }
 

@@ -62,6 +62,8 @@ type DB struct {
 	// OnRefsCommit, when set, is called with the users whose tags or
 	// groups alone changed; when nil, OnCommit gets them too.
 	OnRefsCommit func(userIDs, seqs []int64)
+
+	policy policyCache // the account policy (settings_accounts.go)
 }
 
 // Config says which database to open: PostgreSQL when DatabaseURL is set,

@@ -366,6 +366,9 @@ func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain stri
 	if err != nil {
 		return err
 	}
+	if u.PasswordHash != "" && u.PasswordSetAt.IsZero() {
+		u.PasswordSetAt = tx.now
+	}
 	defer tx.Rollback()
 	reg, err := loadRegistry(ctx, tx, s.db)
 	if err != nil {
@@ -581,6 +584,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	changes := roster.DiffUsers(reg, before, u)
 	if hash != "" {
 		u.PasswordHash = hash
+		u.PasswordSetAt = tx.now
 		changes["password"] = roster.Change{Before: roster.Redacted, After: roster.Redacted}
 	}
 	if len(changes) == 0 {
