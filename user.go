@@ -68,14 +68,14 @@ type User struct {
 	// EmailConfirmedAt is when the address was confirmed (zero: not, or
 	// before Roster recorded it).
 	EmailConfirmedAt time.Time
-	FirstName      string
-	LastName       string
-	MobilePhone    string
-	HomePhone      string
-	Bio            string
-	BirthDate      Date
-	City           string
-	Country        string // ISO 3166-1 alpha-2, upper case
+	FirstName        string
+	LastName         string
+	MobilePhone      string
+	HomePhone        string
+	Bio              string
+	BirthDate        Date
+	City             string
+	Country          string // ISO 3166-1 alpha-2, upper case
 
 	Addresses       []Address
 	ProfileImageURL string
