@@ -200,7 +200,7 @@ var builtins = []Builtin{
 	def("password", "Password", TypePassword, SectionAccount, "i", "", none, ""), // hashed into password_hash
 	def("password_hash", "Password hash", TypeText, SectionAccount, "r", "password_hash",
 		secret(at(func(u *User) *string { return &u.PasswordHash })), ""),
-	def("password_set_at", "Password set", TypeTimestamp, SectionAccount, "rfs", "password_set_at",
+	def("password_set_at", "Password set", TypeTimestamp, SectionAccount, "r", "password_set_at",
 		at(func(u *User) *time.Time { return &u.PasswordSetAt }), ""),
 }
 

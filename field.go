@@ -97,6 +97,13 @@ type Field struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
+// Hidden reports whether f is never shown in the API or on the profile:
+// the password, its hash, and when it was last set (which only feeds the
+// access field).
+func (f Field) Hidden() bool {
+	return f.Type == TypePassword || f.Key == "password_hash" || f.Key == "password_set_at"
+}
+
 // Profile sections, in display order.
 const (
 	SectionIdentity  = "Identity"
@@ -126,6 +133,10 @@ type Registry struct {
 	// Catalog holds the tags, groups and segments that filters name; nil
 	// when the registry was loaded without it.
 	Catalog *Catalog
+	// Access is the active-account rule when the registry was loaded: how
+	// the access field reads for the users shown with it (a profile, an
+	// export, the API). The query index evaluates its own at each search.
+	Access AccessRule
 
 	byKey   map[string]int
 	retired map[string]Field

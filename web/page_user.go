@@ -99,7 +99,7 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 	index := map[string]int{}
 	for _, f := range reg.Fields {
 		// Tags have a section of their own, with names and colours.
-		if f.Type == roster.TypePassword || f.Key == "password_hash" || f.Type == roster.TypeTags {
+		if f.Hidden() || f.Type == roster.TypeTags {
 			continue
 		}
 		pf := profileField{Field: f, Cell: renderCell(f, u.Get(f.Key), loc), Input: inputValue(f, u.Get(f.Key), loc), Kind: inputKind(f)}
