@@ -3,6 +3,7 @@ package roster
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -256,6 +257,31 @@ func RefMilli(ts ...time.Time) int64 {
 // Access returns u's access under policy p at time now.
 func Access(u *User, p AccountPolicy, now time.Time) AccessState {
 	return p.Rule(now).Of(u)
+}
+
+// accessMessages say why a sign-in is refused, per state.
+var accessMessages = map[AccessState]string{
+	AccessBanned:      "This account is banned.",
+	AccessInvited:     "This account's invite has not been accepted yet.",
+	AccessUnconfirmed: "This account's email address is not confirmed yet.",
+	AccessExpired:     "This account has expired after a long time without use: reset the password to use it again.",
+	AccessPending:     "This account is waiting for approval.",
+}
+
+// AccessError is the error of a sign-in refused because the account is
+// not active: EFORBIDDEN, with the state under the field "access".
+func AccessError(s AccessState) error {
+	return &Error{Code: EFORBIDDEN, Message: accessMessages[s], Fields: map[string]string{"access": string(s)}, Position: -1}
+}
+
+// AccessDenied returns the state of an AccessError, or "" when err is not
+// one.
+func AccessDenied(err error) AccessState {
+	var e *Error
+	if errors.As(err, &e) && e.Code == EFORBIDDEN && e.Fields != nil {
+		return AccessState(e.Fields["access"])
+	}
+	return ""
 }
 
 // AccountSettings reads and changes the account policy.
