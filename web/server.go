@@ -51,10 +51,12 @@ type Server struct {
 	// says whether a mail server delivers them (the Outbox page says so
 	// when not); WakeMail, when set, tells the delivery worker that a
 	// message is due.
-	Accounts    roster.AccountService
-	Outbox      roster.OutboxService
-	MailEnabled bool
-	WakeMail    func()
+	Accounts roster.AccountService
+	Outbox   roster.OutboxService
+	// AccountSettings holds the account policy (Settings → Accounts).
+	AccountSettings roster.AccountSettings
+	MailEnabled     bool
+	WakeMail        func()
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.

@@ -185,6 +185,7 @@ func (m *Main) OpenIndex() {
 	m.Index = &index.Index{
 		Users: m.Users, Fields: m.Fields, Changes: sqldb.NewChangeLog(m.DB),
 		Fallback: m.Users, Counts: sqldb.NewCatalogService(m.DB), Logger: m.Logger.With("component", "index"),
+		Policies: m.DB, Now: func() time.Time { return m.DB.Now() },
 	}
 	m.DB.OnCommit = func(ids, seqs []int64) {
 		if err := m.Index.Refresh(context.Background(), ids, seqs); err != nil {
@@ -248,6 +249,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
+		AccountSettings: sqldb.NewAccountSettings(m.DB),
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
