@@ -259,6 +259,28 @@ func Access(u *User, p AccountPolicy, now time.Time) AccessState {
 	return p.Rule(now).Of(u)
 }
 
+// SettleEmailConfirmation applies the confirmation rules to after, what
+// before (nil for a new user) becomes at now, and reports whether the
+// address changed, which calls for a new confirmation (when the policy
+// requires one) and a notice to the old address: a changed address is not
+// confirmed; a newly confirmed one records when; one not confirmed has no
+// time.
+func SettleEmailConfirmation(before, after *User, now time.Time) bool {
+	changed := before != nil && before.Email != after.Email
+	if changed {
+		after.EmailConfirmed = false
+	}
+	switch {
+	case !after.EmailConfirmed:
+		after.EmailConfirmedAt = time.Time{}
+	case before == nil || !before.EmailConfirmed:
+		if after.EmailConfirmedAt.IsZero() || before != nil {
+			after.EmailConfirmedAt = now
+		}
+	}
+	return changed
+}
+
 // accessMessages say why a sign-in is refused, per state.
 var accessMessages = map[AccessState]string{
 	AccessBanned:      "This account is banned.",

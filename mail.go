@@ -227,4 +227,18 @@ type AccountService interface {
 	// of that purpose stop working. EINVALID naming "password", or
 	// LinkError's error; of concurrent uses exactly one succeeds.
 	UseLink(ctx context.Context, purpose LinkPurpose, token, pw string) (*Link, error)
+
+	// SendConfirmation queues a new confirmation link to the address of
+	// the user with public id (older links stop working), sent by staff.
+	// Audited as "user.confirmation_send". ENOTFOUND, EINVALID (no email).
+	SendConfirmation(ctx context.Context, id string) (*OutboxMessage, error)
+	// ConfirmEmail uses the confirmation link token exactly once: the
+	// user's address is confirmed, recording when. Audited as
+	// "user.email_confirm" by the user. LinkError's error; of concurrent
+	// uses exactly one succeeds.
+	ConfirmEmail(ctx context.Context, token string) (*Link, error)
+	// MarkEmailConfirmed marks the address of the user with public id
+	// confirmed by staff, for reason (required). Audited as
+	// "user.email_confirm" with the reason. ENOTFOUND, EINVALID.
+	MarkEmailConfirmed(ctx context.Context, id, reason string) error
 }

@@ -30,7 +30,7 @@ type Renderer struct {
 }
 
 // templateNames lists the messages Roster sends.
-var templateNames = []string{roster.TemplateInvite, roster.TemplateResetPassword}
+var templateNames = []string{roster.TemplateInvite, roster.TemplateResetPassword, roster.TemplateConfirmEmail, roster.TemplateEmailChanged}
 
 // NewRenderer returns a renderer whose links start with publicURL (an
 // absolute http or https URL) and whose messages carry productName

@@ -160,7 +160,7 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 		refsChanged := rc.Changed()
 		switch {
 		case changed:
-			if err := a.w.Update(ctx, u); err != nil {
+			if err := a.w.Update(ctx, before, u); err != nil {
 				return nil, counts, err
 			}
 			counts.Updated++

@@ -26,8 +26,11 @@ type AccountService struct {
 }
 
 // NewAccountService returns an AccountService on db rendering its messages
-// with r.
+// with r, which also becomes db's renderer (DB.Mail) unless it has one.
 func NewAccountService(db *DB, r roster.MailRenderer) *AccountService {
+	if db.Mail == nil {
+		db.Mail = r
+	}
 	return &AccountService{db: db, mail: r}
 }
 
@@ -312,19 +315,9 @@ func (s *AccountService) UseLink(ctx context.Context, purpose roster.LinkPurpose
 		return nil, err
 	}
 	defer tx.Rollback()
-	th := hashSecret(token)
-	var uid int64
-	err = tx.queryRow(ctx, "UPDATE link_tokens SET used_at = ? WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING user_id",
-		s.db.timeArg(tx.now), th, string(purpose), s.db.timeArg(tx.now)).Scan(&uid)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Someone else used it first, or it just expired: say which.
-		_, err := scanLink(tx.queryRow(ctx, linkSelect, th, string(purpose)), tx.now)
-		if err == nil {
-			err = roster.LinkError(roster.LinkUsed)
-		}
+	uid, err := tx.takeLink(ctx, purpose, token)
+	if err != nil {
 		return nil, err
-	} else if err != nil {
-		return nil, formatError(err, "use link")
 	}
 	u, err := tx.lockUser(ctx, "id = ?", uid)
 	if err != nil {

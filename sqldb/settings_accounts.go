@@ -96,7 +96,7 @@ func (db *DB) SetAccountPolicy(ctx context.Context, p roster.AccountPolicy) erro
 	if _, err := tx.exec(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", policyKey, string(b)); err != nil {
 		return formatError(err, "account policy")
 	}
-	if err := tx.audit(ctx, "settings.accounts", "settings", policyKey, map[string]roster.Change{"policy": {Before: before, After: p}}, ""); err != nil {
+	if err := tx.audit(ctx, "settings.accounts", "settings", policyKey, policyChanges(before, p), ""); err != nil {
 		return err
 	}
 	if err := tx.commit(); err != nil {
@@ -106,6 +106,23 @@ func (db *DB) SetAccountPolicy(ctx context.Context, p roster.AccountPolicy) erro
 	db.policy.policy, db.policy.read = p, time.Now()
 	db.policy.mu.Unlock()
 	return nil
+}
+
+// policyChanges lists the members of the policy's JSON form that differ,
+// before and after.
+func policyChanges(before, after roster.AccountPolicy) map[string]roster.Change {
+	var b, a map[string]any
+	bj, _ := json.Marshal(before) // a struct of numbers and a bool: cannot fail
+	aj, _ := json.Marshal(after)
+	_ = json.Unmarshal(bj, &b)
+	_ = json.Unmarshal(aj, &a)
+	out := map[string]roster.Change{}
+	for k, v := range a {
+		if b[k] != v {
+			out[k] = roster.Change{Before: b[k], After: v}
+		}
+	}
+	return out
 }
 
 // AccountSettings reads and changes the account policy.

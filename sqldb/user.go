@@ -381,6 +381,9 @@ func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain stri
 	if err := tx.createUser(ctx, u); err != nil {
 		return err
 	}
+	if err := tx.emailMessages(ctx, u, "", true); err != nil {
+		return err
+	}
 	changes := map[string]roster.Change{}
 	for _, f := range reg.Fields {
 		if v := u.Get(f.Key); !roster.IsEmpty(v) && !f.ReadOnly {
@@ -408,6 +411,7 @@ func (tx *Tx) createUser(ctx context.Context, u *roster.User) error {
 	if u.Newsletter && u.NewsletterAt.IsZero() {
 		u.NewsletterAt = tx.now
 	}
+	roster.SettleEmailConfirmation(nil, u, tx.now)
 	args, err := tx.db.userArgs(u)
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
@@ -465,6 +469,7 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 		if u.Status == "" {
 			u.Status = roster.StatusActive
 		}
+		roster.SettleEmailConfirmation(nil, u, tx.now)
 	}
 	if tx.conn != nil && len(users) >= copyThreshold {
 		if err := tx.copyUsers(ctx, users, skipTaken); err != nil {
@@ -581,6 +586,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err != nil {
 		return nil, err
 	}
+	roster.SettleEmailConfirmation(before, u, tx.now)
 	changes := roster.DiffUsers(reg, before, u)
 	if hash != "" {
 		u.PasswordHash = hash
@@ -592,6 +598,9 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	}
 	u.UpdatedAt = tx.now
 	if err := tx.updateUserRow(ctx, u); err != nil {
+		return nil, err
+	}
+	if err := tx.emailMessages(ctx, u, before.Email, false); err != nil {
 		return nil, err
 	}
 	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {

@@ -29,6 +29,8 @@ func (s *Server) routes() {
 	s.handle("POST /u/reset/{token}", public, s.handleLinkUse)
 	s.handle("GET /u/invite/{token}", public, s.handleLinkPage)
 	s.handle("POST /u/invite/{token}", public, s.handleLinkUse)
+	s.handle("GET /u/confirm/{token}", public, s.handleConfirmPage)
+	s.handle("POST /u/confirm/{token}", public, s.handleConfirm)
 
 	// Back-office pages.
 	s.handle("GET /{$}", roster.PermViewUsers, s.handleHome)
@@ -44,6 +46,8 @@ func (s *Server) routes() {
 	s.handle("POST /users/{id}/password", roster.PermEditUsers, s.handleUserPassword)
 	s.handle("POST /users/{id}/password-reset", roster.PermEditUsers, s.handleUserResetLink)
 	s.handle("POST /users/{id}/invite", roster.PermManageUsers, s.handleUserInvite)
+	s.handle("POST /users/{id}/confirmation", roster.PermEditUsers, s.handleUserConfirmation)
+	s.handle("POST /users/{id}/confirm", roster.PermEditUsers, s.handleUserConfirm)
 	s.handle("POST /users/{id}/delete", roster.PermManageUsers, s.handleUserDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)
@@ -59,6 +63,8 @@ func (s *Server) routes() {
 	s.handle("GET /settings/email", roster.PermManageStaff, s.handleOutbox)
 	s.handle("GET /settings/email/{id}", roster.PermManageStaff, s.handleOutboxMessage)
 	s.handle("POST /settings/email/{id}/retry", roster.PermManageStaff, s.handleOutboxRetry)
+	s.handle("GET /settings/accounts", roster.PermManageStaff, s.handleAccountSettings)
+	s.handle("POST /settings/accounts", roster.PermManageStaff, s.handleAccountSettingsSave)
 
 	// Tags
 	s.handle("GET /tags", roster.PermViewUsers, s.handleTags)
@@ -122,6 +128,10 @@ func (s *Server) routes() {
 	s.handle("DELETE /api/v1/users/{id}", roster.PermManageUsers, s.apiDeleteUser)
 	s.handle("POST /api/v1/users/{id}/password-reset", roster.PermEditUsers, s.apiSendPasswordReset)
 	s.handle("POST /api/v1/users/{id}/invite", roster.PermManageUsers, s.apiInviteUser)
+	s.handle("POST /api/v1/users/{id}/confirmation", roster.PermEditUsers, s.apiSendConfirmation)
+	s.handle("POST /api/v1/users/{id}/confirm", roster.PermEditUsers, s.apiConfirmEmail)
+	s.handle("GET /api/v1/settings/accounts", roster.PermManageStaff, s.apiGetAccountSettings)
+	s.handle("PUT /api/v1/settings/accounts", roster.PermManageStaff, s.apiPutAccountSettings)
 	s.handle("GET /api/v1/fields", roster.PermViewUsers, s.apiListFields)
 	s.handle("POST /api/v1/fields", roster.PermManageFields, s.apiCreateField)
 	s.handle("PATCH /api/v1/fields/{key}", roster.PermManageFields, s.apiUpdateField)
