@@ -250,7 +250,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		AccountSettings: sqldb.NewAccountSettings(m.DB),
-		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
+		Users:           m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
