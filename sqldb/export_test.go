@@ -50,3 +50,7 @@ func (db *DB) InsertOldUser(ctx context.Context, email string) (*roster.User, er
 		u.PublicID, u.Email, u.FirstName, u.Points, now, now).Scan(&u.ID)
 	return u, err
 }
+
+// SetBeforeUpdateCommit makes s call f as an update is about to commit;
+// an error from f fails the update, which rolls back.
+func SetBeforeUpdateCommit(s *UserService, f func() error) { s.beforeUpdateCommit = f }

@@ -22,6 +22,9 @@ type UserService struct {
 	// afterPasswordCheck, set by tests only, runs when a sign-in's
 	// password matched, before the sign-in writes.
 	afterPasswordCheck func()
+	// beforeUpdateCommit, set by tests only, runs as an update is about to
+	// commit; an error fails the update.
+	beforeUpdateCommit func() error
 }
 
 // NewUserService returns a UserService on db.
@@ -605,6 +608,11 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	}
 	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {
 		return nil, err
+	}
+	if s.beforeUpdateCommit != nil {
+		if err := s.beforeUpdateCommit(); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.commit(); err != nil {
 		return nil, err

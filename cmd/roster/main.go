@@ -295,6 +295,7 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
 	}
 	accounts := sqldb.NewAccountService(m.DB, r)
 	accounts.Wake = m.Mailer.Wake
+	m.DB.WakeMail = m.Mailer.Wake // confirmations queued with a create or an email change
 	return accounts, outbox, nil
 }
 
