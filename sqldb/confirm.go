@@ -104,10 +104,11 @@ func (s *AccountService) SendConfirmation(ctx context.Context, id string) (*rost
 }
 
 // ConfirmEmail uses a confirmation link once: the link is taken by one
-// conditional UPDATE, so that of concurrent uses exactly one confirms.
+// conditional UPDATE, so that of concurrent uses exactly one confirms (and
+// the others are told why they cannot).
 func (s *AccountService) ConfirmEmail(ctx context.Context, token string) (*roster.Link, error) {
-	if _, err := s.FindLink(ctx, roster.LinkConfirm, token); err != nil {
-		return nil, err
+	if token == "" || len(token) > 100 {
+		return nil, roster.LinkError(roster.LinkUnknown)
 	}
 	tx, err := s.db.begin(ctx)
 	if err != nil {

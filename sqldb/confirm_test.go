@@ -116,16 +116,19 @@ func TestConfirmation_ExactlyOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		tok := confirmToken.FindStringSubmatch(m.Text)[1]
-		const n = 12
+		const n = 16
 		var wg sync.WaitGroup
+		start := make(chan struct{})
 		errs := make([]error, n)
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				<-start // all at once, as clicks on one link
 				_, errs[i] = f.accounts.ConfirmEmail(context.Background(), tok)
 			}()
 		}
+		close(start)
 		wg.Wait()
 		wins := 0
 		for _, err := range errs {
@@ -277,6 +280,35 @@ func TestConfirmation_StaffSteps(t *testing.T) {
 		}
 		if d := l.ExpiresAt.Sub(db.Now()); d < 71*time.Hour || d > 72*time.Hour {
 			t.Errorf("the link works for %v, want 3 days", d)
+		}
+	})
+}
+
+// TestConfirmation_Import: an import that creates a user queues its
+// confirmation in the chunk's transaction; one that changes an address
+// unconfirms it and tells the old address.
+func TestConfirmation_Import(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		f := newMailFixture(t, db)
+		requireConfirmation(t, db, true)
+		w := newWalk(t, db)
+		w.importFile(map[string]string{"email": "imported@example.com", "first_name": "Imp"}, roster.ImportOptions{Mode: roster.ImportCreate, Key: "email"})
+		if got, tok := f.sentTo(t, "imported@example.com"); len(got) != 1 || got[0] != roster.TemplateConfirmEmail || tok == "" {
+			t.Errorf("imported user got %v", got)
+		}
+		if err := f.accounts.MarkEmailConfirmed(staffCtx(), f.user.PublicID, "known"); err != nil {
+			t.Fatal(err)
+		}
+		w.importFile(map[string]string{"id": f.user.PublicID, "email": "grace.imported@example.com"}, roster.ImportOptions{Mode: roster.ImportUpdate, Key: "id"})
+		u := f.load(t, f.user.PublicID)
+		if u.Email != "grace.imported@example.com" || u.EmailConfirmed || !u.EmailConfirmedAt.IsZero() {
+			t.Errorf("after the import: %s confirmed %t at %v", u.Email, u.EmailConfirmed, u.EmailConfirmedAt)
+		}
+		if got, _ := f.sentTo(t, "grace@example.com"); len(got) != 1 || got[0] != roster.TemplateEmailChanged {
+			t.Errorf("old address got %v", got)
+		}
+		if got, _ := f.sentTo(t, "grace.imported@example.com"); len(got) != 1 || got[0] != roster.TemplateConfirmEmail {
+			t.Errorf("new address got %v", got)
 		}
 	})
 }
