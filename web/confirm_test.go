@@ -127,3 +127,25 @@ func TestPages_AccountSettings(t *testing.T) {
 		wantStatus(t, "settings as support", sb.get("/settings/accounts"), http.StatusForbidden)
 	})
 }
+
+// TestPages_AccessFilter: the users page's filter panel offers the access
+// states, and the table shows and filters them.
+func TestPages_AccessFilter(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ts := mustOpenServer(t, db)
+		ts.createUser(t, `{"email":"active@example.com"}`)
+		ts.createUser(t, `{"email":"pending@example.com","status":"pending"}`)
+		b := newBrowser(t, ts)
+		b.signIn(roster.RoleViewer, "/users")
+		page := b.get("/users")
+		wantStatus(t, "users", page, http.StatusOK)
+		wantContains(t, "users", page.Body, `name="f.access.v" value="expired"`, `name="f.access.v" value="unconfirmed"`)
+		wantRedirect(t, "the panel", b.get("/users?panel=1&f.access.v=pending"), "/users?q=access%3Apending")
+		res := b.get("/users?q=access%3Apending")
+		wantStatus(t, "filtered", res, http.StatusOK)
+		wantContains(t, "filtered", res.Body, "pending@example.com")
+		if strings.Contains(res.Body, "active@example.com") {
+			t.Errorf("access:pending shows an active user")
+		}
+	})
+}
