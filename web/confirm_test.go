@@ -149,3 +149,51 @@ func TestPages_AccessFilter(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboard_ActiveAccounts: the card counts the access rule, which
+// moves with the clock and the policy: not the status alone.
+func TestDashboard_ActiveAccounts(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		now := time.Now().UTC()
+		db.Now = func() time.Time { return now }
+		ctx := roster.NewContextWithActor(t.Context(), roster.Actor{Label: "test"})
+		year := now.AddDate(-1, 0, 0)
+		users := []*roster.User{
+			{Email: "fresh@example.com", CreatedAt: now, EmailConfirmed: true},
+			{Email: "year@example.com", CreatedAt: year},                  // expires in 3 months
+			{Email: "old@example.com", CreatedAt: now.AddDate(-2, 0, 0)}, // expired
+			{Email: "banned@example.com", CreatedAt: now, Status: roster.StatusBanned},
+		}
+		if err := sqldb.NewUserService(db).CreateUsers(ctx, users); err != nil {
+			t.Fatal(err)
+		}
+		ts := mustOpenServer(t, db)
+		card := func() string {
+			t.Helper()
+			b := newBrowser(t, ts) // a session of the clock's time
+			b.signIn(roster.RoleViewer, "/")
+			page := b.get("/")
+			wantStatus(t, "dashboard", page, http.StatusOK)
+			m := regexp.MustCompile(`href="/users\?q=access%3Aactive">\s*<span class="dash-label">Active accounts</span>\s*<span class="dash-value">([0-9,]+)</span>`).FindStringSubmatch(page.Body)
+			if m == nil {
+				t.Fatalf("no Active accounts card:\n%s", page.Body)
+			}
+			return m[1]
+		}
+		if got := card(); got != "2" {
+			t.Errorf("active accounts now: %s, want 2 (fresh, year)", got)
+		}
+		now = now.AddDate(0, 4, 0) // the year-old account passes 15 months
+		if got := card(); got != "1" {
+			t.Errorf("four months later: %s, want 1 (fresh)", got)
+		}
+		p := roster.DefaultAccountPolicy()
+		p.ConfirmationRequired, p.ExpiryMonths = true, 0
+		if err := db.SetAccountPolicy(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if got := card(); got != "1" {
+			t.Errorf("confirmation required, no expiry: %s, want 1 (fresh, the only confirmed)", got)
+		}
+	})
+}
