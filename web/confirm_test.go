@@ -160,7 +160,7 @@ func TestDashboard_ActiveAccounts(t *testing.T) {
 		year := now.AddDate(-1, 0, 0)
 		users := []*roster.User{
 			{Email: "fresh@example.com", CreatedAt: now, EmailConfirmed: true},
-			{Email: "year@example.com", CreatedAt: year},                  // expires in 3 months
+			{Email: "year@example.com", CreatedAt: year},                 // expires in 3 months
 			{Email: "old@example.com", CreatedAt: now.AddDate(-2, 0, 0)}, // expired
 			{Email: "banned@example.com", CreatedAt: now, Status: roster.StatusBanned},
 		}
