@@ -312,3 +312,51 @@ func TestConfirmation_Import(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountPolicy_OtherNodes: a policy saved through one handle shows
+// through another handle on the same database (another node) once its
+// cache lapses, and at once on the handle that saved it.
+func TestAccountPolicy_OtherNodes(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		other, err := sqldb.Open(ctx, db.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		if p, err := other.AccountPolicy(ctx); err != nil || p != roster.DefaultAccountPolicy() {
+			t.Fatalf("before: %+v, %v", p, err)
+		}
+		p := roster.DefaultAccountPolicy()
+		p.ExpiryMonths = 6
+		if err := db.SetAccountPolicy(staffCtx(), p); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.AccountPolicy(ctx); got != p {
+			t.Errorf("the saving node: %+v", got)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			got, err := other.AccountPolicy(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == p {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the other node still reads %+v", got)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		// A bad policy is refused, naming the field, and changes nothing.
+		bad := p
+		bad.ResetTTL = time.Second
+		if err := db.SetAccountPolicy(staffCtx(), bad); roster.ErrorFields(err)["reset_ttl_minutes"] == "" {
+			t.Errorf("a 1 s reset link: %v", err)
+		}
+		if got, _ := db.AccountPolicy(ctx); got != p {
+			t.Errorf("after a refused change: %+v", got)
+		}
+	})
+}
