@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -174,6 +175,20 @@ func (p AccountPolicy) TTL(purpose LinkPurpose) time.Duration {
 		return p.ConfirmTTL
 	}
 	return p.ResetTTL
+}
+
+// DurationWords says a link's lifetime in words: "7 days", "3 hours",
+// "1 hour", "30 minutes".
+func DurationWords(d time.Duration) string {
+	switch {
+	case d >= 48*time.Hour:
+		return strconv.Itoa(int(d.Hours()/24)) + " days"
+	case d >= 2*time.Hour:
+		return strconv.Itoa(int(d.Hours())) + " hours"
+	case d >= time.Hour:
+		return "1 hour"
+	}
+	return strconv.Itoa(int(d.Minutes())) + " minutes"
 }
 
 // Rule binds the policy to the time now: what every evaluation of access

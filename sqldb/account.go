@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -96,17 +95,7 @@ func linkPath(purpose roster.LinkPurpose, token string) string {
 }
 
 // ttlWords says a TTL in words for a message.
-func ttlWords(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
-	case d >= time.Hour:
-		return "1 hour"
-	}
-	return fmt.Sprintf("%d minutes", int(d.Minutes()))
-}
+func ttlWords(d time.Duration) string { return roster.DurationWords(d) }
 
 // sendLink is the staff step of invites and resets: in one transaction it
 // checks the user, (for an invite) sets the status, makes the link, queues

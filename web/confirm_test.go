@@ -121,6 +121,14 @@ func TestPages_AccountSettings(t *testing.T) {
 		if !p.ConfirmationRequired || p.ExpiryMonths != 12 || p.InviteTTL != 48*time.Hour || p.ConfirmTTL != 24*time.Hour || p.ResetTTL != 30*time.Minute {
 			t.Errorf("saved policy %+v", p)
 		}
+		// The pages say the new lifetimes.
+		id := ts.createUser(t, `{"email":"ttl@example.com"}`)
+		profile := b.get("/users/" + id)
+		wantStatus(t, "profile", profile, http.StatusOK)
+		wantContains(t, "profile", profile.Body, "It works once, for 30 minutes", "The link works for 2 days", "It works once, for 24 hours")
+		asked := newBrowser(t, ts).post("/u/reset", url.Values{"email": {"ttl@example.com"}}, nil)
+		wantStatus(t, "reset request", asked, http.StatusOK)
+		wantContains(t, "reset request", asked.Body, "It works once, for 30 minutes.")
 		// Support staff may not see it.
 		sb := newBrowser(t, ts)
 		sb.signIn(roster.RoleSupport, "/")

@@ -27,6 +27,8 @@ type hostedView struct {
 	Next    string
 	Min     int
 	Max     int
+	// Expires says how long a reset link works.
+	Expires string
 }
 
 // handleResetRequestPage shows the form where users ask for a reset link.
@@ -43,7 +45,7 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) {
 	err := s.Accounts.RequestPasswordReset(r.Context(), email, s.clientAddr(r))
 	switch roster.ErrorCode(err) {
 	case "":
-		view.Mode = "requested"
+		view.Mode, view.Expires = "requested", s.linkWords(r).Reset
 		s.render(w, r, http.StatusOK, "hosted", "Check your email", view)
 	case roster.EINVALID, roster.ETOOMANY:
 		view.Error = roster.ErrorMessage(err)
@@ -160,7 +162,7 @@ func (s *Server) renderBadLink(w http.ResponseWriter, r *http.Request, p roster.
 	case state == roster.LinkUsed:
 		view.Next = "Your password was already changed with this link. If you need to change it again, ask for a new link."
 	default:
-		view.Next = "Reset links work once, for an hour, and only the newest one does. Ask for a new link."
+		view.Next = "Reset links work once, for " + s.linkWords(r).Reset + ", and only the newest one does. Ask for a new link."
 	}
 	s.render(w, r, http.StatusGone, "hosted", "This link cannot be used", view)
 }
