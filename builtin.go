@@ -20,7 +20,8 @@ type Builtin struct {
 	Field Field
 	// Column is the field's column in the users table; "" for a field
 	// without one of its own (total_followers, which the database
-	// generates from its parts, smart_type, tags, groups, password).
+	// generates from its parts, smart_type, access, tags, groups,
+	// password).
 	Column string
 	// Nullable is true when an empty value is stored as NULL, so that the
 	// column's unique index lets any number of users go without one.
@@ -97,8 +98,11 @@ var none = access{}
 // empty value is stored as NULL (Nullable).
 func def(key, label string, t FieldType, section, flags, column string, a access, example string) Builtin {
 	f := field(key, label, t, section, flags)
-	if t == TypeStatus {
+	switch t {
+	case TypeStatus:
 		f.Choices = UserStatusNames() // the statuses live in one place: user.go
+	case TypeAccess:
+		f.Choices = AccessStateNames() // and the access states in access.go
 	}
 	return Builtin{Field: f, Column: column, Nullable: strings.ContainsRune(flags, 'n'),
 		Ptr: a.ptr, Value: a.value, Example: example, addr: a.addr, get: a.get, set: a.set}
@@ -120,6 +124,8 @@ var builtins = []Builtin{
 		at(func(u *User) *string { return &u.Email }), "ada@example.com"),
 	def("email_confirmed", "Email confirmed", TypeBoolean, SectionContact, "fsie", "email_confirmed",
 		at(func(u *User) *bool { return &u.EmailConfirmed }), ""),
+	def("email_confirmed_at", "Email confirmed on", TypeTimestamp, SectionContact, "rfs", "email_confirmed_at",
+		at(func(u *User) *time.Time { return &u.EmailConfirmedAt }), ""),
 	def("first_name", "First name", TypeText, SectionIdentity, "fsiek", "first_name",
 		at(func(u *User) *string { return &u.FirstName }), "Ada"),
 	def("last_name", "Last name", TypeText, SectionIdentity, "fsiek", "last_name",
@@ -186,6 +192,7 @@ var builtins = []Builtin{
 		computed((*User).TotalFollowers), ""),
 	def("status", "Status", TypeStatus, SectionAccount, "fsie", "status",
 		at(func(u *User) *string { return (*string)(&u.Status) }), ""),
+	def("access", "Access", TypeAccess, SectionAccount, "rfse", "", none, ""), // AccessRule.Of
 	def("newsletter", "Newsletter", TypeBoolean, SectionAccount, "fsie", "newsletter",
 		at(func(u *User) *bool { return &u.Newsletter }), ""),
 	def("newsletter_at", "Subscribed on", TypeTimestamp, SectionAccount, "fsie", "newsletter_at",
@@ -193,6 +200,8 @@ var builtins = []Builtin{
 	def("password", "Password", TypePassword, SectionAccount, "i", "", none, ""), // hashed into password_hash
 	def("password_hash", "Password hash", TypeText, SectionAccount, "r", "password_hash",
 		secret(at(func(u *User) *string { return &u.PasswordHash })), ""),
+	def("password_set_at", "Password set", TypeTimestamp, SectionAccount, "r", "password_set_at",
+		at(func(u *User) *time.Time { return &u.PasswordSetAt }), ""),
 }
 
 var (

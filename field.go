@@ -36,6 +36,7 @@ const (
 	TypeTags      FieldType = "tags"       // tag ids, newest first; names and colours in the Catalog
 	TypeGroups    FieldType = "groups"     // group ids
 	TypeSmartType FieldType = "smart_type" // derived from groups and the smart type list
+	TypeAccess    FieldType = "access"     // AccessState, computed by the active-account rule
 )
 
 // CustomFieldTypes lists the types a custom field may have, in the order the
@@ -96,6 +97,13 @@ type Field struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 }
 
+// Hidden reports whether f is never shown in the API or on the profile:
+// the password, its hash, and when it was last set (which only feeds the
+// access field).
+func (f Field) Hidden() bool {
+	return f.Type == TypePassword || f.Key == "password_hash" || f.Key == "password_set_at"
+}
+
 // Profile sections, in display order.
 const (
 	SectionIdentity  = "Identity"
@@ -125,6 +133,10 @@ type Registry struct {
 	// Catalog holds the tags, groups and segments that filters name; nil
 	// when the registry was loaded without it.
 	Catalog *Catalog
+	// Access is the active-account rule when the registry was loaded: how
+	// the access field reads for the users shown with it (a profile, an
+	// export, the API). The query index evaluates its own at each search.
+	Access AccessRule
 
 	byKey   map[string]int
 	retired map[string]Field

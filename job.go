@@ -342,8 +342,10 @@ type ImportWriter interface {
 	Owners(ctx context.Context, values map[string][]string) (UniqueOwners, error)
 	// Users returns the users with ids, whole with tags and groups, by id.
 	Users(ctx context.Context, ids []int64) (map[int64]*User, error)
-	// Update writes every column of u, stamped with Now.
-	Update(ctx context.Context, u *User) error
+	// Update writes every column of u, stamped with Now: what before
+	// (the user as stored) becomes. A changed email is unconfirmed, and
+	// its messages are queued (SettleEmailConfirmation).
+	Update(ctx context.Context, before, u *User) error
 	// TagID returns the oldest tag named name (any case), creating one
 	// (audited as created by an import) when there is none.
 	TagID(ctx context.Context, name string) (int64, error)

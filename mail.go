@@ -30,6 +30,8 @@ const (
 const (
 	TemplateInvite        = "invite"
 	TemplateResetPassword = "reset_password"
+	TemplateConfirmEmail  = "confirm_email"
+	TemplateEmailChanged  = "email_changed"
 )
 
 // OutboxMessage is one email of the outbox, rendered when it was queued.
@@ -139,17 +141,10 @@ type LinkPurpose string
 
 // Link purposes.
 const (
-	LinkInvite LinkPurpose = "invite"
-	LinkReset  LinkPurpose = "reset"
+	LinkInvite  LinkPurpose = "invite"
+	LinkReset   LinkPurpose = "reset"
+	LinkConfirm LinkPurpose = "confirm"
 )
-
-// TTL returns how long a link of purpose p works.
-func (p LinkPurpose) TTL() time.Duration {
-	if p == LinkInvite {
-		return 7 * 24 * time.Hour
-	}
-	return time.Hour
-}
 
 // Link problems, as LinkError reports them. None names the account.
 const (
@@ -219,4 +214,18 @@ type AccountService interface {
 	// of that purpose stop working. EINVALID naming "password", or
 	// LinkError's error; of concurrent uses exactly one succeeds.
 	UseLink(ctx context.Context, purpose LinkPurpose, token, pw string) (*Link, error)
+
+	// SendConfirmation queues a new confirmation link to the address of
+	// the user with public id (older links stop working), sent by staff.
+	// Audited as "user.confirmation_send". ENOTFOUND, EINVALID (no email).
+	SendConfirmation(ctx context.Context, id string) (*OutboxMessage, error)
+	// ConfirmEmail uses the confirmation link token exactly once: the
+	// user's address is confirmed, recording when. Audited as
+	// "user.email_confirm" by the user. LinkError's error; of concurrent
+	// uses exactly one succeeds.
+	ConfirmEmail(ctx context.Context, token string) (*Link, error)
+	// MarkEmailConfirmed marks the address of the user with public id
+	// confirmed by staff, for reason (required). Audited as
+	// "user.email_confirm" with the reason. ENOTFOUND, EINVALID.
+	MarkEmailConfirmed(ctx context.Context, id, reason string) error
 }

@@ -58,6 +58,10 @@ var MailTemplates = []MailTemplateInfo{
 		Vars: []MailVar{mailVarProductName, mailVarName, mailVarEmail, mailVarLink, mailVarExpires}},
 	{Name: TemplateResetPassword, Label: "Password reset", Transactional: true,
 		Vars: []MailVar{mailVarProductName, mailVarName, mailVarEmail, mailVarLink, mailVarExpires}},
+	{Name: TemplateConfirmEmail, Label: "Email confirmation", Transactional: true,
+		Vars: []MailVar{mailVarProductName, mailVarName, mailVarEmail, mailVarLink, mailVarExpires}},
+	{Name: TemplateEmailChanged, Label: "Email changed (to the old address)", Transactional: true,
+		Vars: []MailVar{mailVarProductName, mailVarName, mailVarEmail}},
 	{Name: TemplateWelcome, Label: "Welcome (invitation accepted)", Transactional: false,
 		Vars: []MailVar{mailVarProductName, mailVarName, mailVarEmail}},
 }

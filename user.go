@@ -65,14 +65,17 @@ type User struct {
 
 	Email          string // stored lower-cased
 	EmailConfirmed bool
-	FirstName      string
-	LastName       string
-	MobilePhone    string
-	HomePhone      string
-	Bio            string
-	BirthDate      Date
-	City           string
-	Country        string // ISO 3166-1 alpha-2, upper case
+	// EmailConfirmedAt is when the address was confirmed (zero: not, or
+	// before Roster recorded it).
+	EmailConfirmedAt time.Time
+	FirstName        string
+	LastName         string
+	MobilePhone      string
+	HomePhone        string
+	Bio              string
+	BirthDate        Date
+	City             string
+	Country          string // ISO 3166-1 alpha-2, upper case
 
 	Addresses       []Address
 	ProfileImageURL string
@@ -102,6 +105,9 @@ type User struct {
 
 	// PasswordHash is a PHC-format hash; never shown, exported or logged.
 	PasswordHash string
+	// PasswordSetAt is when a password was last set (zero: never, or
+	// before Roster recorded it); setting one renews an expired account.
+	PasswordSetAt time.Time
 
 	// Custom holds custom field values by key, typed by the field's type.
 	Custom map[string]any

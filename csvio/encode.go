@@ -79,7 +79,9 @@ func (w *Writer) Flush() error {
 //   - tags and groups, which Get gives as ids, are their names from cat,
 //     separated by "|" (an id cat does not know is left out);
 //   - smart_type, for which Get gives nothing, takes the user's group ids
-//     (Get("groups")) and is the name of their smart type.
+//     (Get("groups")) and is the name of their smart type;
+//   - access, for which Get gives nothing, takes the state
+//     (roster.AccessRule.Of) as a string.
 func FormatCell(f roster.Field, v any, cat *roster.Catalog) string {
 	switch f.Type {
 	case roster.TypeTimestamp:

@@ -29,6 +29,9 @@ type slabLoader interface {
 type Export struct {
 	Columns []roster.Field  // in order; ExportColumns for all
 	Catalog *roster.Catalog // tag and group names
+	// Access is the rule the access column follows: the account policy
+	// when the export started.
+	Access  roster.AccessRule
 	Options WriteOptions
 	// Batch is how many users are loaded at a time (default 1000) and
 	// Workers how many batches are loaded and formatted at once (default:
@@ -58,6 +61,7 @@ func ExportUsers(ctx context.Context, w io.Writer, src UserLoader, ids []int64, 
 		workers = min(max(runtime.GOMAXPROCS(0), 1), 4)
 	}
 	rf := newRowFormatter(ex.Columns, ex.Catalog, ex.Options.NoEscape)
+	rf.access = ex.Access
 
 	var head bytes.Buffer
 	hw := NewWriter(&head, WriteOptions{BOM: ex.Options.BOM, NoEscape: true})

@@ -19,6 +19,7 @@ import (
 type rowFormatter struct {
 	cols    []column
 	cat     *roster.Catalog
+	access  roster.AccessRule
 	tags    map[int64]string
 	groups  map[int64]string
 	scratch []byte
@@ -57,6 +58,7 @@ const (
 	kindTags
 	kindGroups
 	kindSmartType
+	kindAccess
 )
 
 // builtinKind returns how the cells of built-in field b are made.
@@ -68,6 +70,8 @@ func builtinKind(b roster.Builtin) (cellKind, any) {
 		return kindGroups, nil
 	case roster.TypeSmartType:
 		return kindSmartType, nil
+	case roster.TypeAccess:
+		return kindAccess, nil
 	}
 	switch p := b.Ptr.(type) {
 	case func(*roster.User) *string:
@@ -284,6 +288,8 @@ func (rf *rowFormatter) cell(dst []byte, c *column, u *roster.User) []byte {
 	case kindSmartType:
 		g, _ := rf.cat.SmartType(u.Groups)
 		return append(dst, g.Name...)
+	case kindAccess:
+		return append(dst, rf.access.Of(u)...)
 	}
 	return append(dst, FormatCell(c.field, u.Get(c.field.Key), rf.cat)...)
 }

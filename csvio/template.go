@@ -144,6 +144,8 @@ func ColumnHelp(f roster.Field) (typ, format string) {
 		return "Password", "plain text, hashed on import"
 	case roster.TypeSmartType:
 		return "Smart type", "exported only: it follows from the user's groups"
+	case roster.TypeAccess:
+		return "Access", "exported only: " + strings.Join(roster.AccessStateNames(), ", ") + ", by the account rules"
 	}
 	return string(f.Type), ""
 }

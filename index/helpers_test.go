@@ -16,7 +16,7 @@ func mustOpenIndex(tb testing.TB, ctx context.Context, db *sqldb.DB) *index.Inde
 	tb.Helper()
 	users := sqldb.NewUserService(db)
 	ix := &index.Index{Users: users, Fields: sqldb.NewFieldService(db), Changes: sqldb.NewChangeLog(db), Fallback: users,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Policies: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := ix.Build(ctx); err != nil {
 		tb.Fatal(err)
 	}

@@ -48,6 +48,11 @@ type Index struct {
 	// Counts counts tag and group members while the index is not built.
 	Counts roster.MemberCounter
 	Logger *slog.Logger
+	// Policies gives the account policy the access field follows (the
+	// default policy when nil), and Now the time it is evaluated at
+	// (time.Now when nil; tests move it).
+	Policies Policies
+	Now      func() time.Time
 
 	mu    sync.RWMutex
 	st    *state
@@ -83,6 +88,7 @@ type state struct {
 	n        int                      // slots in use: highest store id + 1
 	alive    *roaring.Bitmap
 	pubs     []string
+	acc      []accIn // what the access rule reads (access.go)
 	ordered  map[string]*orderedCol
 	dicts    map[string]*dictCol
 	arenaIdx map[string]int // arena field key -> position in records
@@ -182,6 +188,7 @@ func (st *state) syncFields(reg *roster.Registry) {
 func (st *state) reserve(n int) {
 	st.n = n
 	st.pubs = make([]string, n)
+	st.acc = make([]accIn, n)
 	for _, c := range st.ordered {
 		c.vals = make([]float64, n)
 		for i := range c.vals {
@@ -208,6 +215,7 @@ func (st *state) grow(slot uint32) {
 	st.n = n
 	for len(st.pubs) < n {
 		st.pubs = append(st.pubs, "")
+		st.acc = append(st.acc, accIn{})
 	}
 	for _, c := range st.ordered {
 		c.grow(n)
@@ -254,6 +262,7 @@ func (st *state) put(u *roster.User, fresh bool) error {
 		oldTexts = st.searchTexts(slot, nil)
 	}
 	st.pubs[slot] = u.PublicID
+	st.acc[slot] = accInOf(u)
 	var rec []string
 	if len(st.arenaKey) > 0 {
 		rec = make([]string, len(st.arenaKey))
@@ -378,6 +387,7 @@ func (st *state) drop(slot uint32) {
 	}
 	st.arena.drop(slot)
 	st.pubs[slot] = ""
+	st.acc[slot] = accIn{}
 	st.alive.Remove(slot)
 }
 

@@ -42,6 +42,40 @@ type goOracle struct {
 	tags   map[int64]string // id → name
 	groups map[int64]string
 	smart  []int64 // the smart type list, in rank order
+	// The account policy and the time the access field is evaluated at.
+	policy roster.AccountPolicy
+	now    time.Time
+}
+
+// access is the active-account rule as the README states it: the first
+// reason that applies, in order, else active. Expired: none of creation,
+// last sign-in, last visit and password set (to the millisecond) is after
+// the cutoff, ExpiryMonths calendar months before now.
+func (o *goOracle) access(u *roster.User) string {
+	switch {
+	case u.Status == roster.StatusBanned:
+		return "banned"
+	case u.Status == roster.StatusInvited:
+		return "invited"
+	case o.policy.ConfirmationRequired && !u.EmailConfirmed:
+		return "unconfirmed"
+	}
+	if o.policy.ExpiryMonths > 0 {
+		cutoff := o.now.AddDate(0, -o.policy.ExpiryMonths, 0).Truncate(time.Millisecond)
+		recent := false
+		for _, t := range []time.Time{u.CreatedAt, u.LastLogin, u.LastVisit, u.PasswordSetAt} {
+			if !t.IsZero() && t.Truncate(time.Millisecond).After(cutoff) {
+				recent = true
+			}
+		}
+		if !recent {
+			return "expired"
+		}
+	}
+	if u.Status == roster.StatusPending {
+		return "pending"
+	}
+	return "active"
 }
 
 // errNotCovered marks a filter the oracle does not evaluate.
@@ -195,6 +229,11 @@ func (o *goOracle) match(u *roster.User, f roster.Field, c query.Cond, loc *time
 			return smart != "" && slices.ContainsFunc(c.Values, func(x string) bool { return slices.Contains(oracleRefs(o.groups, x), smart) }), nil
 		case query.OpEmpty, query.OpNotEmpty:
 			return (smart == "") == (c.Op == query.OpEmpty), nil
+		}
+	case roster.TypeAccess:
+		if c.Op == query.OpEq {
+			a := o.access(u)
+			return slices.ContainsFunc(c.Values, func(x string) bool { return strings.ToLower(strings.TrimSpace(x)) == a }), nil
 		}
 	case roster.TypeAddresses, roster.TypeLinks, roster.TypeDevices:
 		empty := v == nil || reflect.ValueOf(v).Len() == 0

@@ -96,7 +96,7 @@ func randUser(r *rand.Rand, i int) *roster.User {
 		Points: pick(r, bigCounts), InstagramFollowers: pick(r, bigCounts), TikTokFollowers: pick(r, bigCounts) % 1000,
 		Status: roster.UserStatus(pick(r, roster.UserStatusNames())),
 		Roles:  randSet(r, members), Badges: randSet(r, members), Missions: randSet(r, members),
-		CreatedAt: randTime(r), LastVisit: randTime(r), LastLogin: randTime(r),
+		CreatedAt: randTime(r), LastVisit: randTime(r), LastLogin: randTime(r), PasswordSetAt: randTime(r),
 		Newsletter: r.IntN(2) == 0, EmailConfirmed: r.IntN(2) == 0,
 		AppID: pick(r, []string{"", "ios", "android"}), StoreLocation: pick(r, []string{"", "Paris – Rivoli", "Lyon"}),
 	}
@@ -176,6 +176,8 @@ func randValue(r *rand.Rand, f roster.Field) string {
 		return pick(r, countries[:5])
 	case roster.TypeStatus:
 		return pick(r, roster.UserStatusNames())
+	case roster.TypeAccess:
+		return pick(r, roster.AccessStateNames())
 	case roster.TypeSet, roster.TypeMultiChoice:
 		return pick(r, append(members, "cats", "dogs", "m3"))
 	case roster.TypeTags:
@@ -212,6 +214,7 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 			query.KindSet:      {query.OpEq, query.OpAll, query.OpEmpty, query.OpNotEmpty},
 			query.KindPresence: {query.OpEmpty, query.OpNotEmpty},
 			query.KindSmart:    {query.OpEq, query.OpEmpty, query.OpNotEmpty},
+			query.KindAccess:   {query.OpEq},
 		}[kind]
 		if fl.Type == roster.TypeBoolean {
 			ops = []query.Op{query.OpEq}
@@ -363,15 +366,30 @@ func TestIndexMatchesSQL(t *testing.T) {
 		}
 		oracle := &goOracle{tags: map[int64]string{}, groups: map[int64]string{}}
 		organise(t, ctx, r, db, ids, oracle)
+		// The store and the index read one clock, which the test moves so
+		// that users cross the expiry cutoff between checks: it starts
+		// about 15 months (the default expiry) after the users' times.
+		now := baseTime.AddDate(0, 15, r.IntN(40)-20)
+		clock := func() time.Time { return now }
+		db.Now = clock
 		ix := mustOpenIndex(t, ctx, db)
+		ix.Now = clock
 		reg, err := fields.Registry(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
 		oracle.reg = reg
 		checked, covered := 0, 0
+		// focus, when set, adds an access condition to every filter and
+		// often sorts by access first: the phases where time passes.
+		focus := false
+		accessField, _ := reg.Field("access")
 		check := func(phase string, n int) {
 			// The Go oracle reads the users as the store loads them now.
+			oracle.now = now
+			if oracle.policy, err = db.AccountPolicy(ctx); err != nil {
+				t.Fatal(err)
+			}
 			oracle.users = oracle.users[:0]
 			if err := users.ScanUsers(ctx, 0, 1000, func(u *roster.User) error {
 				oracle.users = append(oracle.users, u)
@@ -381,12 +399,20 @@ func TestIndexMatchesSQL(t *testing.T) {
 			}
 			for c := range n {
 				f := randFilter(r, reg)
+				if focus {
+					f.Conds = append(f.Conds, query.Cond{Field: "access", Op: query.OpEq, Negate: r.IntN(4) == 0,
+						Values: []string{pick(r, roster.AccessStateNames()), pick(r, roster.AccessStateNames())}})
+				}
 				loc, _ := time.LoadLocation(pick(r, tzs))
 				p, err := query.Compile(f, reg, loc)
 				if err != nil {
 					continue // random values may not type: that is the parser's test
 				}
 				p.Sort = randSort(r, reg)
+				if focus && r.IntN(2) == 0 {
+					rest := slices.DeleteFunc(p.Sort, func(k query.SortKey) bool { return k.Field.Key == "access" })
+					p.Sort = append([]query.SortKey{{Field: accessField, Desc: r.IntN(2) == 0}}, rest...)
+				}
 				checked++
 				// Which users match, by the Go oracle, the index and SQL.
 				if wantIDs, err := oracle.eval(f, loc); err == nil {
@@ -493,6 +519,34 @@ func TestIndexMatchesSQL(t *testing.T) {
 			}
 		}
 		check("after writes", cases/3)
+		// Time passes: users cross the expiry cutoff without a write. Then
+		// the policy changes: confirmation required, another expiry, none.
+		focus = true
+		for _, step := range []int{3, 7, 11} {
+			now = now.AddDate(0, 0, step)
+			check(fmt.Sprintf("%d days later", step), cases/10)
+		}
+		if len(oracle.users) > 0 {
+			// Exactly at a user's cutoff: their reference time is the
+			// cutoff, which makes them expired.
+			u := pick(r, oracle.users)
+			now = time.UnixMilli(roster.AccessReference(u)).UTC().AddDate(0, 15, 0)
+			check("at a cutoff", cases/10)
+			now = now.Add(-time.Millisecond)
+			check("just before a cutoff", cases/10)
+		}
+		for _, p := range []roster.AccountPolicy{
+			{ConfirmationRequired: true, ExpiryMonths: 15},
+			{ConfirmationRequired: true, ExpiryMonths: 14},
+			{ExpiryMonths: 0},
+		} {
+			d := roster.DefaultAccountPolicy()
+			p.InviteTTL, p.ConfirmTTL, p.ResetTTL = d.InviteTTL, d.ConfirmTTL, d.ResetTTL
+			if err := db.SetAccountPolicy(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+			check(fmt.Sprintf("policy %+v", p), cases/10)
+		}
 		t.Logf("%d random filters agreed, page by page, before and after %d writes; %d of them with the Go oracle too", checked, 150, covered)
 		if covered < checked/3 {
 			t.Errorf("the Go oracle covered only %d of %d filters", covered, checked)

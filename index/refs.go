@@ -54,7 +54,7 @@ func (st *state) smartBits(pr query.Pred) *roaring.Bitmap {
 // segmentBits returns a segment's members: its filter's matches (everyone
 // when it has none and includes nothing) or'ed with what it includes, less
 // what it excludes.
-func (st *state) segmentBits(sp *query.SegPlan) *roaring.Bitmap {
+func (st reader) segmentBits(sp *query.SegPlan) *roaring.Bitmap {
 	var res *roaring.Bitmap
 	switch {
 	case sp.Plan != nil:

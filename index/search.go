@@ -23,6 +23,10 @@ func (ix *Index) Search(ctx context.Context, p *query.Plan, page query.Page) (*q
 	if page.Limit <= 0 {
 		page.Limit = query.DefaultLimit
 	}
+	rule, err := ix.rule(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ix.mu.RLock()
 	st := ix.st
 	if !st.supports(p) {
@@ -40,8 +44,9 @@ func (ix *Index) Search(ctx context.Context, p *query.Plan, page query.Page) (*q
 		st = ix.st
 	}
 	defer ix.mu.RUnlock()
-	res := st.match(p)
-	ids, next := st.page(res, p.Sort, page)
+	rd := reader{st, rule}
+	res := rd.match(p)
+	ids, next := rd.page(res, p.Sort, page)
 	out := &query.Result{Total: int(res.GetCardinality()), IDs: make([]int64, len(ids)), Next: next}
 	for i, s := range ids {
 		out.IDs[i] = int64(s)
@@ -54,13 +59,17 @@ func (ix *Index) Match(ctx context.Context, p *query.Plan) ([]int64, error) {
 	if !ix.ready.Load() {
 		return nil, ErrNotReady
 	}
+	rule, err := ix.rule(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ix.mu.RLock()
 	st := ix.st
 	if !st.supports(p) {
 		ix.mu.RUnlock()
 		return ix.fallback().Match(ctx, p)
 	}
-	res := st.match(p)
+	res := reader{st, rule}.match(p)
 	ix.mu.RUnlock()
 	out := make([]int64, 0, res.GetCardinality())
 	it := res.Iterator()
@@ -95,7 +104,7 @@ func (st *state) supports(p *query.Plan) bool {
 }
 
 // match returns the slots that p selects.
-func (st *state) match(p *query.Plan) *roaring.Bitmap {
+func (st reader) match(p *query.Plan) *roaring.Bitmap {
 	res := st.alive.Clone()
 	for _, g := range p.Groups {
 		if len(g) == 1 {
@@ -120,7 +129,7 @@ func (st *state) match(p *query.Plan) *roaring.Bitmap {
 // pred returns the slots that pr matches (without its negation). Within
 // bounds the work of predicates that check slots one by one: what they
 // return outside it does not matter. The result must not be modified.
-func (st *state) pred(pr query.Pred, within *roaring.Bitmap) *roaring.Bitmap {
+func (st reader) pred(pr query.Pred, within *roaring.Bitmap) *roaring.Bitmap {
 	key := pr.Field.Key
 	switch pr.Kind {
 	case query.KindOrdered:
@@ -143,6 +152,8 @@ func (st *state) pred(pr query.Pred, within *roaring.Bitmap) *roaring.Bitmap {
 		return st.dictBits(st.dicts[key], pr)
 	case query.KindSmart:
 		return st.smartBits(pr)
+	case query.KindAccess:
+		return st.accessBits(pr, within)
 	case query.KindSegment:
 		parts := make([]*roaring.Bitmap, len(pr.Segs))
 		for i, sp := range pr.Segs {
@@ -369,8 +380,10 @@ func (st *state) slotContains(slot uint32, w []byte) bool {
 
 // sortKey returns slot's value for a sort key: what query.SortValue gives
 // for the user.
-func (st *state) sortKey(f roster.Field, slot uint32) any {
+func (st reader) sortKey(f roster.Field, slot uint32) any {
 	switch query.KindOf(f) {
+	case query.KindAccess:
+		return string(st.access(slot))
 	case query.KindOrdered:
 		return st.ordered[f.Key].vals[slot]
 	case query.KindExact:
@@ -394,7 +407,7 @@ func (st *state) sortText(f roster.Field, slot uint32) string {
 // needsTextBuckets reports whether sorting by f first needs buckets that
 // have not been built.
 func (st *state) needsTextBuckets(f roster.Field) bool {
-	if query.KindOf(f) == query.KindOrdered || st.dicts[f.Key] != nil {
+	if k := query.KindOf(f); k == query.KindOrdered || k == query.KindAccess || st.dicts[f.Key] != nil {
 		return false
 	}
 	return st.textSort[f.Key] == nil
@@ -435,7 +448,10 @@ type bucketRef struct {
 }
 
 // bucketsFor returns the buckets of f in ascending order.
-func (st *state) bucketsFor(f roster.Field) []bucketRef {
+func (st reader) bucketsFor(f roster.Field) []bucketRef {
+	if query.KindOf(f) == query.KindAccess {
+		return st.accessBuckets()
+	}
 	if query.KindOf(f) == query.KindOrdered {
 		c := st.ordered[f.Key]
 		refs := []bucketRef{{set: c.bk.sets[0], empty: true}}
@@ -468,7 +484,7 @@ func (st *state) bucketsFor(f roster.Field) []bucketRef {
 
 // page returns up to pg.Limit slots of res in sort order after pg.After,
 // and the position after the last one when more follow.
-func (st *state) page(res *roaring.Bitmap, keys []query.SortKey, pg query.Page) ([]uint32, *query.After) {
+func (st reader) page(res *roaring.Bitmap, keys []query.SortKey, pg query.Page) ([]uint32, *query.After) {
 	need := pg.Limit + 1
 	cmpSlots := func(a, b uint32) int {
 		for _, k := range keys {

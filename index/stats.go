@@ -31,6 +31,10 @@ func (ix *Index) Count(ctx context.Context, p *query.Plan) (int, error) {
 	if p == nil {
 		p = &query.Plan{}
 	}
+	rule, err := ix.rule(ctx)
+	if err != nil {
+		return 0, err
+	}
 	ix.mu.RLock()
 	st := ix.st
 	if !st.supports(p) {
@@ -45,7 +49,7 @@ func (ix *Index) Count(ctx context.Context, p *query.Plan) (int, error) {
 	if planIsEmpty(p) {
 		return int(st.alive.GetCardinality()), nil
 	}
-	return int(st.match(p).GetCardinality()), nil
+	return int(reader{st, rule}.match(p).GetCardinality()), nil
 }
 
 // Facet returns the values of field among the users p selects with the
@@ -61,6 +65,10 @@ func (ix *Index) Facet(ctx context.Context, p *query.Plan, field string, limit i
 	if p == nil {
 		p = &query.Plan{}
 	}
+	rule, err := ix.rule(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	st := ix.st
@@ -68,7 +76,7 @@ func (ix *Index) Facet(ctx context.Context, p *query.Plan, field string, limit i
 		return nil, roster.Errorf(roster.EINVALID, "This filter cannot be counted by value.")
 	}
 	var out []query.FacetCount
-	res := st.matchOrAll(p)
+	res := reader{st, rule}.matchOrAll(p)
 	switch {
 	case st.dicts[field] != nil:
 		c := st.dicts[field]
@@ -155,6 +163,10 @@ func (ix *Index) PerDay(ctx context.Context, p *query.Plan, field string, from, 
 	if days > MaxPerDayDays {
 		return nil, roster.Errorf(roster.EINVALID, "At most %d days can be counted at once.", MaxPerDayDays)
 	}
+	rule, err := ix.rule(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	st := ix.st
@@ -179,7 +191,7 @@ func (ix *Index) PerDay(ctx context.Context, p *query.Plan, field string, from, 
 	col := st.ordered[field]
 	var res *roaring.Bitmap
 	if !planIsEmpty(p) {
-		res = st.match(p)
+		res = reader{st, rule}.match(p)
 	}
 	lo, hi := bounds[0], bounds[days]
 	// Days are a day long but for a change of clocks: the day of a value
@@ -232,7 +244,7 @@ func planIsEmpty(p *query.Plan) bool {
 
 // matchOrAll is match, skipping the copy of every slot when p selects
 // them all. The result must not be modified.
-func (st *state) matchOrAll(p *query.Plan) *roaring.Bitmap {
+func (st reader) matchOrAll(p *query.Plan) *roaring.Bitmap {
 	if planIsEmpty(p) {
 		return st.alive
 	}

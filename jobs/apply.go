@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"time"
+
 	"cmp"
 	"context"
 	"slices"
@@ -56,7 +58,7 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 				rest = append(rest, r)
 				continue
 			}
-			u := withPassword(r.New, r)
+			u := withPassword(r.New, r, a.w.Now())
 			rc, errs, err := a.refs(ctx, r, u, false)
 			if err != nil {
 				return nil, counts, err
@@ -138,9 +140,9 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 		switch {
 		case before != nil:
 			u, errs = r.ApplyTo(before, a.reg, a.opts.Key, a.w.Now(), a.headers)
-			u = withPassword(u, r)
+			u = withPassword(u, r, a.w.Now())
 		case r.New != nil:
-			u = withPassword(r.New, r)
+			u = withPassword(r.New, r, a.w.Now())
 		default:
 			errs = slices.Clone(r.NewErrors)
 		}
@@ -173,7 +175,7 @@ func (a *rowWriter) apply(ctx context.Context, rows []roster.ImportRow) ([]roste
 		refsChanged := rc.Changed()
 		switch {
 		case changed:
-			if err := a.w.Update(ctx, u); err != nil {
+			if err := a.w.Update(ctx, before, u); err != nil {
 				return nil, counts, err
 			}
 			counts.Updated++
@@ -219,9 +221,13 @@ func (a *rowWriter) inviteProblem(r roster.ImportRow, u *roster.User) *roster.Ce
 	return nil
 }
 
-// withPassword gives u the hash row r stores, if any.
-func withPassword(u *roster.User, r roster.ImportRow) *roster.User {
+// withPassword gives u the hash row r stores, if any; a new password is
+// set at now (which renews an expired account).
+func withPassword(u *roster.User, r roster.ImportRow, now time.Time) *roster.User {
 	if u != nil && r.PasswordHash != "" {
+		if u.PasswordHash != r.PasswordHash {
+			u.PasswordSetAt = now
+		}
 		u.PasswordHash = r.PasswordHash
 	}
 	return u

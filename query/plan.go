@@ -24,6 +24,7 @@ const (
 	KindPresence             // addresses, links, push tokens: only empty or not
 	KindSmart                // smart_type: derived from groups (refs.go)
 	KindSegment              // segment:NAME, a saved filter (refs.go)
+	KindAccess               // access: computed at search time by the active-account rule
 )
 
 // KindOf returns the kind of field f.
@@ -35,6 +36,8 @@ func KindOf(f roster.Field) Kind {
 		return KindSet
 	case roster.TypeSmartType:
 		return KindSmart
+	case roster.TypeAccess:
+		return KindAccess
 	case roster.TypeCountry, roster.TypeStatus:
 		return KindExact
 	case roster.TypeAddresses, roster.TypeLinks, roster.TypeDevices:
@@ -252,6 +255,7 @@ func compileCond(f roster.Field, c Cond, loc *time.Location, cat *roster.Catalog
 		KindSet:      {OpEq, OpAll, OpEmpty, OpNotEmpty},
 		KindPresence: {OpEmpty, OpNotEmpty},
 		KindSmart:    {OpEq, OpEmpty, OpNotEmpty},
+		KindAccess:   {OpEq},
 	}[k]
 	if f.Type == roster.TypeBoolean {
 		allowed = []Op{OpEq}
@@ -328,7 +332,7 @@ func compileCond(f roster.Field, c Cond, loc *time.Location, cat *roster.Catalog
 			}
 		}
 		pr.Ranges = ranges
-	case KindText, KindExact, KindSet:
+	case KindText, KindExact, KindSet, KindAccess:
 		for _, v := range c.Values {
 			s, err := textValue(f, k, v)
 			if err != nil {
@@ -404,6 +408,12 @@ func textValue(f roster.Field, k Kind, v string) (string, error) {
 		s := strings.ToLower(strings.TrimSpace(v))
 		if !slices.Contains(roster.UserStatusNames(), s) {
 			return "", errf("%s is not a status (active, banned, invited, pending)", roster.Quote(v))
+		}
+		return s, nil
+	case f.Type == roster.TypeAccess:
+		s := strings.ToLower(strings.TrimSpace(v))
+		if !roster.ValidAccessState(s) {
+			return "", errf("%s is not an access state (%s)", roster.Quote(v), strings.Join(roster.AccessStateNames(), ", "))
 		}
 		return s, nil
 	case k == KindExact:

@@ -1,6 +1,8 @@
 package query
 
 import (
+	"time"
+
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -62,10 +64,18 @@ func FormatSort(keys []SortKey) string {
 }
 
 // SortValue is the value user u sorts by for field f: a float64 for
-// ordered fields, a string for the others (folded for text).
+// ordered fields, a string for the others (folded for text). Access is
+// evaluated under the default policy now; SortValueAt takes the rule.
 func SortValue(f roster.Field, u *roster.User) any {
+	return SortValueAt(f, u, roster.DefaultAccountPolicy().Rule(time.Now()))
+}
+
+// SortValueAt is SortValue with access evaluated under rule.
+func SortValueAt(f roster.Field, u *roster.User, rule roster.AccessRule) any {
 	v := u.Get(f.Key)
 	switch KindOf(f) {
+	case KindAccess:
+		return string(rule.Of(u))
 	case KindOrdered:
 		return OrderedOf(f, v)
 	case KindExact:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -26,8 +25,11 @@ type AccountService struct {
 }
 
 // NewAccountService returns an AccountService on db rendering its messages
-// with r.
+// with r, which also becomes db's renderer (DB.Mail) unless it has one.
 func NewAccountService(db *DB, r roster.MailRenderer) *AccountService {
+	if db.Mail == nil {
+		db.Mail = r
+	}
 	return &AccountService{db: db, mail: r}
 }
 
@@ -68,18 +70,23 @@ func (tx *Tx) lockUser(ctx context.Context, where string, arg any) (*linkUser, e
 }
 
 // newLink revokes the user's open links of purpose and stores a new one,
-// returning its token.
-func (tx *Tx) newLink(ctx context.Context, userID int64, purpose roster.LinkPurpose) (string, error) {
+// returning its token and how long it works (the account policy's TTL).
+func (tx *Tx) newLink(ctx context.Context, userID int64, purpose roster.LinkPurpose) (string, time.Duration, error) {
+	policy, err := tx.db.AccountPolicy(ctx)
+	if err != nil {
+		return "", 0, err
+	}
+	ttl := policy.TTL(purpose)
 	if _, err := tx.exec(ctx, "UPDATE link_tokens SET revoked_at = ? WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND revoked_at IS NULL",
 		tx.db.timeArg(tx.now), userID, string(purpose)); err != nil {
-		return "", formatError(err, "revoke links")
+		return "", 0, formatError(err, "revoke links")
 	}
 	token, hash := linkToken()
 	if _, err := tx.exec(ctx, "INSERT INTO link_tokens (token_hash, purpose, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-		hash, string(purpose), userID, tx.db.timeArg(tx.now), tx.db.timeArg(tx.now.Add(purpose.TTL()))); err != nil {
-		return "", formatError(err, "create link")
+		hash, string(purpose), userID, tx.db.timeArg(tx.now), tx.db.timeArg(tx.now.Add(ttl))); err != nil {
+		return "", 0, formatError(err, "create link")
 	}
-	return token, nil
+	return token, ttl, nil
 }
 
 // linkPath is the hosted page a link of purpose opens.
@@ -88,17 +95,7 @@ func linkPath(purpose roster.LinkPurpose, token string) string {
 }
 
 // ttlWords says a TTL in words for a message.
-func ttlWords(d time.Duration) string {
-	switch {
-	case d >= 48*time.Hour:
-		return fmt.Sprintf("%d days", int(d.Hours()/24))
-	case d >= 2*time.Hour:
-		return fmt.Sprintf("%d hours", int(d.Hours()))
-	case d >= time.Hour:
-		return "1 hour"
-	}
-	return fmt.Sprintf("%d minutes", int(d.Minutes()))
-}
+func ttlWords(d time.Duration) string { return roster.DurationWords(d) }
 
 // sendLink is the staff step of invites and resets: in one transaction it
 // checks the user, (for an invite) sets the status, makes the link, queues
@@ -147,7 +144,7 @@ func (s *AccountService) sendLink(ctx context.Context, id string, purpose roster
 			changes["status"] = roster.Change{Before: string(u.status), After: string(roster.StatusInvited)}
 		}
 	}
-	token, err := tx.newLink(ctx, u.id, purpose)
+	token, ttl, err := tx.newLink(ctx, u.id, purpose)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +154,7 @@ func (s *AccountService) sendLink(ctx context.Context, id string, purpose roster
 			return nil, formatError(err, op)
 		}
 	}
-	m, err := tx.enqueue(ctx, s.mail, u.id, u.email, tmpl, roster.MailData{Name: u.name, LinkPath: linkPath(purpose, token), Expires: ttlWords(purpose.TTL())})
+	m, err := tx.enqueue(ctx, s.mail, u.id, u.email, tmpl, roster.MailData{Name: u.name, LinkPath: linkPath(purpose, token), Expires: ttlWords(ttl)})
 	if err != nil {
 		return nil, err
 	}
@@ -227,12 +224,12 @@ func (s *AccountService) RequestPasswordReset(ctx context.Context, email, client
 	}
 	queued := false
 	if err == nil && allowed && u.status != roster.StatusBanned {
-		token, err := tx.newLink(ctx, u.id, roster.LinkReset)
+		token, ttl, err := tx.newLink(ctx, u.id, roster.LinkReset)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.enqueue(ctx, s.mail, u.id, u.email, roster.TemplateResetPassword,
-			roster.MailData{Name: u.name, LinkPath: linkPath(roster.LinkReset, token), Expires: ttlWords(roster.LinkReset.TTL())}); err != nil {
+			roster.MailData{Name: u.name, LinkPath: linkPath(roster.LinkReset, token), Expires: ttlWords(ttl)}); err != nil {
 			return err
 		}
 		if err := tx.audit(roster.UserActing(ctx, u.publicID), "user.password_reset_request", "user", u.publicID, nil, client); err != nil {
@@ -323,26 +320,16 @@ func (s *AccountService) UseLink(ctx context.Context, purpose roster.LinkPurpose
 		return nil, err
 	}
 	defer tx.Rollback()
-	th := hashSecret(token)
-	var uid int64
-	err = tx.queryRow(ctx, "UPDATE link_tokens SET used_at = ? WHERE token_hash = ? AND purpose = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? RETURNING user_id",
-		s.db.timeArg(tx.now), th, string(purpose), s.db.timeArg(tx.now)).Scan(&uid)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Someone else used it first, or it just expired: say which.
-		_, err := scanLink(tx.queryRow(ctx, linkSelect, th, string(purpose)), tx.now)
-		if err == nil {
-			err = roster.LinkError(roster.LinkUsed)
-		}
+	uid, err := tx.takeLink(ctx, purpose, token)
+	if err != nil {
 		return nil, err
-	} else if err != nil {
-		return nil, formatError(err, "use link")
 	}
 	u, err := tx.lockUser(ctx, "id = ?", uid)
 	if err != nil {
 		return nil, formatError(err, "use link")
 	}
 	l := &roster.Link{Purpose: purpose, UserID: u.id, Email: u.email}
-	set, args := "password_hash = ?, updated_at = ?", []any{hash, s.db.timeArg(tx.now)}
+	set, args := "password_hash = ?, password_set_at = ?, updated_at = ?", []any{hash, s.db.timeArg(tx.now), s.db.timeArg(tx.now)}
 	changes := map[string]roster.Change{"password": {Before: roster.Redacted, After: roster.Redacted}}
 	action := "user.password_reset"
 	if purpose == roster.LinkInvite {

@@ -93,7 +93,10 @@ func TestEveryBuiltinField(t *testing.T) {
 		w.compare("import (update), load", next, got3, func(b roster.Builtin) bool {
 			return b.Field.Importable && !b.Field.ReadOnly
 		})
-		if _, err := w.users.Authenticate(context.Background(), next.Email, pass2); err != nil {
+		// The sample's status (invited) is not active: the sign-in is then
+		// refused with the access reason, which it says only once the
+		// password matched.
+		if _, err := w.users.Authenticate(context.Background(), next.Email, pass2); err != nil && roster.AccessDenied(err) != roster.AccessInvited {
 			t.Errorf("import (update): password: %v", err)
 		}
 	})
@@ -232,6 +235,9 @@ func (w *walk) compare(path string, want, got *roster.User, which func(roster.Bu
 func cellValue(u *roster.User, f roster.Field) any {
 	if f.Type == roster.TypeSmartType {
 		return u.Get("groups")
+	}
+	if f.Type == roster.TypeAccess {
+		return string(roster.AccessRule{}.Of(u)) // what an export without a rule gives
 	}
 	return u.Get(f.Key)
 }

@@ -120,5 +120,8 @@ func (tx *Tx) commit() error {
 	if fn := tx.db.OnRefsCommit; fn != nil && len(refs) > 0 {
 		fn(refs, refSeqs)
 	}
+	if fn := tx.db.WakeMail; fn != nil && tx.mailed {
+		fn()
+	}
 	return nil
 }

@@ -19,6 +19,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"roster"
 )
 
 // Dialect is the SQL dialect of a DB.
@@ -62,6 +64,16 @@ type DB struct {
 	// OnRefsCommit, when set, is called with the users whose tags or
 	// groups alone changed; when nil, OnCommit gets them too.
 	OnRefsCommit func(userIDs, seqs []int64)
+
+	// Mail renders the messages the store queues on its own: a
+	// confirmation when a user is created or their email changes, a
+	// notice to the old address (confirm.go). NewAccountService sets it
+	// when it is nil; a store without one queues none of these.
+	// WakeMail, when set, is called after a commit that queued one.
+	Mail     roster.MailRenderer
+	WakeMail func()
+
+	policy policyCache // the account policy (settings_accounts.go)
 }
 
 // Config says which database to open: PostgreSQL when DatabaseURL is set,
@@ -176,6 +188,7 @@ type Tx struct {
 	changedRefs []int64   // users whose tags or groups only changed
 	seqs        []int64   // the change log seqs of changed, when observed
 	refSeqs     []int64   // and of changedRefs
+	mailed      bool      // a message was queued (confirm.go)
 	stmts       map[string]*sql.Stmt
 }
 

@@ -39,3 +39,18 @@ func (db *DB) EnqueueInTx(ctx context.Context, r roster.MailRenderer, recipient 
 // SetAfterPasswordCheck makes s call f when a sign-in's password matched,
 // before the sign-in writes: a test makes a change land exactly there.
 func SetAfterPasswordCheck(s *UserService, f func()) { s.afterPasswordCheck = f }
+
+// InsertOldUser inserts a user with raw SQL, naming only the columns every
+// schema has: for tests that fill a database on an old schema, which the
+// store's own INSERT (every column of today) no longer fits.
+func (db *DB) InsertOldUser(ctx context.Context, email string) (*roster.User, error) {
+	u := &roster.User{PublicID: roster.NewPublicID(), Email: email, FirstName: "Zoé", Points: 10}
+	now := db.timeArg(db.Now().UTC())
+	err := db.write.QueryRowContext(ctx, db.rebind("INSERT INTO users (public_id, email, first_name, points, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
+		u.PublicID, u.Email, u.FirstName, u.Points, now, now).Scan(&u.ID)
+	return u, err
+}
+
+// SetBeforeUpdateCommit makes s call f as an update is about to commit;
+// an error from f fails the update, which rolls back.
+func SetBeforeUpdateCommit(s *UserService, f func() error) { s.beforeUpdateCommit = f }

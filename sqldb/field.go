@@ -27,7 +27,11 @@ func loadRegistry(ctx context.Context, q querier, db *DB) (*roster.Registry, err
 	if err != nil {
 		return nil, err
 	}
-	return roster.NewRegistry(fields), nil
+	reg := roster.NewRegistry(fields)
+	if reg.Access, err = db.AccessRule(ctx); err != nil {
+		return nil, err
+	}
+	return reg, nil
 }
 
 func findCustomFields(ctx context.Context, q querier, db *DB) ([]roster.Field, error) {

@@ -36,16 +36,17 @@ import (
 
 // compileSQL turns p into a WHERE condition (a complete boolean expression,
 // "TRUE" when p matches everyone) with its arguments, and the ORDER BY list
-// (without the keywords) of p.Sort followed by the public id ascending. reg
+// (without the keywords) of p.Sort followed by the public id ascending,
+// with access evaluated under r. reg
 // supplies the searchable fields for p.Words; predicates use their own
 // Field. A plan the store cannot run (a field it does not know, an operator
 // its kind does not have) is EINVALID, naming the field.
-func (d Dialect) compileSQL(p *query.Plan, reg *roster.Registry) (where string, args []any, orderBy string, err error) {
-	w, err := d.whereSQL(p, reg)
+func (d Dialect) compileSQL(p *query.Plan, reg *roster.Registry, r roster.AccessRule) (where string, args []any, orderBy string, err error) {
+	w, err := d.whereSQL(p, reg, r)
 	if err != nil {
 		return "", nil, "", err
 	}
-	orderBy, err = d.orderBySQL(p)
+	orderBy, err = d.orderBySQL(p, r)
 	if err != nil {
 		return "", nil, "", err
 	}
@@ -59,7 +60,7 @@ func planError(key, format string, args ...any) error {
 }
 
 // whereSQL is the condition p selects by.
-func (d Dialect) whereSQL(p *query.Plan, reg *roster.Registry) (sqlFrag, error) {
+func (d Dialect) whereSQL(p *query.Plan, reg *roster.Registry, r roster.AccessRule) (sqlFrag, error) {
 	var conds []sqlFrag
 	if len(p.Words) > 0 {
 		var fields []roster.Field
@@ -86,7 +87,7 @@ func (d Dialect) whereSQL(p *query.Plan, reg *roster.Registry) (sqlFrag, error) 
 	for _, g := range p.Groups {
 		var alts []sqlFrag
 		for _, pr := range g {
-			fr, err := d.predSQL(pr)
+			fr, err := d.predSQL(pr, r)
 			if err != nil {
 				return sqlFrag{}, err
 			}
@@ -95,7 +96,7 @@ func (d Dialect) whereSQL(p *query.Plan, reg *roster.Registry) (sqlFrag, error) 
 		conds = append(conds, sqlOr(alts))
 	}
 	for _, pr := range p.Not {
-		fr, err := d.predSQL(pr)
+		fr, err := d.predSQL(pr, r)
 		if err != nil {
 			return sqlFrag{}, err
 		}
@@ -330,7 +331,7 @@ func sqlIn(x string, strs []string) sqlFrag {
 }
 
 // predSQL is pr without its negation, as a two-valued condition.
-func (d Dialect) predSQL(pr query.Pred) (sqlFrag, error) {
+func (d Dialect) predSQL(pr query.Pred, r roster.AccessRule) (sqlFrag, error) {
 	f := pr.Field
 	bad := func() (sqlFrag, error) {
 		return sqlFrag{}, planError(f.Key, "the operator %s is not available", pr.Op)
@@ -341,7 +342,9 @@ func (d Dialect) predSQL(pr query.Pred) (sqlFrag, error) {
 	case pr.Kind == query.KindSmart:
 		return d.smartSQL(pr)
 	case pr.Kind == query.KindSegment:
-		return d.segmentSQL(pr)
+		return d.segmentSQL(pr, r)
+	case pr.Kind == query.KindAccess:
+		return d.accessSQL(pr, r)
 	}
 	switch pr.Kind {
 	case query.KindOrdered:

@@ -240,10 +240,10 @@ func (d Dialect) rangeSQL(o ordCol, r query.Range) (sqlFrag, error) {
 
 // orderBySQL is the ORDER BY list (without the keywords) of p.Sort, then
 // the public id ascending.
-func (d Dialect) orderBySQL(p *query.Plan) (string, error) {
+func (d Dialect) orderBySQL(p *query.Plan, r roster.AccessRule) (string, error) {
 	var parts []string
 	for _, k := range p.Sort {
-		kc, err := d.sortKey(k.Field)
+		kc, err := d.sortKey(k.Field, r)
 		if err != nil {
 			return "", err
 		}
@@ -263,10 +263,10 @@ func (d Dialect) orderBySQL(p *query.Plan) (string, error) {
 // sortExprs returns one SQL expression per key of p.Sort, to SELECT next to
 // the rows of a page: scanSortValue turns what they return into the sort
 // value query.SortValue gives, for the next page's After.
-func (d Dialect) sortExprs(p *query.Plan) ([]string, error) {
+func (d Dialect) sortExprs(p *query.Plan, r roster.AccessRule) ([]string, error) {
 	out := make([]string, len(p.Sort))
 	for i, k := range p.Sort {
-		kc, err := d.sortKey(k.Field)
+		kc, err := d.sortKey(k.Field, r)
 		if err != nil {
 			return nil, err
 		}
@@ -279,7 +279,7 @@ func (d Dialect) sortExprs(p *query.Plan) ([]string, error) {
 // scanned into an any) to the value query.SortValue(f, user) gives: a
 // float64 (-Inf when empty) for ordered fields, a string for the others.
 func (d Dialect) scanSortValue(f roster.Field, v any) (any, error) {
-	kc, err := d.sortKey(f)
+	kc, err := d.sortKey(f, roster.AccessRule{}) // its shape, not its values
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +341,7 @@ func (d Dialect) scanSortValue(f roster.Field, v any) (any, error) {
 // a in the order of p.Sort then the public id: lexicographic over the keys,
 // with empty values first in ascending keys and last in descending ones.
 // A value of the wrong type for its key wraps errCursor.
-func (d Dialect) keysetSQL(p *query.Plan, a *query.After) (cond string, args []any, err error) {
+func (d Dialect) keysetSQL(p *query.Plan, a *query.After, r roster.AccessRule) (cond string, args []any, err error) {
 	if a == nil {
 		return "TRUE", nil, nil
 	}
@@ -351,7 +351,7 @@ func (d Dialect) keysetSQL(p *query.Plan, a *query.After) (cond string, args []a
 	// Built from the last key outwards: rest = after_i OR (eq_i AND rest).
 	rest := sqlFrag{d.collate("public_id") + " > ?", []any{a.ID}}
 	for i := len(p.Sort) - 1; i >= 0; i-- {
-		after, eq, err := d.keyAfter(p.Sort[i], a.Values[i])
+		after, eq, err := d.keyAfter(p.Sort[i], a.Values[i], r)
 		if err != nil {
 			return "", nil, err
 		}
@@ -368,8 +368,11 @@ type sortCol struct {
 	constant bool    // sets and presence: SortValue is "" for everyone
 }
 
-func (d Dialect) sortKey(f roster.Field) (sortCol, error) {
+func (d Dialect) sortKey(f roster.Field, r roster.AccessRule) (sortCol, error) {
 	switch query.KindOf(f) {
+	case query.KindAccess:
+		x := d.accessExpr(r)
+		return sortCol{expr: x, cmp: d.collate(x)}, nil
 	case query.KindOrdered:
 		o, err := d.ordered(f)
 		if err != nil {
@@ -397,8 +400,8 @@ func (d Dialect) sortKey(f roster.Field) (sortCol, error) {
 
 // keyAfter returns "the row's value of key k comes after v" and "equals
 // v" in the direction of k.
-func (d Dialect) keyAfter(k query.SortKey, v any) (after, eq sqlFrag, err error) {
-	kc, err := d.sortKey(k.Field)
+func (d Dialect) keyAfter(k query.SortKey, v any, r roster.AccessRule) (after, eq sqlFrag, err error) {
+	kc, err := d.sortKey(k.Field, r)
 	if err != nil {
 		return after, eq, err
 	}

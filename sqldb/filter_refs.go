@@ -104,10 +104,10 @@ func (d Dialect) smartSQL(pr query.Pred) (sqlFrag, error) {
 }
 
 // segmentSQL is the members of any of pr's segments, on the outer row.
-func (d Dialect) segmentSQL(pr query.Pred) (sqlFrag, error) {
+func (d Dialect) segmentSQL(pr query.Pred, r roster.AccessRule) (sqlFrag, error) {
 	var alts []sqlFrag
 	for _, sp := range pr.Segs {
-		fr, err := d.segPlanSQL(sp)
+		fr, err := d.segPlanSQL(sp, r)
 		if err != nil {
 			return sqlFrag{}, err
 		}
@@ -116,11 +116,11 @@ func (d Dialect) segmentSQL(pr query.Pred) (sqlFrag, error) {
 	return sqlOr(alts), nil
 }
 
-func (d Dialect) segPlanSQL(sp *query.SegPlan) (sqlFrag, error) {
+func (d Dialect) segPlanSQL(sp *query.SegPlan, r roster.AccessRule) (sqlFrag, error) {
 	var base []sqlFrag
 	switch {
 	case sp.Plan != nil:
-		w, err := d.whereSQL(sp.Plan, sp.Reg)
+		w, err := d.whereSQL(sp.Plan, sp.Reg, r)
 		if err != nil {
 			return sqlFrag{}, err
 		}
@@ -129,7 +129,7 @@ func (d Dialect) segPlanSQL(sp *query.SegPlan) (sqlFrag, error) {
 		base = append(base, sqlTrue)
 	}
 	for _, pr := range sp.Include {
-		fr, err := d.predSQL(pr)
+		fr, err := d.predSQL(pr, r)
 		if err != nil {
 			return sqlFrag{}, err
 		}
@@ -137,7 +137,7 @@ func (d Dialect) segPlanSQL(sp *query.SegPlan) (sqlFrag, error) {
 	}
 	parts := []sqlFrag{sqlOr(base)}
 	for _, pr := range sp.Exclude {
-		fr, err := d.predSQL(pr)
+		fr, err := d.predSQL(pr, r)
 		if err != nil {
 			return sqlFrag{}, err
 		}

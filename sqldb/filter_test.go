@@ -93,13 +93,13 @@ func TestCompileSQL_Placeholders(t *testing.T) {
 	}
 	for name, d := range sqlDialects {
 		for i, p := range plans {
-			where, args, orderBy, err := d.compileSQL(p, reg)
+			where, args, orderBy, err := d.compileSQL(p, reg, testRule)
 			if err != nil {
 				t.Fatalf("%s plan %d: %v", name, i, err)
 			}
 			checkPlaceholders(t, name+" where", where, args)
 			checkPlaceholders(t, name+" order by", orderBy, nil)
-			exprs, err := d.sortExprs(p)
+			exprs, err := d.sortExprs(p, testRule)
 			if err != nil || len(exprs) != len(p.Sort) {
 				t.Fatalf("%s plan %d: sort exprs %v, %v", name, i, exprs, err)
 			}
@@ -114,7 +114,7 @@ func TestCompileSQL_Placeholders(t *testing.T) {
 					a.Values = append(a.Values, "x")
 				}
 			}
-			cond, kargs, err := d.keysetSQL(p, a)
+			cond, kargs, err := d.keysetSQL(p, a, testRule)
 			if err != nil {
 				t.Fatalf("%s plan %d: keyset: %v", name, i, err)
 			}
@@ -199,7 +199,7 @@ func TestCompileSQL(t *testing.T) {
 				`(CASE WHEN json_type(custom, '$."score"') IN ('integer', 'real') THEN json_extract(custom, '$."score"') END) DESC NULLS LAST, public_id ASC`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			where, args, orderBy, err := sqlDialects[tt.dialect].compileSQL(tt.p, reg)
+			where, args, orderBy, err := sqlDialects[tt.dialect].compileSQL(tt.p, reg, testRule)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -231,7 +231,7 @@ func TestCompileSQL_TimeArg(t *testing.T) {
 		"postgres": {day2, day3},
 	} {
 		d := sqlDialects[name]
-		_, args, _, err := d.compileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("last_login", query.OpEq, "1970-01-02")), reg)
+		_, args, _, err := d.compileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("last_login", query.OpEq, "1970-01-02")), reg, testRule)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +270,7 @@ func TestCompileSQL_Ranges(t *testing.T) {
 		{birth, query.Range{Lo: 1e9, Hi: inf}, "FALSE", nil},
 	} {
 		p := &query.Plan{Groups: [][]query.Pred{{{Field: tt.f, Kind: query.KindOrdered, Op: query.OpBetween, Ranges: []query.Range{tt.r}}}}}
-		where, args, _, err := SQLite.compileSQL(p, reg)
+		where, args, _, err := SQLite.compileSQL(p, reg, testRule)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestCompileSQL_Ranges(t *testing.T) {
 func TestKeysetSQL(t *testing.T) {
 	reg := sqlRegistry()
 	p := sqlPlan(t, reg, time.UTC, "-points,country", nil)
-	cond, args, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: []any{10.0, "FR"}})
+	cond, args, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: []any{10.0, "FR"}}, testRule)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestKeysetSQL(t *testing.T) {
 		{[]any{0.0, 1.0}, "((birth_date < ?) OR (birth_date IS NULL)) OR ((birth_date = ?) AND ((last_login > ?) OR ((last_login = ?) AND (public_id > ?))))",
 			[]any{"1970-01-01", "1970-01-01", "1970-01-01T00:00:00.001Z", "1970-01-01T00:00:00.001Z", "u_1"}},
 	} {
-		cond, args, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: tt.values})
+		cond, args, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: tt.values}, testRule)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,13 +323,13 @@ func TestKeysetSQL(t *testing.T) {
 		{[]any{"", "x"}, "TRUE"},
 		{[]any{"x", ""}, "FALSE"},
 	} {
-		cond, _, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: tt.values})
+		cond, _, err := SQLite.keysetSQL(p, &query.After{ID: "u_1", Values: tt.values}, testRule)
 		if err != nil || cond != tt.want {
 			t.Errorf("%v: got %s, %v, want %s", tt.values, cond, err, tt.want)
 		}
 	}
 
-	cond, args, err = SQLite.keysetSQL(p, nil)
+	cond, args, err = SQLite.keysetSQL(p, nil, testRule)
 	if cond != "TRUE" || args != nil || err != nil {
 		t.Errorf("first page: %s %v %v", cond, args, err)
 	}
@@ -344,7 +344,7 @@ func TestKeysetSQL(t *testing.T) {
 		{10.0, 1.0, 1.0},
 		{10.0, "a", 2.0},
 	} {
-		_, _, err := Postgres.keysetSQL(p, &query.After{ID: "u_1", Values: values})
+		_, _, err := Postgres.keysetSQL(p, &query.After{ID: "u_1", Values: values}, testRule)
 		if !errors.Is(err, errCursor) {
 			t.Errorf("%v: err = %v, want errCursor", values, err)
 		}
@@ -413,7 +413,7 @@ func TestCompileSQL_Errors(t *testing.T) {
 		{"unknown kind", group(query.Pred{Field: country, Kind: query.Kind(99), Op: query.OpEq}), roster.EINVALID, "country: unknown kind 99"},
 	} {
 		for dn, d := range sqlDialects {
-			_, _, _, err := d.compileSQL(tt.p, reg)
+			_, _, _, err := d.compileSQL(tt.p, reg, testRule)
 			if code := roster.ErrorCode(err); code != tt.code {
 				t.Errorf("%s %s: code %q (%v), want %q", tt.name, dn, code, err, tt.code)
 			}
@@ -427,7 +427,7 @@ func TestCompileSQL_Errors(t *testing.T) {
 // The runes SQL trims are those strings.TrimSpace trims.
 func TestCompileSQL_Spaces(t *testing.T) {
 	reg := sqlRegistry()
-	where, _, _, err := SQLite.compileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("city", query.OpEmpty)), reg)
+	where, _, _, err := SQLite.compileSQL(sqlPlan(t, reg, time.UTC, "", nil, sqlCond("city", query.OpEmpty)), reg, testRule)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,16 +470,19 @@ func BenchmarkCompileSQL(b *testing.B) {
 	for name, d := range sqlDialects {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
-				if _, _, _, err := d.compileSQL(p, reg); err != nil {
+				if _, _, _, err := d.compileSQL(p, reg, testRule); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := d.sortExprs(p); err != nil {
+				if _, err := d.sortExprs(p, testRule); err != nil {
 					b.Fatal(err)
 				}
-				if _, _, err := d.keysetSQL(p, a); err != nil {
+				if _, _, err := d.keysetSQL(p, a, testRule); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
 }
+
+// testRule is the access rule the SQL compiler tests run under.
+var testRule = roster.DefaultAccountPolicy().Rule(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))

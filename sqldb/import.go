@@ -360,11 +360,32 @@ func (w *importWriter) Registry(ctx context.Context) (*roster.Registry, error) {
 }
 
 func (w *importWriter) InsertNew(ctx context.Context, users []*roster.User) error {
-	return w.tx.insertUsers(ctx, users, true)
+	if err := w.tx.insertUsers(ctx, users, true); err != nil {
+		return err
+	}
+	return w.created(ctx, users)
 }
 
 func (w *importWriter) Insert(ctx context.Context, users []*roster.User) error {
-	return w.tx.insertUsers(ctx, users, false)
+	if err := w.tx.insertUsers(ctx, users, false); err != nil {
+		return err
+	}
+	return w.created(ctx, users)
+}
+
+// created queues what the addresses of the users just inserted call for
+// (a confirmation, when the policy requires one), in the chunk's
+// transaction.
+func (w *importWriter) created(ctx context.Context, users []*roster.User) error {
+	for _, u := range users {
+		if u.ID == 0 {
+			continue // skipped: taken
+		}
+		if err := w.tx.emailMessages(ctx, u, "", true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *importWriter) Owners(ctx context.Context, values map[string][]string) (roster.UniqueOwners, error) {
@@ -379,9 +400,13 @@ func (w *importWriter) Users(ctx context.Context, ids []int64) (map[int64]*roste
 	return w.tx.usersByID(ctx, reg, ids)
 }
 
-func (w *importWriter) Update(ctx context.Context, u *roster.User) error {
+func (w *importWriter) Update(ctx context.Context, before, u *roster.User) error {
 	u.UpdatedAt = w.tx.now
-	return w.tx.updateUserRow(ctx, u)
+	roster.SettleEmailConfirmation(before, u, w.tx.now)
+	if err := w.tx.updateUserRow(ctx, u); err != nil {
+		return err
+	}
+	return w.tx.emailMessages(ctx, u, before.Email, false)
 }
 
 func (w *importWriter) loadRefs(ctx context.Context) error {

@@ -226,7 +226,11 @@ func inviteMany(ctx context.Context, tx *Tx, mail roster.MailRenderer, users, fr
 		tx.db.timeArg(tx.now), string(roster.LinkInvite), arg); err != nil {
 		return formatError(err, "revoke links")
 	}
-	ttl := roster.LinkInvite.TTL()
+	policy, err := tx.db.AccountPolicy(ctx)
+	if err != nil {
+		return err
+	}
+	ttl := policy.TTL(roster.LinkInvite)
 	msgs, hashes, err := renderInvites(mail, users, ttl, tx.now)
 	if err != nil {
 		return err

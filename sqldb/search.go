@@ -27,8 +27,12 @@ func (s *UserService) Search(ctx context.Context, p *query.Plan, page query.Page
 	if err != nil {
 		return nil, err
 	}
+	rule, err := s.db.AccessRule(ctx)
+	if err != nil {
+		return nil, err
+	}
 	d := s.db.Dialect
-	where, args, orderBy, err := d.compileSQL(p, reg)
+	where, args, orderBy, err := d.compileSQL(p, reg, rule)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
@@ -36,11 +40,11 @@ func (s *UserService) Search(ctx context.Context, p *query.Plan, page query.Page
 	if err := s.db.queryRow(ctx, "SELECT COUNT(*) FROM users WHERE "+where, args...).Scan(&res.Total); err != nil {
 		return nil, formatError(err, "search")
 	}
-	exprs, err := d.sortExprs(p)
+	exprs, err := d.sortExprs(p, rule)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	keyset, kargs, err := d.keysetSQL(p, page.After)
+	keyset, kargs, err := d.keysetSQL(p, page.After, rule)
 	if errors.Is(err, errCursor) {
 		return nil, roster.Errorf(roster.EINVALID, "The cursor is not valid for this query: start again from the first page.")
 	} else if err != nil {
@@ -100,7 +104,11 @@ func (s *UserService) Match(ctx context.Context, p *query.Plan) ([]int64, error)
 	if err != nil {
 		return nil, err
 	}
-	where, args, _, err := s.db.Dialect.compileSQL(p, reg)
+	rule, err := s.db.AccessRule(ctx)
+	if err != nil {
+		return nil, err
+	}
+	where, args, _, err := s.db.Dialect.compileSQL(p, reg, rule)
 	if err != nil {
 		return nil, fmt.Errorf("match: %w", err)
 	}

@@ -22,6 +22,9 @@ type UserService struct {
 	// afterPasswordCheck, set by tests only, runs when a sign-in's
 	// password matched, before the sign-in writes.
 	afterPasswordCheck func()
+	// beforeUpdateCommit, set by tests only, runs as an update is about to
+	// commit; an error fails the update.
+	beforeUpdateCommit func() error
 }
 
 // NewUserService returns a UserService on db.
@@ -366,6 +369,9 @@ func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain stri
 	if err != nil {
 		return err
 	}
+	if u.PasswordHash != "" && u.PasswordSetAt.IsZero() {
+		u.PasswordSetAt = tx.now
+	}
 	defer tx.Rollback()
 	reg, err := loadRegistry(ctx, tx, s.db)
 	if err != nil {
@@ -376,6 +382,9 @@ func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain stri
 		return err
 	}
 	if err := tx.createUser(ctx, u); err != nil {
+		return err
+	}
+	if err := tx.emailMessages(ctx, u, "", true); err != nil {
 		return err
 	}
 	changes := map[string]roster.Change{}
@@ -405,6 +414,7 @@ func (tx *Tx) createUser(ctx context.Context, u *roster.User) error {
 	if u.Newsletter && u.NewsletterAt.IsZero() {
 		u.NewsletterAt = tx.now
 	}
+	roster.SettleEmailConfirmation(nil, u, tx.now)
 	args, err := tx.db.userArgs(u)
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
@@ -462,6 +472,7 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 		if u.Status == "" {
 			u.Status = roster.StatusActive
 		}
+		roster.SettleEmailConfirmation(nil, u, tx.now)
 	}
 	if tx.conn != nil && len(users) >= copyThreshold {
 		if err := tx.copyUsers(ctx, users, skipTaken); err != nil {
@@ -578,6 +589,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err != nil {
 		return nil, err
 	}
+	roster.SettleEmailConfirmation(before, u, tx.now)
 	changes := roster.DiffUsers(reg, before, u)
 	if hash != "" {
 		// Checked again now that the address is known.
@@ -585,6 +597,7 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 			return nil, err
 		}
 		u.PasswordHash = hash
+		u.PasswordSetAt = tx.now
 		changes["password"] = roster.Change{Before: roster.Redacted, After: roster.Redacted}
 	}
 	if len(changes) == 0 {
@@ -594,8 +607,16 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := tx.updateUserRow(ctx, u); err != nil {
 		return nil, err
 	}
+	if err := tx.emailMessages(ctx, u, before.Email, false); err != nil {
+		return nil, err
+	}
 	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {
 		return nil, err
+	}
+	if s.beforeUpdateCommit != nil {
+		if err := s.beforeUpdateCommit(); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.commit(); err != nil {
 		return nil, err

@@ -54,10 +54,16 @@ func (s *UserService) Authenticate(ctx context.Context, login, plain string) (*r
 		}
 		return nil, errBadUserLogin
 	}
-	// Only once the password matched: telling a banned user so reveals
-	// nothing to someone who does not know their password.
-	if u.Status == roster.StatusBanned {
-		return nil, roster.Errorf(roster.EFORBIDDEN, "This account is banned.")
+	// Only once the password matched: telling a user why their account
+	// is not active reveals nothing to someone who does not know their
+	// password. A refused sign-in records nothing: an expired account
+	// stays expired until its password is reset.
+	rule, err := s.db.AccessRule(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a := rule.Of(u); a != roster.AccessActive {
+		return nil, roster.AccessError(a)
 	}
 	// Hashed before the transaction: 40 ms of CPU must not hold the writer.
 	var rehash string

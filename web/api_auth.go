@@ -21,7 +21,9 @@ type authRequest struct {
 // apiAuthenticateUser checks an end user's sign-in for the operator's app:
 // login is an email or a client id. It answers with the user, or with 401
 // when the login or the password is wrong (one message for both), 403 when
-// the user is banned and 429 after repeated failures for the login. The
+// the password is right but the account is not active (the code names the
+// access state: access_banned, access_expired, ...) and 429 after repeated
+// failures for the login. The
 // bearer token of the app was checked before; this 401 is about the user's
 // credentials, so it carries no WWW-Authenticate header.
 func (s *Server) apiAuthenticateUser(w http.ResponseWriter, r *http.Request) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -93,7 +94,9 @@ func TestAPI_AuthenticateUser(t *testing.T) {
 		})
 		t.Run("Banned", func(t *testing.T) {
 			ts.fails(t, roster.RoleSupport, "POST", path, body("banned@example.com", "not the password"), 401, `"code":"unauthorized"`)
-			ts.fails(t, roster.RoleSupport, "POST", path, body("banned@example.com", pw), 403, `"code":"forbidden"`, `This account is banned.`)
+			// The code names the reason (it was "forbidden" before the
+			// access rule; the status and message are the same).
+			ts.fails(t, roster.RoleSupport, "POST", path, body("banned@example.com", pw), 403, `"code":"access_banned"`, `"reason":"banned"`, `This account is banned.`)
 		})
 		t.Run("Throttled", func(t *testing.T) {
 			for range 3 {
@@ -108,6 +111,79 @@ func TestAPI_AuthenticateUser(t *testing.T) {
 			ts.fails(t, roster.RoleSupport, "POST", path, body("ann@example.com", strings.Repeat("x", 5000)), 422, `"password":"is longer than 4096 bytes"`)
 			ts.fails(t, roster.RoleSupport, "POST", path, `{"login":`, 400, `"code":"invalid"`)
 			ts.fails(t, roster.RoleSupport, "POST", path, ``, 400, `"code":"invalid"`)
+		})
+		t.Run("NotActive", func(t *testing.T) {
+			// A right password for an account that is not active is refused
+			// with the reason; a wrong one gets the answer any wrong one
+			// gets. Expired: no activity for 15 months.
+			old := db.Now().AddDate(-2, 0, 0).Truncate(time.Millisecond)
+			for _, tt := range []struct {
+				email  string
+				status roster.UserStatus
+				old    bool
+				reason string
+			}{
+				{"invited@example.com", roster.StatusInvited, false, "invited"},
+				{"pending@example.com", roster.StatusPending, false, "pending"},
+				{"expired@example.com", roster.StatusActive, true, "expired"},
+				{"unconfirmed@example.com", roster.StatusActive, false, "unconfirmed"},
+			} {
+				u := &roster.User{Email: tt.email, PasswordHash: string(bc), Status: tt.status}
+				if tt.old {
+					u.CreatedAt, u.PasswordSetAt, u.LastLogin = old, old, old
+				}
+				if err := users.CreateUser(ctx, u, ""); err != nil {
+					t.Fatal(err)
+				}
+				if tt.reason == "unconfirmed" {
+					p := roster.DefaultAccountPolicy()
+					p.ConfirmationRequired = true
+					if err := db.SetAccountPolicy(ctx, p); err != nil {
+						t.Fatal(err)
+					}
+				}
+				out := ts.call(t, roster.RoleSupport, "POST", path, body(tt.email, "not the password"), 401)
+				if strings.TrimSpace(out) != badLogin {
+					t.Errorf("%s, wrong password: %s, want %s", tt.email, out, badLogin)
+				}
+				ts.fails(t, roster.RoleSupport, "POST", path, body(tt.email, pw), 403, `"code":"access_`+tt.reason+`"`, `"reason":"`+tt.reason+`"`)
+				stored, err := users.FindUserByID(ctx, u.PublicID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !stored.LastLogin.Equal(u.LastLogin) {
+					t.Errorf("%s: a refused sign-in recorded last_login %v", tt.email, stored.LastLogin)
+				}
+			}
+			if err := db.SetAccountPolicy(ctx, roster.DefaultAccountPolicy()); err != nil {
+				t.Fatal(err)
+			}
+			// An expired user whose password is set again is active, and
+			// signing in records when.
+			var expired *roster.User
+			if err := users.ScanUsers(ctx, 0, 100, func(u *roster.User) error {
+				if u.Email == "expired@example.com" {
+					expired = u
+				}
+				return nil
+			}); err != nil || expired == nil {
+				t.Fatal(err)
+			}
+			newPw := "a brand new password"
+			if _, err := users.UpdateUser(ctx, expired.PublicID, roster.UserUpdate{Password: &newPw}); err != nil {
+				t.Fatal(err)
+			}
+			out := ts.call(t, roster.RoleSupport, "POST", path, body("expired@example.com", newPw), 200)
+			if !strings.Contains(out, `"access":"active"`) {
+				t.Errorf("after the new password: %s", out)
+			}
+			stored, err := users.FindUserByID(ctx, expired.PublicID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := db.Now().Sub(stored.LastLogin); d < 0 || d > time.Minute {
+				t.Errorf("last_login after the sign-in: %v", stored.LastLogin)
+			}
 		})
 	})
 }

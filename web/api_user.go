@@ -97,6 +97,8 @@ func readOnlyHint(f roster.Field) string {
 		return ": change memberships with /api/v1/groups/{id}/members"
 	case roster.TypeSmartType:
 		return ": it follows from the user's groups and the smart type list"
+	case roster.TypeAccess:
+		return ": it follows from the user's status, email confirmation and activity (Settings → Accounts)"
 	}
 	return ""
 }
@@ -121,7 +123,7 @@ func (uj userJSON) MarshalJSON() ([]byte, error) {
 	b.WriteByte('{')
 	first := true
 	for _, f := range uj.reg.Fields {
-		if f.Type == roster.TypePassword || f.Key == "password_hash" {
+		if f.Hidden() {
 			continue
 		}
 		v, err := json.Marshal(uj.value(f))
@@ -172,6 +174,8 @@ func (uj userJSON) value(f roster.Field) any {
 			return refJSON{ID: g.ID, Name: g.Name}
 		}
 		return nil
+	case roster.TypeAccess:
+		return uj.reg.Access.Of(uj.u)
 	}
 	return jsonValue(f, uj.u.Get(f.Key))
 }

@@ -202,6 +202,58 @@ var auditRoutes = map[string][]auditCase{
 		return []wantEntry{{Action: "user.invite_accept", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true,
 			Changes: map[string]roster.Change{"status": chg("invited", "active"), "password": chg("[redacted]", "[redacted]")}}}
 	}}},
+	"POST /users/{id}/confirmation": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, email := w.user(t, "confirm-send-page")
+		w.page(t, "/users/"+u+"/confirmation", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.confirmation_send", TargetType: "user", TargetID: u, Note: email}}
+	}}},
+	"POST /api/v1/users/{id}/confirmation": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, email := w.user(t, "confirm-send-api")
+		w.api(t, "POST", "/api/v1/users/"+u+"/confirmation", "", http.StatusAccepted)
+		return []wantEntry{{Action: "user.confirmation_send", TargetType: "user", TargetID: u, Note: email}}
+	}}},
+	"POST /users/{id}/confirm": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "confirm-mark-page")
+		w.page(t, "/users/"+u+"/confirm", url.Values{"reason": {"confirmed on the phone"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.email_confirm", TargetType: "user", TargetID: u, Note: "confirmed on the phone",
+			Changes: map[string]roster.Change{"email_confirmed": chg(false, true)}}}
+	}}},
+	"POST /api/v1/users/{id}/confirm": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "confirm-mark-api")
+		w.api(t, "POST", "/api/v1/users/"+u+"/confirm", `{"reason":"replied from the address"}`, http.StatusOK)
+		return []wantEntry{{Action: "user.email_confirm", TargetType: "user", TargetID: u, Note: "replied from the address",
+			Changes: map[string]roster.Change{"email_confirmed": chg(false, true)}}}
+	}}},
+	"POST /u/confirm/{token}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, email := w.user(t, "confirm-use")
+		if _, err := w.ts.Web.Accounts.SendConfirmation(w.ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		link := w.mailLink(t, email)
+		w.hosted(t, link, url.Values{}, http.StatusOK)
+		return []wantEntry{{Action: "user.email_confirm", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true, Note: email,
+			Changes: map[string]roster.Change{"email_confirmed": chg(false, true)}}}
+	}}},
+	"POST /settings/accounts": {{do: func(t *testing.T, w *world) []wantEntry {
+		p, err := w.ts.DB.AccountPolicy(w.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.page(t, "/settings/accounts", url.Values{"expiry_months": {itoa(int64(p.ExpiryMonths + 1))}, "invite_hours": {itoa(int64(p.InviteTTL / time.Hour))},
+			"confirm_hours": {itoa(int64(p.ConfirmTTL / time.Hour))}, "reset_minutes": {itoa(int64(p.ResetTTL / time.Minute))}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "settings.accounts", TargetType: "settings", TargetID: "accounts",
+			Changes: map[string]roster.Change{"expiry_months": chg(float64(p.ExpiryMonths), float64(p.ExpiryMonths+1))}}}
+	}}},
+	"PUT /api/v1/settings/accounts": {{do: func(t *testing.T, w *world) []wantEntry {
+		p, err := w.ts.DB.AccountPolicy(w.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reset := int64(p.ResetTTL/time.Minute) + 5
+		w.api(t, "PUT", "/api/v1/settings/accounts", `{"reset_ttl_minutes":`+itoa(reset)+`}`, http.StatusOK)
+		return []wantEntry{{Action: "settings.accounts", TargetType: "settings", TargetID: "accounts",
+			Changes: map[string]roster.Change{"reset_ttl_minutes": chg(float64(reset-5), float64(reset))}}}
+	}}},
 	"POST /settings/email/{id}/{op}": {{do: func(t *testing.T, w *world) []wantEntry {
 		u, _ := w.user(t, "retry")
 		m := w.failedMessage(t, u)
@@ -934,7 +986,7 @@ func (w *world) hosted(t *testing.T, path string, form url.Values, want int) {
 }
 
 // mailLinkRE finds a hosted page's link in a message.
-var mailLinkRE = regexp.MustCompile(`https://roster\.example\.com(/u/(?:invite|reset)/[A-Za-z0-9_-]+)`)
+var mailLinkRE = regexp.MustCompile(`https://roster\.example\.com(/u/(?:invite|reset|confirm)/[A-Za-z0-9_-]+)`)
 
 // mailLink returns the path of the link in the newest message to email.
 func (w *world) mailLink(t *testing.T, email string) string {

@@ -89,7 +89,7 @@ func TestDashboard(t *testing.T) {
 		// users behind them.
 		for _, want := range []string{
 			`href="/users"`, "All users", "1,208",
-			`href="/users?q=status%3Aactive"`, "1,203", // everyone but BE and the banned
+			`href="/users?q=access%3Aactive"`, "1,203", // everyone but BE (pending) and the banned: no one has expired
 			`href="/users?q=newsletter%3Atrue"`, ">9<",
 			`href="/users?q=status%3Abanned"`, ">2<",
 			"&#43;13 in the last 7 days", "99.6% of all users",

@@ -46,6 +46,9 @@ type errorBody struct {
 		Message  string            `json:"message"`
 		Fields   map[string]string `json:"fields,omitempty"`
 		Position *int              `json:"position,omitempty"`
+		// Reason is the access state of a refused sign-in (the code is
+		// "access_" and the state).
+		Reason string `json:"reason,omitempty"`
 	} `json:"error"`
 }
 
@@ -62,6 +65,9 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		body.Error.Code = roster.ErrorCode(err)
 		body.Error.Message = roster.ErrorMessage(err)
 		body.Error.Fields = roster.ErrorFields(err)
+		if a := roster.AccessDenied(err); a != "" {
+			body.Error.Code, body.Error.Reason, body.Error.Fields = "access_"+string(a), string(a), nil
+		}
 		var re *roster.Error
 		if errors.As(err, &re) && re.Position >= 0 {
 			p := re.Position

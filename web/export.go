@@ -115,7 +115,7 @@ func (s *Server) streamExport(w http.ResponseWriter, r *http.Request, ex *prepar
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.WriteHeader(http.StatusOK)
 	start := time.Now()
-	n, err := csvio.ExportUsers(r.Context(), w, s.Users, ex.ids, csvio.Export{Columns: ex.cols, Catalog: ex.reg.Catalog, Options: ex.req.opts})
+	n, err := csvio.ExportUsers(r.Context(), w, s.Users, ex.ids, csvio.Export{Columns: ex.cols, Catalog: ex.reg.Catalog, Access: ex.reg.Access, Options: ex.req.opts})
 	// The request's context is over when the client left; the entry must
 	// still be written.
 	sum := csvio.ExportSummary{Filter: ex.req.q, Sort: query.FormatSort(ex.plan.Sort), Columns: ex.req.columns,

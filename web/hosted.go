@@ -14,10 +14,10 @@ import (
 // hostedView is what the hosted pages show.
 type hostedView struct {
 	// Mode: "request" (ask for a reset link), "requested" (the answer),
-	// "set" (choose a password), "done" (it is set), "bad" (the link
-	// cannot be used).
+	// "set" (choose a password), "done" (it is set), "confirm" (confirm
+	// an address), "confirmed" (it is), "bad" (the link cannot be used).
 	Mode    string
-	Purpose string // "reset" or "invite"
+	Purpose string // "reset", "invite" or "confirm"
 	Action  string // where the form posts
 	Email   string
 	Error   string
@@ -27,6 +27,8 @@ type hostedView struct {
 	Next    string
 	Min     int
 	Max     int
+	// Expires says how long a reset link works.
+	Expires string
 }
 
 // handleResetRequestPage shows the form where users ask for a reset link.
@@ -43,7 +45,7 @@ func (s *Server) handleResetRequest(w http.ResponseWriter, r *http.Request) {
 	err := s.Accounts.RequestPasswordReset(r.Context(), email, s.clientAddr(r))
 	switch roster.ErrorCode(err) {
 	case "":
-		view.Mode = "requested"
+		view.Mode, view.Expires = "requested", s.linkWords(r).Reset
 		s.render(w, r, http.StatusOK, "hosted", "Check your email", view)
 	case roster.EINVALID, roster.ETOOMANY:
 		view.Error = roster.ErrorMessage(err)
@@ -116,6 +118,29 @@ func (s *Server) handleLinkUse(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// handleConfirmPage opens a confirmation link: a button that confirms,
+// so that a mail scanner fetching the link confirms nothing.
+func (s *Server) handleConfirmPage(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	l, err := s.Accounts.FindLink(r.Context(), roster.LinkConfirm, token)
+	if err != nil {
+		s.renderBadLink(w, r, roster.LinkConfirm, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "hosted", "Confirm your email address",
+		hostedView{Mode: "confirm", Purpose: string(roster.LinkConfirm), Action: "/u/confirm/" + token, Email: l.Email})
+}
+
+// handleConfirm confirms the address of a confirmation link.
+func (s *Server) handleConfirm(w http.ResponseWriter, r *http.Request) {
+	l, err := s.Accounts.ConfirmEmail(r.Context(), r.PathValue("token"))
+	if err != nil {
+		s.renderBadLink(w, r, roster.LinkConfirm, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "hosted", "Address confirmed", hostedView{Mode: "confirmed", Purpose: string(roster.LinkConfirm), Email: l.Email})
+}
+
 // renderBadLink says why a link cannot be used and what to do next,
 // without a word about the account.
 func (s *Server) renderBadLink(w http.ResponseWriter, r *http.Request, p roster.LinkPurpose, err error) {
@@ -129,11 +154,15 @@ func (s *Server) renderBadLink(w http.ResponseWriter, r *http.Request, p roster.
 	case p == roster.LinkInvite && state == roster.LinkUsed:
 		view.Next = "This invitation was already accepted. Sign in with the password you chose, or ask for a new password below if you forgot it."
 	case p == roster.LinkInvite:
-		view.Next = "Ask the person who invited you to send a new invitation: only the newest one works, for 7 days."
+		view.Next = "Ask the person who invited you to send a new invitation: only the newest one works, and only for a while."
+	case p == roster.LinkConfirm && state == roster.LinkUsed:
+		view.Next = "This address was already confirmed with this link: there is nothing more to do."
+	case p == roster.LinkConfirm:
+		view.Next = "Confirmation links work once, for a few days, and only the newest one does. Ask us to send a new one."
 	case state == roster.LinkUsed:
 		view.Next = "Your password was already changed with this link. If you need to change it again, ask for a new link."
 	default:
-		view.Next = "Reset links work once, for an hour, and only the newest one does. Ask for a new link."
+		view.Next = "Reset links work once, for " + s.linkWords(r).Reset + ", and only the newest one does. Ask for a new link."
 	}
 	s.render(w, r, http.StatusGone, "hosted", "This link cannot be used", view)
 }

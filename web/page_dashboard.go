@@ -176,7 +176,7 @@ func (s *Server) dashboardStats(ctx context.Context, view *homeView, loc *time.L
 	cards := []statCard{{Label: "All users", Value: formatCount(total), Href: "/users",
 		Note: "+" + formatCount(lastWeek) + " in the last 7 days"}}
 	for _, c := range []struct{ label, q string }{
-		{"Active accounts", "status:active"},
+		{"Active accounts", "access:active"}, // the active-account rule, not the status alone
 		{"Subscribed users", "newsletter:true"},
 		{"Banned", "status:banned"},
 	} {

@@ -579,7 +579,8 @@ func (s *Server) handleMemberRemove(w http.ResponseWriter, r *http.Request) {
 }
 
 // orgCell renders the values the catalog names: group ids as group names,
-// the derived smart type as its group's name. ok is false for other fields.
+// the derived smart type as its group's name; and the computed access
+// state. ok is false for other fields.
 func orgCell(reg *roster.Registry, f roster.Field, u *roster.User) (cell, bool) {
 	switch f.Type {
 	case roster.TypeGroups:
@@ -598,6 +599,8 @@ func orgCell(reg *roster.Registry, f roster.Field, u *roster.User) (cell, bool) 
 			return cell{Text: g.Name}, true
 		}
 		return cell{Kind: "empty"}, true
+	case roster.TypeAccess:
+		return cell{Text: string(reg.Access.Of(u))}, true
 	}
 	return cell{}, false
 }

@@ -45,6 +45,23 @@ type profileView struct {
 	TagPanel *tagPanel
 	// Org is the user's groups, smart type and months as Member of the Month.
 	Org *userOrg
+	// Links say how long each kind of link works, in words.
+	Links linkWords
+}
+
+// linkWords are the link lifetimes of the account policy, in words.
+type linkWords struct{ Invite, Confirm, Reset string }
+
+// linkWords returns the lifetimes of the policy in force; the defaults
+// when it cannot be read (the words are only shown, never enforced).
+func (s *Server) linkWords(r *http.Request) linkWords {
+	p := roster.DefaultAccountPolicy()
+	if s.AccountSettings != nil {
+		if q, err := s.AccountSettings.AccountPolicy(r.Context()); err == nil {
+			p = q
+		}
+	}
+	return linkWords{roster.DurationWords(p.InviteTTL), roster.DurationWords(p.ConfirmTTL), roster.DurationWords(p.ResetTTL)}
 }
 
 func (s *Server) loadProfile(w http.ResponseWriter, r *http.Request) (*roster.User, *roster.Registry, bool) {
@@ -90,7 +107,7 @@ func (s *Server) handleUserActivity(w http.ResponseWriter, r *http.Request) {
 // are the inputs of a refused form and the messages per field.
 func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, submitted map[string]string, problems map[string]string) *profileView {
 	loc := staffFrom(r).Location()
-	view := &profileView{User: u, Name: u.Name(), Tab: "details", Loc: loc, Statuses: roster.UserStatusNames(), Back: "/users"}
+	view := &profileView{User: u, Name: u.Name(), Tab: "details", Loc: loc, Statuses: roster.UserStatusNames(), Back: "/users", Links: s.linkWords(r)}
 	back := "/users/" + u.PublicID
 	view.Tags = s.chipsFor(r, reg, u, back)
 	if view.Tags.Edit {
@@ -99,7 +116,7 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 	index := map[string]int{}
 	for _, f := range reg.Fields {
 		// Tags have a section of their own, with names and colours.
-		if f.Type == roster.TypePassword || f.Key == "password_hash" || f.Type == roster.TypeTags {
+		if f.Hidden() || f.Type == roster.TypeTags {
 			continue
 		}
 		pf := profileField{Field: f, Cell: renderCell(f, u.Get(f.Key), loc), Input: inputValue(f, u.Get(f.Key), loc), Kind: inputKind(f)}

@@ -330,7 +330,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		view.Choosable = append(view.Choosable, choosable{f.Key, f.Label, true})
 	}
 	for _, f := range reg.Fields {
-		if f.Type == roster.TypePassword || f.Key == "password_hash" || slices.Contains(cols, f.Key) {
+		if f.Hidden() || slices.Contains(cols, f.Key) {
 			continue
 		}
 		view.Choosable = append(view.Choosable, choosable{f.Key, f.Label, false})
@@ -352,7 +352,7 @@ func validColumns(reg *roster.Registry, keys []string) []string {
 	for _, k := range keys {
 		k = strings.TrimSpace(k)
 		f, ok := reg.Field(k)
-		if ok && f.Type != roster.TypePassword && f.Key != "password_hash" && !slices.Contains(out, k) {
+		if ok && !f.Hidden() && !slices.Contains(out, k) {
 			out = append(out, k)
 		}
 	}

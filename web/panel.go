@@ -23,7 +23,8 @@ func asRosterError(err error, target **roster.Error) bool { return errors.As(err
 // panelField describes the control of one field.
 type panelField struct {
 	Key, Label string
-	Control    string // text, exact, number, date, bool, set, presence, status
+	Control    string   // text, exact, number, date, bool, set, presence, status, choice
+	Choices    []string // choice: the values offered as checkboxes (access)
 	Section    string
 }
 
@@ -48,6 +49,8 @@ func panelFields(reg *roster.Registry) []panelField {
 			pf.Control = "set"
 		case query.KindPresence:
 			pf.Control = "presence"
+		case query.KindAccess:
+			pf.Control, pf.Choices = "choice", f.Choices
 		case query.KindExact:
 			pf.Control = "exact"
 			if f.Type == roster.TypeStatus {
@@ -91,7 +94,7 @@ func panelConds(q url.Values, reg *roster.Registry) ([]query.Cond, bool, error) 
 				}
 				c.Values = splitList(v)
 			}
-		case "status":
+		case "status", "choice":
 			vals := q["f."+pf.Key+".v"]
 			if len(vals) == 0 {
 				continue

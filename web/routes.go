@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	s.handle("POST /u/reset/{token}", public, s.handleLinkUse)
 	s.handle("GET /u/invite/{token}", public, s.handleLinkPage)
 	s.handle("POST /u/invite/{token}", public, s.handleLinkUse)
+	s.handle("GET /u/confirm/{token}", public, s.handleConfirmPage)
+	s.handle("POST /u/confirm/{token}", public, s.handleConfirm)
 
 	// Back-office pages.
 	s.handle("GET /{$}", roster.PermViewUsers, s.handleHome)
@@ -49,6 +51,8 @@ func (s *Server) routes() {
 	s.handle("POST /users/{id}/password-reset", roster.PermEditUsers, s.handleUserResetLink)
 	s.handle("POST /users/{id}/invite", roster.PermManageUsers, s.handleUserInvite)
 	s.handle("POST /users/{id}/invite/revoke", roster.PermManageUsers, s.handleUserInviteRevoke)
+	s.handle("POST /users/{id}/confirmation", roster.PermEditUsers, s.handleUserConfirmation)
+	s.handle("POST /users/{id}/confirm", roster.PermEditUsers, s.handleUserConfirm)
 	s.handle("POST /users/{id}/delete", roster.PermManageUsers, s.handleUserDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)
@@ -71,6 +75,8 @@ func (s *Server) routes() {
 	s.handle("POST /settings/email/settings", roster.PermManageStaff, s.handleMailSettings)
 	s.handle("GET /settings/email/templates/{name}", roster.PermManageStaff, s.handleMailTemplate)
 	s.handle("POST /settings/email/templates/{name}", roster.PermManageStaff, s.handleMailTemplateSave)
+	s.handle("GET /settings/accounts", roster.PermManageStaff, s.handleAccountSettings)
+	s.handle("POST /settings/accounts", roster.PermManageStaff, s.handleAccountSettingsSave)
 
 	// Tags
 	s.handle("GET /tags", roster.PermViewUsers, s.handleTags)
@@ -148,6 +154,10 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/users/invite", roster.PermManageUsers, s.apiBulkInvite)
 	s.handle("GET /api/v1/invites/{id}", roster.PermManageUsers, s.apiGetInviteJob)
 	s.handle("POST /api/v1/invites/{id}/cancel", roster.PermManageUsers, s.apiCancelInviteJob)
+	s.handle("POST /api/v1/users/{id}/confirmation", roster.PermEditUsers, s.apiSendConfirmation)
+	s.handle("POST /api/v1/users/{id}/confirm", roster.PermEditUsers, s.apiConfirmEmail)
+	s.handle("GET /api/v1/settings/accounts", roster.PermManageStaff, s.apiGetAccountSettings)
+	s.handle("PUT /api/v1/settings/accounts", roster.PermManageStaff, s.apiPutAccountSettings)
 	s.handle("GET /api/v1/fields", roster.PermViewUsers, s.apiListFields)
 	s.handle("POST /api/v1/fields", roster.PermManageFields, s.apiCreateField)
 	s.handle("PATCH /api/v1/fields/{key}", roster.PermManageFields, s.apiUpdateField)

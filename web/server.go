@@ -55,8 +55,10 @@ type Server struct {
 	Outbox   roster.OutboxService
 	// Invites runs bulk invites (as jobs of Jobs) and revokes invites.
 	Invites     roster.InviteService
-	MailEnabled bool
-	WakeMail    func()
+	// AccountSettings holds the account policy (Settings → Accounts).
+	AccountSettings roster.AccountSettings
+	MailEnabled     bool
+	WakeMail        func()
 	// MailSettings stores the mail settings and edited templates that
 	// Settings → Email and the API change; MailRenderer previews them.
 	MailSettings roster.MailSettingsService

@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"time"
+
 	"context"
 	"encoding/json"
 	"io"
@@ -42,7 +44,7 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 	staff := sqldb.NewStaffService(db)
 	users, fields := sqldb.NewUserService(db), sqldb.NewFieldService(db)
 	ix := &index.Index{Users: users, Fields: fields, Changes: sqldb.NewChangeLog(db), Fallback: users, Counts: sqldb.NewCatalogService(db),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Policies: db, Now: func() time.Time { return db.Now() }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := ix.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +60,7 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 	accounts := sqldb.NewAccountService(db, mail)
 	cfg := &web.Server{
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailSettings: mailSettings, MailRenderer: mail,
+		AccountSettings: sqldb.NewAccountSettings(db),
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),

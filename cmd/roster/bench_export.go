@@ -56,7 +56,7 @@ func (m *Main) benchExport(ctx context.Context, stdout io.Writer, reg *roster.Re
 		}
 		listed := time.Since(t0)
 		var w countingWriter
-		n, err := csvio.ExportUsers(ctx, &w, m.Users, ids, csvio.Export{Columns: cols, Catalog: reg.Catalog})
+		n, err := csvio.ExportUsers(ctx, &w, m.Users, ids, csvio.Export{Columns: cols, Catalog: reg.Catalog, Access: reg.Access})
 		el, cpu := time.Since(t0), cpuTime()-c0
 		close(stop)
 		wg.Wait()

@@ -91,7 +91,7 @@ func (m *Main) export(ctx context.Context, ef exportFlags, stdout, stderr io.Wri
 			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
 	}
 	opts := csvio.WriteOptions{BOM: ef.bom, NoEscape: ef.noEscape}
-	n, err := csvio.ExportUsers(ctx, w, m.Users, ids, csvio.Export{Columns: cols, Catalog: reg.Catalog, Options: opts,
+	n, err := csvio.ExportUsers(ctx, w, m.Users, ids, csvio.Export{Columns: cols, Catalog: reg.Catalog, Access: reg.Access, Options: opts,
 		Progress: func(done int) {
 			if bar != nil {
 				bar.Set(done)

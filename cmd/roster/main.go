@@ -180,6 +180,7 @@ func (m *Main) OpenIndex() {
 	m.Index = &index.Index{
 		Users: m.Users, Fields: m.Fields, Changes: sqldb.NewChangeLog(m.DB),
 		Fallback: m.Users, Counts: sqldb.NewCatalogService(m.DB), Logger: m.Logger.With("component", "index"),
+		Policies: m.DB, Now: func() time.Time { return m.DB.Now() },
 	}
 	m.DB.OnCommit = func(ids, seqs []int64) {
 		if err := m.Index.Refresh(context.Background(), ids, seqs); err != nil {
@@ -256,7 +257,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
-		MailSettings: mail, MailRenderer: m.Renderer,
+		MailSettings: mail, MailRenderer: m.Renderer, AccountSettings: sqldb.NewAccountSettings(m.DB),
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
@@ -302,6 +303,7 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, *sqldb.MailS
 	}
 	accounts := sqldb.NewAccountService(m.DB, r)
 	accounts.Wake = m.Mailer.Wake
+	m.DB.WakeMail = m.Mailer.Wake // confirmations queued with a create or an email change
 	return accounts, outbox, settings, nil
 }
 

@@ -636,6 +636,7 @@ func timeless(u *roster.User) roster.User {
 	c := *u
 	c.CreatedAt, c.UpdatedAt = time.Time{}, time.Time{}
 	c.LastInteraction, c.LastVisit, c.LastLogin, c.NewsletterAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	c.EmailConfirmedAt, c.PasswordSetAt = time.Time{}, time.Time{} // set when the seed stored them
 	c.BirthDate = roster.Date{}
 	return c
 }
