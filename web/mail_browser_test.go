@@ -86,6 +86,10 @@ func TestMail_InviteBrowser(t *testing.T) {
 		if got := text(tab, "header.profile-head h1 .status"); got != "active" {
 			t.Errorf("after acceptance: status badge %q, want active", got)
 		}
+		if got := strings.ToLower(text(tab, "#v-access")); got != "active" {
+			t.Errorf("after acceptance: the profile's access says %q, want active", got)
+		}
+		wantContains(t, "the user after acceptance", ts.call(t, roster.RoleViewer, "GET", "/api/v1/users/"+id, "", 200), `"access":"active"`)
 		run(tab, "the outbox",
 			chromedp.Navigate(ts.URL+"/settings/email?status=sent"),
 			chromedp.WaitVisible(chromedp.CSS("#outbox")))

@@ -40,6 +40,9 @@ func inviteThroughOutbox(t *testing.T, b *browser, token string) {
 	if got := text(t, ctx, "header.profile-head h1 .status"); got != "invited" {
 		t.Errorf("after inviting: the status badge says %q, want invited", got)
 	}
+	if got := strings.ToLower(text(t, ctx, "#v-access")); got != "invited" {
+		t.Errorf("after inviting: the profile's access says %q, want invited", got)
+	}
 
 	// Settings → Email lists the message, queued; its page shows the link.
 	openOK(t, ctx, b.base+"/settings")
@@ -110,6 +113,12 @@ func inviteThroughOutbox(t *testing.T, b *browser, token string) {
 	openOK(t, ctx, b.base+"/users/"+id)
 	if got := text(t, ctx, "header.profile-head h1 .status"); got != "active" {
 		t.Errorf("after the invitee accepted: the status badge says %q, want active", got)
+	}
+	if got := strings.ToLower(text(t, ctx, "#v-access")); got != "active" {
+		t.Errorf("after the invitee accepted: the profile's access says %q, want active", got)
+	}
+	if code, got := apiCall(t, api, http.MethodGet, b.base+"/api/v1/users/"+id, token, ""); code != http.StatusOK || got["access"] != "active" {
+		t.Errorf("after the invitee accepted: GET /api/v1/users/%s: %d, access %v, want active", id, code, got["access"])
 	}
 	creds, _ := json.Marshal(map[string]string{"login": email, "password": pw})
 	if code, got := apiCall(t, api, http.MethodPost, b.base+"/api/v1/users/authenticate", token, string(creds)); code != http.StatusOK {
