@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"roster"
 	"roster/sqldb"
@@ -228,8 +229,31 @@ func TestMigrate_IDsRebuildKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	sctx := staffCtx()
-	u1 := MustCreateUser(t, db, "one@example.com")
-	u2 := MustCreateUser(t, db, "two@example.com")
+	// The users are written as the schema of 0005 holds them: the user
+	// service writes the columns of today's schema, which later
+	// migrations add to.
+	oldUser := func(email string) *roster.User {
+		t.Helper()
+		u := &roster.User{PublicID: roster.NewPublicID(), Email: email}
+		now := time.Now().UTC().Format(time.RFC3339Nano)
+		rows, err := db.QueryForTest(ctx, `INSERT INTO users (public_id, email, first_name, last_name, country, city, points, created_at, updated_at)
+			VALUES (?, ?, 'Zoé', 'Lefèvre', 'FR', 'Paris', 10, ?, ?) RETURNING id`, u.PublicID, email, now, now)
+		if err != nil {
+			t.Fatalf("create user %s: %v", email, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := rows.Scan(&u.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := rows.Err(); err != nil || u.ID == 0 {
+			t.Fatalf("create user %s: %v", email, err)
+		}
+		return u
+	}
+	u1 := oldUser("one@example.com")
+	u2 := oldUser("two@example.com")
 	tags, groups := sqldb.NewTagService(db), sqldb.NewGroupService(db)
 	tg := &roster.Tag{Name: "vip", Color: "#aa0000"}
 	if err := tags.CreateTag(sctx, tg); err != nil {
@@ -366,7 +390,7 @@ func TestMigrate_IDsRebuildKeepsData(t *testing.T) {
 	if fk != 1 {
 		t.Errorf("foreign keys after the migration: %d, want 1", fk)
 	}
-	u3 := MustCreateUser(t, db, "three@example.com")
+	u3 := oldUser("three@example.com")
 	if u3.ID <= u2.ID {
 		t.Errorf("new user id %d after deleting %d: reused", u3.ID, u2.ID)
 	}
