@@ -76,6 +76,9 @@ func PasteAction(e *PasteEntry, opts PasteOptions, sub *Subscriber) (outcome str
 	}
 	switch {
 	case sub == nil && opts.Mode == PasteSubscribe && opts.Create:
+		if !ValidEmail(e.Address) {
+			return OutcomeInvalid, false // a user's address needs more than a paste's (a dot)
+		}
 		return OutcomeCreate, true
 	case sub == nil:
 		return OutcomeNotFound, false

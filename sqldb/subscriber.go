@@ -1,0 +1,229 @@
+package sqldb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"roster"
+)
+
+// Ensure SubscriberService implements the domain interface.
+var _ roster.SubscriberService = (*SubscriberService)(nil)
+
+// SubscriberService applies subscriber pastes and unsubscribe links.
+type SubscriberService struct {
+	db *DB
+}
+
+// NewSubscriberService returns a SubscriberService on db.
+func NewSubscriberService(db *DB) *SubscriberService { return &SubscriberService{db: db} }
+
+// emailBatch is how many addresses one lookup carries: 100,000 addresses
+// are 200 short queries on the email index.
+const emailBatch = 500
+
+// FindSubscribers returns the users having one of emails, keyed by email.
+func (s *SubscriberService) FindSubscribers(ctx context.Context, emails []string) (map[string]roster.Subscriber, error) {
+	out := make(map[string]roster.Subscriber, len(emails))
+	for start := 0; start < len(emails); start += emailBatch {
+		batch := emails[start:min(start+emailBatch, len(emails))]
+		args := make([]any, len(batch))
+		for i, e := range batch {
+			args[i] = e
+		}
+		rows, err := s.db.query(ctx, "SELECT id, public_id, email, newsletter FROM users WHERE email IN ("+placeholders(len(batch))+")", args...)
+		if err != nil {
+			return nil, formatError(err, "find subscribers")
+		}
+		err = eachRow(rows, func() error {
+			var sub roster.Subscriber
+			if err := rows.Scan(&sub.ID, &sub.PublicID, &sub.Email, &sub.Newsletter); err != nil {
+				return err
+			}
+			out[sub.Email] = sub
+			return nil
+		})
+		if err != nil {
+			return nil, formatError(err, "find subscribers")
+		}
+	}
+	return out, nil
+}
+
+// ApplyPaste applies one batch of a paste in one transaction. The batch's
+// users are read and locked with one query; each write goes through
+// StampNewsletter, so the paste records itself as every other path does.
+func (s *SubscriberService) ApplyPaste(ctx context.Context, opts roster.PasteOptions, entries []roster.PasteEntry) (roster.PasteCounts, error) {
+	if err := opts.Check(); err != nil {
+		return nil, err
+	}
+	if len(entries) > emailBatch {
+		return nil, fmt.Errorf("apply paste: %d entries in one batch, at most %d", len(entries), emailBatch)
+	}
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	reg, err := loadRegistry(ctx, tx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	users, err := tx.usersByEmail(ctx, reg, roster.PasteAddresses(entries))
+	if err != nil {
+		return nil, err
+	}
+	via := roster.Subscription{Source: roster.SourcePaste, Consent: opts.Consent}
+	counts := roster.PasteCounts{}
+	var created []*roster.User
+	for i := range entries {
+		e := &entries[i]
+		before := users[e.Address]
+		var sub *roster.Subscriber
+		if before != nil && e.Address != "" {
+			sub = &roster.Subscriber{ID: before.ID, PublicID: before.PublicID, Email: before.Email, Newsletter: before.Newsletter}
+		}
+		outcome, writes := roster.PasteAction(e, opts, sub)
+		counts[outcome]++
+		if e.Problem == roster.PasteRole {
+			counts[roster.OutcomeRole]++
+		}
+		if !writes {
+			continue
+		}
+		if sub == nil {
+			u := &roster.User{Email: e.Address, Status: roster.StatusActive, Newsletter: true}
+			u.FirstName, u.LastName = splitName(e.Name)
+			u.Normalize()
+			if err := u.Validate(reg, tx.now, true, nil); err != nil {
+				// A required custom field, say: the user cannot be made.
+				counts[outcome]--
+				counts[roster.OutcomeInvalid]++
+				continue
+			}
+			roster.StampNewsletter(nil, u, via, tx.now)
+			created = append(created, u)
+			continue
+		}
+		u := *before
+		u.Newsletter = opts.Mode == roster.PasteSubscribe
+		roster.StampNewsletter(before, &u, via, tx.now)
+		u.UpdatedAt = tx.now
+		if err := tx.updateUserRow(ctx, &u); err != nil {
+			return nil, err
+		}
+		users[e.Address] = &u // a later duplicate sees the new state
+	}
+	if len(created) > 0 {
+		// An address taken since the lookup (another writer) is skipped,
+		// not failed: the user exists, which is what was asked.
+		if err := tx.insertUsers(ctx, created, true); err != nil {
+			return nil, err
+		}
+		for _, u := range created {
+			if u.ID == 0 {
+				counts[roster.OutcomeCreate]--
+				counts[roster.OutcomeAlready]++
+			}
+		}
+	}
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	return counts, nil
+}
+
+// usersByEmail reads and locks the users having one of emails.
+func (tx *Tx) usersByEmail(ctx context.Context, reg *roster.Registry, emails []string) (map[string]*roster.User, error) {
+	out := make(map[string]*roster.User, len(emails))
+	if len(emails) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(emails))
+	for i, e := range emails {
+		args[i] = e
+	}
+	rows, err := tx.query(ctx, userSelect+" WHERE email IN ("+placeholders(len(emails))+")"+tx.db.forUpdate(), args...)
+	if err != nil {
+		return nil, formatError(err, "apply paste")
+	}
+	sc := newUserScanner()
+	err = eachRow(rows, func() error {
+		u, err := sc.scan(rows, reg)
+		if err == nil {
+			out[u.Email] = u
+		}
+		return err
+	})
+	return out, formatError(err, "apply paste")
+}
+
+// splitName makes a first and a last name of a pasted display name:
+// "Last, First", or the first word and then the rest.
+func splitName(name string) (first, last string) {
+	if l, f, ok := strings.Cut(name, ","); ok {
+		return strings.TrimSpace(f), strings.TrimSpace(l)
+	}
+	first, last, _ = strings.Cut(strings.TrimSpace(name), " ")
+	return strings.TrimSpace(first), strings.TrimSpace(last)
+}
+
+// RecordPaste writes the paste's audit entry.
+func (s *SubscriberService) RecordPaste(ctx context.Context, opts roster.PasteOptions, c roster.PasteCounts) error {
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	changes := map[string]roster.Change{
+		"mode":   {After: string(opts.Mode)},
+		"create": {After: opts.Create},
+	}
+	if opts.Consent != "" {
+		changes["consent"] = roster.Change{After: opts.Consent}
+	}
+	if opts.Validate {
+		changes["validate"] = roster.Change{After: true}
+	}
+	if err := tx.audit(ctx, "subscribers.paste", "user", "", changes, c.String()); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// UnsubscribeUser takes the user userID off the newsletter as their own
+// action.
+func (s *SubscriberService) UnsubscribeUser(ctx context.Context, userID int64) (*roster.User, error) {
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	reg, err := loadRegistry(ctx, tx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	before, err := newUserScanner().scan(tx.queryRow(ctx, userSelect+" WHERE id = ?"+s.db.forUpdate(), userID), reg)
+	if err != nil {
+		return nil, formatError(err, "unsubscribe")
+	}
+	if !before.Newsletter {
+		return before, nil // a second click, or a mail client's retry
+	}
+	u := *before
+	u.Newsletter = false
+	roster.StampNewsletter(before, &u, roster.Subscription{Source: roster.SourceSelf}, tx.now)
+	u.UpdatedAt = tx.now
+	if err := tx.updateUserRow(ctx, &u); err != nil {
+		return nil, err
+	}
+	ctx = roster.UserActing(ctx, u.PublicID)
+	if err := tx.audit(ctx, "user.unsubscribe", "user", u.PublicID, roster.DiffUsers(reg, before, &u), "one-click unsubscribe"); err != nil {
+		return nil, err
+	}
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
