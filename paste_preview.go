@@ -34,6 +34,17 @@ type SubscriberService interface {
 	// Unsubscribing an unsubscribed user changes nothing and succeeds.
 	// ENOTFOUND.
 	UnsubscribeUser(ctx context.Context, userID int64) (*User, error)
+	// FindUnsubscribe returns the user an unsubscribe link's token is
+	// for: the token is a MAC over the user and the purpose, not stored
+	// and not single-use. ENOTFOUND for a token that is not one (or whose
+	// user was deleted).
+	FindUnsubscribe(ctx context.Context, token string) (*Subscriber, error)
+	// QueueListMail queues template, a message that is not transactional
+	// (a newsletter, a campaign), to the subscribed user userID, carrying
+	// the user's one-click unsubscribe link (MailData.Unsubscribe, and
+	// List-Unsubscribe when delivered). ENOTFOUND, EINVALID (no email),
+	// ECONFLICT (not subscribed).
+	QueueListMail(ctx context.Context, userID int64, template string, d MailData) (*OutboxMessage, error)
 }
 
 // Outcomes of a pasted address, as the preview counts them. An entry has

@@ -87,6 +87,9 @@ func (r *Renderer) RenderMail(name string, d roster.MailData) (roster.RenderedMa
 	if d.LinkPath != "" {
 		d.Link = r.publicURL.String() + d.LinkPath
 	}
+	if d.UnsubscribePath != "" {
+		d.Unsubscribe = r.publicURL.String() + d.UnsubscribePath
+	}
 	var subj, text, html bytes.Buffer
 	if err := t.ExecuteTemplate(&subj, "subject", d); err != nil {
 		return roster.RenderedMail{}, fmt.Errorf("mail template %s: %w", name, err)
@@ -99,5 +102,11 @@ func (r *Renderer) RenderMail(name string, d roster.MailData) (roster.RenderedMa
 	}
 	// A subject is one line, whatever a name put in it.
 	subject := strings.Join(strings.Fields(subj.String()), " ")
-	return roster.RenderedMail{Subject: subject, Text: strings.TrimLeft(text.String(), "\n"), HTML: html.String()}, nil
+	body := strings.TrimLeft(text.String(), "\n")
+	if d.Unsubscribe != "" {
+		// Every message that is not transactional says how to leave, in
+		// both parts (the layout's footer does in HTML).
+		body = strings.TrimRight(body, "\n") + "\n\n-- \nUnsubscribe: " + d.Unsubscribe + "\n"
+	}
+	return roster.RenderedMail{Subject: subject, Text: body, HTML: html.String(), UnsubscribeURL: d.Unsubscribe}, nil
 }

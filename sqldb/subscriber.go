@@ -13,11 +13,16 @@ var _ roster.SubscriberService = (*SubscriberService)(nil)
 
 // SubscriberService applies subscriber pastes and unsubscribe links.
 type SubscriberService struct {
-	db *DB
+	db   *DB
+	mail roster.MailRenderer
+	key  unsubscribeKey
 }
 
-// NewSubscriberService returns a SubscriberService on db.
-func NewSubscriberService(db *DB) *SubscriberService { return &SubscriberService{db: db} }
+// NewSubscriberService returns a SubscriberService on db; r renders the
+// messages QueueListMail queues.
+func NewSubscriberService(db *DB, r roster.MailRenderer) *SubscriberService {
+	return &SubscriberService{db: db, mail: r}
+}
 
 // emailBatch is how many addresses one lookup carries: 100,000 addresses
 // are 200 short queries on the email index.

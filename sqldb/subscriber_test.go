@@ -12,7 +12,7 @@ import (
 func TestSubscriberService_Paste(t *testing.T) {
 	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := staffCtx()
-		subs, users := sqldb.NewSubscriberService(db), sqldb.NewUserService(db)
+		subs, users := sqldb.NewSubscriberService(db, nil), sqldb.NewUserService(db)
 		out := MustCreateUser(t, db, "out@example.com")
 		in := &roster.User{Email: "in@example.com", Newsletter: true}
 		if err := users.CreateUser(ctx, in, ""); err != nil {
@@ -82,7 +82,7 @@ func TestSubscriberService_Paste(t *testing.T) {
 func TestSubscriberService_UnsubscribeUser(t *testing.T) {
 	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := staffCtx()
-		subs, users := sqldb.NewSubscriberService(db), sqldb.NewUserService(db)
+		subs, users := sqldb.NewSubscriberService(db, nil), sqldb.NewUserService(db)
 		u := &roster.User{Email: "leaving@example.com", Newsletter: true}
 		apiCtx := roster.NewContextWithSubscription(ctx, roster.Subscription{Source: roster.SourceAPI})
 		if err := users.CreateUser(apiCtx, u, ""); err != nil {
