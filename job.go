@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"slices"
 	"strconv"
@@ -94,12 +95,31 @@ func (c *ImportCounts) Add(d ImportCounts) {
 	c.Failed += d.Failed
 }
 
-// Job is long work with stored progress. Today: imports.
+// JobKind names what a job does. Package jobs runs each kind with its
+// handler; a kind is a handler plus its options (Job.Params).
+type JobKind string
+
+// JobImport imports a CSV file: Options, the file, Counts and failed rows.
+const JobImport JobKind = "import"
+
+// Job is long work with stored progress. An import keeps its file, options
+// and counts in the fields made for it; another kind keeps its options in
+// Params, says what it does in Note and counts in Tally.
 type Job struct {
 	ID      int64         `json:"id"`
-	Kind    string        `json:"kind"` // "import"
+	Kind    JobKind       `json:"kind"`
 	Status  JobStatus     `json:"status"`
 	Options ImportOptions `json:"options"`
+	// Params are the options of a kind other than import, as its handler
+	// reads them (JSON).
+	Params json.RawMessage `json:"params,omitempty"`
+	// Note says in one line what a job of another kind than import does
+	// ("invite 1,204 users matching status:pending"); it is audited.
+	Note string `json:"note,omitempty"`
+	// Total is how many items a job of another kind has to go through,
+	// for its progress; Tally counts what became of them, by name.
+	Total int64            `json:"total,omitempty"`
+	Tally map[string]int64 `json:"tally,omitempty"`
 
 	FileName   string `json:"file_name"`
 	FileSize   int64  `json:"file_size"`
@@ -118,6 +138,8 @@ type Job struct {
 
 	// Position is the spreadsheet row number of the last row whose outcome
 	// is committed (1: the header); Offset is the byte offset after it.
+	// Another kind gives Position its own meaning (the last item done),
+	// 0 before the first.
 	Position int64        `json:"position"`
 	Offset   int64        `json:"offset"`
 	Counts   ImportCounts `json:"counts"`
@@ -132,10 +154,21 @@ type Job struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// Progress is the share of the file read, 0 to 1.
+// Progress is the share of the file read, 0 to 1; for another kind than
+// import, the share of its Total counted in Tally.
 func (j *Job) Progress() float64 {
 	if j.Status == JobDone {
 		return 1
+	}
+	if j.Kind != JobImport && j.Kind != "" {
+		if j.Total <= 0 {
+			return 0
+		}
+		var n int64
+		for _, c := range j.Tally {
+			n += c
+		}
+		return min(float64(n)/float64(j.Total), 1)
 	}
 	if j.FileSize <= 0 {
 		return 0
@@ -222,10 +255,12 @@ type ImportChunk struct {
 // JobService stores jobs and applies imports.
 type JobService interface {
 	// CreateJob stores j; file, when not nil, is the uploaded file, read to
-	// the end and kept with the job. EINVALID when it is too large.
+	// the end and kept with the job. EINVALID when it is too large. An
+	// import is audited as "users.import", another kind as "jobs.<kind>"
+	// with its Note.
 	CreateJob(ctx context.Context, j *Job, file io.Reader, maxBytes int64) error
 	FindJob(ctx context.Context, id int64) (*Job, error)
-	FindJobs(ctx context.Context, kind string, limit int) ([]*Job, error)
+	FindJobs(ctx context.Context, kind JobKind, limit int) ([]*Job, error)
 	// OpenJobFile reads the uploaded file of job j.
 	OpenJobFile(ctx context.Context, j *Job) (io.ReadCloser, error)
 	// QueuedJobs returns the ids of uploaded jobs waiting to run or running,
@@ -242,7 +277,15 @@ type JobService interface {
 	// BeginImport opens the transaction that applies the next chunks of
 	// job j, which must still be j.Owner's at j.Position.
 	BeginImport(ctx context.Context, j *Job) (ImportTx, error)
-	// FinishJob ends job id with status and, for failures, a message.
+	// MoveJob records that the running job j has done its items up to
+	// position, with tally, and sets them in j: for a kind whose items are
+	// not written in the same transaction (the store's own kinds move the
+	// job in theirs). ECONFLICT when j is no longer j.Owner's at
+	// j.Position (taken over, or canceled).
+	MoveJob(ctx context.Context, j *Job, position int64, tally map[string]int64) error
+	// FinishJob ends job id with status and, for failures, a message. An
+	// import's end is audited; another kind's only when it is canceled
+	// (a staff action), as "jobs.<kind>_canceled".
 	FinishJob(ctx context.Context, id int64, status JobStatus, msg string) error
 	// SetMapping stores the operator's mapping and queues the job.
 	SetMapping(ctx context.Context, id int64, mapping map[string]string) (*Job, error)

@@ -1,6 +1,8 @@
-// Package jobs runs long work with stored progress: imports today. A job
-// commits in chunks and records its position with each, so that a process
-// killed at any moment is resumed from its last chunk by the next one.
+// Package jobs runs long work with stored progress: a Runner runs each
+// queued job with the Handler of its kind (imports here; others register
+// theirs). A job commits in chunks and records its position with each, so
+// that a process killed at any moment is resumed from its last chunk by
+// the next one.
 package jobs
 
 import (
@@ -80,19 +82,7 @@ type Importer struct {
 // recorded as finished (the database is gone, or another process took it
 // over); a bad file finishes the job as failed with the reason.
 func (im *Importer) Run(ctx context.Context, j *roster.Job, file io.Reader) error {
-	err := im.run(ctx, j, file)
-	var re *roster.Error
-	switch {
-	case err == nil:
-		return im.Jobs.FinishJob(ctx, j.ID, roster.JobDone, "")
-	case errors.As(err, &re) && re.Code == roster.EINVALID:
-		j.Error = re.Message
-		return im.Jobs.FinishJob(ctx, j.ID, roster.JobFailed, re.Message)
-	case ctx.Err() != nil:
-		return ctx.Err() // stopped: the job stays running and resumes
-	default:
-		return err
-	}
+	return Finish(ctx, im.Jobs, j, im.run(ctx, j, file))
 }
 
 func (im *Importer) run(ctx context.Context, j *roster.Job, file io.Reader) error {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strconv"
 	"strings"
@@ -54,10 +56,30 @@ func StaleOwner(owner string, heartbeat time.Time) bool {
 	return syscall.Kill(pid, 0) == syscall.ESRCH
 }
 
-// Runner runs the server's queued import jobs one at a time, and takes
-// over those whose process died.
+// Handler runs the jobs of one kind.
+type Handler interface {
+	// Run works on the claimed job j (j.Owner is the runner) from its
+	// stored position to the end, committing its position and counts as it
+	// goes (a killed process resumes from the last commit). It returns nil
+	// when the work is done; an EINVALID error when the job cannot be done
+	// (the job fails with its message); ctx's error when stopped (the job
+	// stays running and is resumed); any other error is retried, up to
+	// maxAttempts runs in a row.
+	Run(ctx context.Context, j *roster.Job) error
+}
+
+// HandlerFunc is a Handler that is a function.
+type HandlerFunc func(ctx context.Context, j *roster.Job) error
+
+// Run calls f.
+func (f HandlerFunc) Run(ctx context.Context, j *roster.Job) error { return f(ctx, j) }
+
+// Runner runs the server's queued jobs one at a time, each with the
+// handler of its kind, and takes over those whose process died.
 type Runner struct {
-	Importer *Importer
+	Jobs     roster.JobService
+	Log      *slog.Logger
+	handlers map[roster.JobKind]Handler
 	Owner    string
 	// Poll is how often the queue is looked at without a Wake.
 	Poll time.Duration
@@ -76,9 +98,17 @@ const maxAttempts = 5
 // import that may follow it.
 const keepUploads = 24 * time.Hour
 
-// NewRunner returns a runner for im's jobs.
+// NewRunner returns a runner for im's import jobs; Handle adds other kinds.
 func NewRunner(im *Importer) *Runner {
-	return &Runner{Importer: im, Owner: Owner("server"), Poll: 2 * time.Second, wake: make(chan struct{}, 1), failures: map[int64]int{}}
+	r := &Runner{Jobs: im.Jobs, Log: im.Log, Owner: Owner("server"), Poll: 2 * time.Second, wake: make(chan struct{}, 1), failures: map[int64]int{},
+		handlers: map[roster.JobKind]Handler{}}
+	r.Handle(roster.JobImport, importHandler{im})
+	return r
+}
+
+// Handle makes h run the jobs of kind. Call it before Run.
+func (r *Runner) Handle(kind roster.JobKind, h Handler) {
+	r.handlers[kind] = h
 }
 
 // Wake makes the runner look at the queue now.
@@ -102,9 +132,13 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
+// RunQueued runs the jobs waiting now, one after the other, and returns:
+// one look of Run at the queue (tests and one-off commands use it).
+func (r *Runner) RunQueued(ctx context.Context) { r.runQueued(ctx) }
+
 func (r *Runner) runQueued(ctx context.Context) {
-	log := r.Importer.Log
-	ids, err := r.Importer.Jobs.QueuedJobs(ctx)
+	log := r.Log
+	ids, err := r.Jobs.QueuedJobs(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error("queue", "err", err)
@@ -115,7 +149,7 @@ func (r *Runner) runQueued(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		ok, err := r.Importer.Jobs.ClaimJob(ctx, id, r.Owner, StaleOwner)
+		ok, err := r.Jobs.ClaimJob(ctx, id, r.Owner, StaleOwner)
 		if err != nil {
 			log.Error("claim", "job", id, "err", err)
 			continue
@@ -130,7 +164,7 @@ func (r *Runner) runQueued(ctx context.Context) {
 		case r.failures[id]+1 >= maxAttempts:
 			delete(r.failures, id)
 			log.Error("giving up", "job", id, "err", err)
-			if err := r.Importer.Jobs.FinishJob(ctx, id, roster.JobFailed, fmt.Sprintf("stopped after %d failed attempts: %s", maxAttempts, roster.ErrorMessageOr(err))); err != nil {
+			if err := r.Jobs.FinishJob(ctx, id, roster.JobFailed, fmt.Sprintf("stopped after %d failed attempts: %s", maxAttempts, roster.ErrorMessageOr(err))); err != nil {
 				log.Error("finish", "job", id, "err", err)
 			}
 		default:
@@ -140,7 +174,7 @@ func (r *Runner) runQueued(ctx context.Context) {
 	}
 	if time.Since(r.swept) > time.Hour {
 		r.swept = time.Now()
-		if n, err := r.Importer.Jobs.DropOldUploads(ctx, time.Now().Add(-keepUploads)); err != nil {
+		if n, err := r.Jobs.DropOldUploads(ctx, time.Now().Add(-keepUploads)); err != nil {
 			log.Error("drop old uploads", "err", err)
 		} else if n > 0 {
 			log.Info("dropped the uploads of old dry runs", "jobs", n)
@@ -148,26 +182,62 @@ func (r *Runner) runQueued(ctx context.Context) {
 	}
 }
 
+// runOne runs the claimed job id with its kind's handler, with a heartbeat,
+// and finishes it as the handler's answer says.
 func (r *Runner) runOne(ctx context.Context, id int64) error {
-	jobsvc := r.Importer.Jobs
-	j, err := jobsvc.FindJob(ctx, id)
+	j, err := r.Jobs.FindJob(ctx, id)
 	if err != nil {
 		return err
 	}
 	j.Owner = r.Owner
-	r.Importer.Log.Info("import", "job", id, "file", j.FileName, "from_row", j.Position)
-	f, err := jobsvc.OpenJobFile(ctx, j)
-	if err != nil {
-		return jobsvc.FinishJob(ctx, id, roster.JobFailed, roster.ErrorMessageOr(err))
+	h := r.handlers[j.Kind]
+	if h == nil {
+		return r.Jobs.FinishJob(ctx, id, roster.JobFailed, fmt.Sprintf("this server runs no %q jobs", j.Kind))
 	}
-	defer f.Close()
+	r.Log.Info("job", "job", id, "kind", j.Kind, "file", j.FileName, "note", j.Note, "from", j.Position)
 	hctx, stop := context.WithCancel(ctx)
 	defer stop()
-	go Heartbeat(hctx, jobsvc, id, r.Owner)
+	go Heartbeat(hctx, r.Jobs, id, r.Owner)
 	start := time.Now()
-	err = r.Importer.Run(ctx, j, f)
-	r.Importer.Log.Info("import ended", "job", id, "took", time.Since(start).Round(time.Millisecond), "err", err)
+	err = Finish(ctx, r.Jobs, j, h.Run(ctx, j))
+	if err != nil && ctx.Err() == nil {
+		// Canceled by staff while it ran: its next commit was refused.
+		if now, ferr := r.Jobs.FindJob(ctx, id); ferr == nil && now.Status.Finished() {
+			err = nil
+		}
+	}
+	r.Log.Info("job ended", "job", id, "kind", j.Kind, "took", time.Since(start).Round(time.Millisecond), "err", err)
 	return err
+}
+
+// Finish ends the claimed job j after its run ended with err, as Handler
+// says: done, failed with an EINVALID error's message, left running when
+// ctx was canceled (it is resumed), or err returned to be retried.
+func Finish(ctx context.Context, js roster.JobService, j *roster.Job, err error) error {
+	var re *roster.Error
+	switch {
+	case err == nil:
+		return js.FinishJob(ctx, j.ID, roster.JobDone, "")
+	case errors.As(err, &re) && re.Code == roster.EINVALID:
+		j.Error = re.Message
+		return js.FinishJob(ctx, j.ID, roster.JobFailed, re.Message)
+	case ctx.Err() != nil:
+		return ctx.Err() // stopped: the job stays running and resumes
+	default:
+		return err
+	}
+}
+
+// importHandler runs import jobs over their uploaded file.
+type importHandler struct{ im *Importer }
+
+func (h importHandler) Run(ctx context.Context, j *roster.Job) error {
+	f, err := h.im.Jobs.OpenJobFile(ctx, j)
+	if err != nil {
+		return roster.Errorf(roster.EINVALID, "%s", roster.ErrorMessageOr(err))
+	}
+	defer f.Close()
+	return h.im.run(ctx, j, f)
 }
 
 // Heartbeat tells other processes that owner still runs job id, until ctx

@@ -10,6 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"roster"
@@ -31,20 +34,27 @@ const fileChunk = 1 << 20
 
 var jobSelect = `SELECT id, kind, status, options, file_name, file_size, file_sha256, file_path, COALESCE(file_job, 0), header, unknown,
 	position, byte_offset, rows_read, created, updated, unchanged, failed, error, COALESCE(staff_id, 0), actor, owner,
-	heartbeat_at, created_at, started_at, finished_at, updated_at FROM jobs`
+	heartbeat_at, created_at, started_at, finished_at, updated_at, note, total, tally FROM jobs`
 
 func scanJob(row interface{ Scan(...any) error }) (*roster.Job, string, error) {
 	var j roster.Job
-	var opts, header, unknown string
+	var opts, header, unknown, tally string
 	var heartbeat time.Time
-	err := row.Scan(&j.ID, &j.Kind, (*string)(&j.Status), &opts, &j.FileName, &j.FileSize, &j.FileSHA256, &j.FilePath, &j.FileJob, &header, &unknown,
+	err := row.Scan(&j.ID, (*string)(&j.Kind), (*string)(&j.Status), &opts, &j.FileName, &j.FileSize, &j.FileSHA256, &j.FilePath, &j.FileJob, &header, &unknown,
 		&j.Position, &j.Offset, &j.Counts.Read, &j.Counts.Created, &j.Counts.Updated, &j.Counts.Unchanged, &j.Counts.Failed, &j.Error,
-		&j.StaffID, &j.Actor, &j.Owner, timeScan{&heartbeat}, timeScan{&j.CreatedAt}, timeScan{&j.StartedAt}, timeScan{&j.FinishedAt}, timeScan{&j.UpdatedAt})
+		&j.StaffID, &j.Actor, &j.Owner, timeScan{&heartbeat}, timeScan{&j.CreatedAt}, timeScan{&j.StartedAt}, timeScan{&j.FinishedAt}, timeScan{&j.UpdatedAt}, &j.Note, &j.Total, &tally)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := json.Unmarshal([]byte(opts), &j.Options); err != nil {
-		return nil, "", fmt.Errorf("job %d options: %w", j.ID, err)
+	if j.Kind == roster.JobImport {
+		if err := json.Unmarshal([]byte(opts), &j.Options); err != nil {
+			return nil, "", fmt.Errorf("job %d options: %w", j.ID, err)
+		}
+	} else {
+		j.Params = json.RawMessage(opts)
+	}
+	if err := json.Unmarshal([]byte(tally), &j.Tally); err != nil {
+		return nil, "", fmt.Errorf("job %d tally: %w", j.ID, err)
 	}
 	if err := json.Unmarshal([]byte(header), &j.Header); err != nil {
 		return nil, "", fmt.Errorf("job %d header: %w", j.ID, err)
@@ -60,20 +70,20 @@ func scanJob(row interface{ Scan(...any) error }) (*roster.Job, string, error) {
 // kept.
 func (s *JobService) CreateJob(ctx context.Context, j *roster.Job, file io.Reader, maxBytes int64) error {
 	if j.Kind == "" {
-		j.Kind = "import"
+		j.Kind = roster.JobImport
 	}
 	if j.Status == "" {
 		j.Status = roster.JobQueued
 	}
-	j.Options.Normalize()
-	if err := j.Options.Validate(); err != nil {
-		return err
-	}
-	opts, err := json.Marshal(j.Options)
+	opts, err := jobOptions(j)
 	if err != nil {
 		return err
 	}
 	unknown, err := jsonArg(j.Unknown)
+	if err != nil {
+		return err
+	}
+	tally, err := tallyArg(j.Tally)
 	if err != nil {
 		return err
 	}
@@ -84,7 +94,10 @@ func (s *JobService) CreateJob(ctx context.Context, j *roster.Job, file io.Reade
 	defer tx.Rollback()
 	a := roster.ActorFromContext(ctx)
 	j.StaffID, j.Actor = a.StaffID, a.Label
-	j.CreatedAt, j.UpdatedAt, j.Position = tx.now, tx.now, 1
+	j.CreatedAt, j.UpdatedAt = tx.now, tx.now
+	if j.Kind == roster.JobImport {
+		j.Position = 1
+	}
 	var staff any
 	if a.StaffID > 0 {
 		staff = a.StaffID
@@ -94,11 +107,20 @@ func (s *JobService) CreateJob(ctx context.Context, j *roster.Job, file io.Reade
 		fileJob = j.FileJob
 	}
 	j.ID, err = tx.insert(ctx, `INSERT INTO jobs (kind, status, options, file_name, file_size, file_sha256, file_path, file_job, unknown,
-		staff_id, actor, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		j.Kind, string(j.Status), string(opts), j.FileName, j.FileSize, j.FileSHA256, j.FilePath, fileJob, unknown,
-		staff, j.Actor, s.db.timeArg(tx.now), s.db.timeArg(tx.now))
+		position, note, total, tally, staff_id, actor, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(j.Kind), string(j.Status), opts, j.FileName, j.FileSize, j.FileSHA256, j.FilePath, fileJob, unknown,
+		j.Position, j.Note, j.Total, tally, staff, j.Actor, s.db.timeArg(tx.now), s.db.timeArg(tx.now))
 	if err != nil {
 		return formatError(err, "create job")
+	}
+	if j.Kind != roster.JobImport {
+		if file != nil {
+			return roster.Errorf(roster.EINVALID, "A %s job takes no file.", j.Kind)
+		}
+		if err := tx.audit(ctx, "jobs."+string(j.Kind), "job", fmt.Sprint(j.ID), nil, j.Note); err != nil {
+			return err
+		}
+		return tx.commit()
 	}
 	if file != nil {
 		h := sha256.New()
@@ -138,6 +160,88 @@ func (s *JobService) CreateJob(ctx context.Context, j *roster.Job, file io.Reade
 	return tx.commit()
 }
 
+// jobOptions checks and encodes the options of j: an import's, or another
+// kind's Params, which must be a JSON object ({} when empty).
+func jobOptions(j *roster.Job) (string, error) {
+	if j.Kind == roster.JobImport {
+		j.Options.Normalize()
+		if err := j.Options.Validate(); err != nil {
+			return "", err
+		}
+		opts, err := json.Marshal(j.Options)
+		return string(opts), err
+	}
+	if len(j.Params) == 0 {
+		j.Params = json.RawMessage("{}")
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(j.Params, &obj); err != nil || obj == nil {
+		return "", roster.Errorf(roster.EINVALID, "The options of a %s job are not a JSON object.", j.Kind)
+	}
+	return string(j.Params), nil
+}
+
+// tallyArg encodes a job's tally, {} when it has none.
+func tallyArg(t map[string]int64) (string, error) {
+	if len(t) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(t)
+	return string(b), err
+}
+
+// tallyNote writes a job's tally for the audit: "invited 3, skipped 1", in
+// name order.
+func tallyNote(t map[string]int64) string {
+	names := slices.Sorted(maps.Keys(t))
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, t[n]))
+	}
+	if len(parts) == 0 {
+		return "nothing done"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// moveJob records, in tx, that job j (still j.Owner's, running, at
+// j.Position) has done its items up to position with tally: what a kind
+// other than import commits with each batch of its work, so that a killed
+// process resumes from its last commit. ECONFLICT when the job was taken
+// over or stopped. The caller sets j.Position and j.Tally once tx commits.
+func (tx *Tx) moveJob(ctx context.Context, j *roster.Job, position int64, tally map[string]int64) error {
+	t, err := tallyArg(tally)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, "UPDATE jobs SET position = ?, tally = ?, heartbeat_at = ?, updated_at = ? WHERE id = ? AND position = ? AND owner = ? AND status = ?",
+		position, t, tx.db.timeArg(tx.now), tx.db.timeArg(tx.now), j.ID, j.Position, j.Owner, string(roster.JobRunning))
+	if err != nil {
+		return formatError(err, "move job")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return roster.Errorf(roster.ECONFLICT, "Job %d was taken over or stopped by another process.", j.ID)
+	}
+	return nil
+}
+
+// MoveJob records the progress of the running job j.
+func (s *JobService) MoveJob(ctx context.Context, j *roster.Job, position int64, tally map[string]int64) error {
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.moveJob(ctx, j, position, tally); err != nil {
+		return err
+	}
+	if err := tx.commit(); err != nil {
+		return err
+	}
+	j.Position, j.Tally = position, maps.Clone(tally)
+	return nil
+}
+
 // FindJob returns the job with id. ENOTFOUND.
 func (s *JobService) FindJob(ctx context.Context, id int64) (*roster.Job, error) {
 	j, _, err := scanJob(s.db.queryRow(ctx, jobSelect+" WHERE id = ?", id))
@@ -148,8 +252,8 @@ func (s *JobService) FindJob(ctx context.Context, id int64) (*roster.Job, error)
 }
 
 // FindJobs returns the newest jobs of kind.
-func (s *JobService) FindJobs(ctx context.Context, kind string, limit int) ([]*roster.Job, error) {
-	rows, err := s.db.query(ctx, jobSelect+" WHERE kind = ? ORDER BY id DESC LIMIT ?", kind, limit)
+func (s *JobService) FindJobs(ctx context.Context, kind roster.JobKind, limit int) ([]*roster.Job, error) {
+	rows, err := s.db.query(ctx, jobSelect+" WHERE kind = ? ORDER BY id DESC LIMIT ?", string(kind), limit)
 	if err != nil {
 		return nil, formatError(err, "find jobs")
 	}
@@ -294,6 +398,14 @@ func (s *JobService) FinishJob(ctx context.Context, id int64, status roster.JobS
 	if _, err := tx.exec(ctx, "UPDATE jobs SET status = ?, error = ?, finished_at = ?, updated_at = ?, owner = '' WHERE id = ?",
 		string(status), msg, s.db.timeArg(tx.now), s.db.timeArg(tx.now), id); err != nil {
 		return formatError(err, "finish job")
+	}
+	if j.Kind != roster.JobImport {
+		if status == roster.JobCanceled {
+			if err := tx.audit(ctx, "jobs."+string(j.Kind)+"_canceled", "job", fmt.Sprint(id), nil, j.Note+"; "+tallyNote(j.Tally)+"; "+msg); err != nil {
+				return err
+			}
+		}
+		return tx.commit()
 	}
 	if !j.Options.DryRun && j.FileJob > 0 {
 		if _, err := tx.exec(ctx, "DELETE FROM job_files WHERE job_id = ?", j.FileJob); err != nil {
