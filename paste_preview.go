@@ -2,6 +2,7 @@ package roster
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 )
@@ -20,15 +21,16 @@ type SubscriberService interface {
 	// FindSubscribers returns the users having one of emails (lower
 	// case), keyed by email, in a few queries however many there are.
 	FindSubscribers(ctx context.Context, emails []string) (map[string]Subscriber, error)
-	// ApplyPaste applies entries, one batch of a paste, in one
-	// transaction: each usable entry is subscribed, unsubscribed or
-	// created as PasteAction says, recorded with the paste's consent and
-	// source "paste". No audit entry: the paste writes one for all its
-	// batches (RecordPaste). EINVALID for bad options.
-	ApplyPaste(ctx context.Context, opts PasteOptions, entries []PasteEntry) (PasteCounts, error)
-	// RecordPaste writes the paste's one audit entry, "subscribers.paste",
-	// with its mode, consent and counts.
-	RecordPaste(ctx context.Context, opts PasteOptions, c PasteCounts) error
+	// ApplyPaste applies b, one batch of a paste, in one transaction:
+	// each usable entry is subscribed, unsubscribed or created as
+	// PasteAction says, recorded with the paste's consent and source
+	// "paste"; b.Job, when set, is moved past the batch with the counts
+	// added to its tally in the same transaction (ECONFLICT when it is no
+	// longer its owner's). The last batch writes the paste's one audit
+	// entry, "subscribers.paste", with its mode, consent and counts, as
+	// the staff member who made the job. It returns the batch's counts.
+	// EINVALID for bad options or a batch over PasteBatchSize.
+	ApplyPaste(ctx context.Context, opts PasteOptions, b PasteBatch) (PasteCounts, error)
 	// UnsubscribeUser is the user userID leaving the newsletter from an
 	// unsubscribe link: source "self", audited as the user's own action.
 	// Unsubscribing an unsubscribed user changes nothing and succeeds.
@@ -46,6 +48,24 @@ type SubscriberService interface {
 	// ECONFLICT (not subscribed).
 	QueueListMail(ctx context.Context, userID int64, template string, d MailData) (*OutboxMessage, error)
 }
+
+// PasteBatchSize is how many entries of a paste one transaction applies.
+const PasteBatchSize = 500
+
+// PasteBatch is one batch of a paste being applied.
+type PasteBatch struct {
+	// Job is the running job applying the paste (nil: none); its
+	// Position counts the entries done before the batch.
+	Job     *Job
+	Entries []PasteEntry
+	// Last is true for the paste's last batch.
+	Last bool
+}
+
+// JobSubscribers is the job kind that applies a subscriber paste: its
+// Params are PasteParams, its Position the entries done, its Tally their
+// outcomes.
+const JobSubscribers JobKind = "subscribers"
 
 // Outcomes of a pasted address, as the preview counts them. An entry has
 // one; a role address is counted under its outcome and under OutcomeRole.
@@ -221,4 +241,28 @@ func PasteAddresses(entries []PasteEntry) []string {
 		}
 	}
 	return out
+}
+
+// PasteParams are the Params of a JobSubscribers job: the options and the
+// pasted text, read again by every run.
+type PasteParams struct {
+	Options PasteOptions `json:"options"`
+	Text    string       `json:"text"`
+}
+
+// NewPasteJob returns the job that applies text, a paste of total entries,
+// with opts.
+func NewPasteJob(opts PasteOptions, text string, total int) (*Job, error) {
+	params, err := json.Marshal(PasteParams{Options: opts, Text: text})
+	if err != nil {
+		return nil, err
+	}
+	note := string(opts.Mode) + " " + strconv.Itoa(total) + " pasted addresses"
+	if opts.Create {
+		note += ", creating missing users"
+	}
+	if opts.Validate {
+		note += ", validated"
+	}
+	return &Job{Kind: JobSubscribers, Params: params, Note: note, Total: int64(total)}, nil
 }

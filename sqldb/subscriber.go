@@ -2,7 +2,7 @@ package sqldb
 
 import (
 	"context"
-	"fmt"
+	"maps"
 	"strings"
 
 	"roster"
@@ -59,19 +59,64 @@ func (s *SubscriberService) FindSubscribers(ctx context.Context, emails []string
 // ApplyPaste applies one batch of a paste in one transaction. The batch's
 // users are read and locked with one query; each write goes through
 // StampNewsletter, so the paste records itself as every other path does.
-func (s *SubscriberService) ApplyPaste(ctx context.Context, opts roster.PasteOptions, entries []roster.PasteEntry) (roster.PasteCounts, error) {
+func (s *SubscriberService) ApplyPaste(ctx context.Context, opts roster.PasteOptions, b roster.PasteBatch) (roster.PasteCounts, error) {
 	if err := opts.Check(); err != nil {
 		return nil, err
 	}
-	if len(entries) > emailBatch {
-		return nil, fmt.Errorf("apply paste: %d entries in one batch, at most %d", len(entries), emailBatch)
+	if len(b.Entries) > roster.PasteBatchSize {
+		return nil, roster.Errorf(roster.EINVALID, "A batch holds at most %d addresses.", roster.PasteBatchSize)
 	}
 	tx, err := s.db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
-	reg, err := loadRegistry(ctx, tx, s.db)
+	counts, err := tx.applyPaste(ctx, opts, b.Entries)
+	if err != nil {
+		return nil, err
+	}
+	total := roster.PasteCounts{}
+	var tally map[string]int64
+	if b.Job != nil {
+		tally = maps.Clone(b.Job.Tally)
+		if tally == nil {
+			tally = map[string]int64{}
+		}
+		for k, n := range counts {
+			tally[k] += int64(n)
+		}
+		if err := tx.moveJob(ctx, b.Job, b.Job.Position+int64(len(b.Entries)), tally); err != nil {
+			return nil, err
+		}
+		for k, n := range tally {
+			total[k] = int(n)
+		}
+	} else {
+		total.Add(counts)
+	}
+	if b.Last {
+		actx := ctx
+		if b.Job != nil {
+			// The job runs as the system; the paste is its maker's.
+			actx = roster.NewContextWithActor(ctx, roster.Actor{StaffID: b.Job.StaffID, Label: b.Job.Actor})
+		}
+		if err := tx.auditPaste(actx, opts, total); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.commit(); err != nil {
+		return nil, err
+	}
+	if b.Job != nil {
+		b.Job.Position += int64(len(b.Entries))
+		b.Job.Tally = tally
+	}
+	return counts, nil
+}
+
+// applyPaste writes the entries of one batch.
+func (tx *Tx) applyPaste(ctx context.Context, opts roster.PasteOptions, entries []roster.PasteEntry) (roster.PasteCounts, error) {
+	reg, err := loadRegistry(ctx, tx, tx.db)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +163,7 @@ func (s *SubscriberService) ApplyPaste(ctx context.Context, opts roster.PasteOpt
 		if err := tx.updateUserRow(ctx, &u); err != nil {
 			return nil, err
 		}
-		users[e.Address] = &u // a later duplicate sees the new state
+		users[e.Address] = &u
 	}
 	if len(created) > 0 {
 		// An address taken since the lookup (another writer) is skipped,
@@ -133,8 +178,10 @@ func (s *SubscriberService) ApplyPaste(ctx context.Context, opts roster.PasteOpt
 			}
 		}
 	}
-	if err := tx.commit(); err != nil {
-		return nil, err
+	for k, n := range counts {
+		if n == 0 {
+			delete(counts, k)
+		}
 	}
 	return counts, nil
 }
@@ -174,13 +221,8 @@ func splitName(name string) (first, last string) {
 	return strings.TrimSpace(first), strings.TrimSpace(last)
 }
 
-// RecordPaste writes the paste's audit entry.
-func (s *SubscriberService) RecordPaste(ctx context.Context, opts roster.PasteOptions, c roster.PasteCounts) error {
-	tx, err := s.db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+// auditPaste writes the paste's one audit entry.
+func (tx *Tx) auditPaste(ctx context.Context, opts roster.PasteOptions, c roster.PasteCounts) error {
 	changes := map[string]roster.Change{
 		"mode":   {After: string(opts.Mode)},
 		"create": {After: opts.Create},
@@ -191,10 +233,7 @@ func (s *SubscriberService) RecordPaste(ctx context.Context, opts roster.PasteOp
 	if opts.Validate {
 		changes["validate"] = roster.Change{After: true}
 	}
-	if err := tx.audit(ctx, "subscribers.paste", "user", "", changes, c.String()); err != nil {
-		return err
-	}
-	return tx.commit()
+	return tx.audit(ctx, "subscribers.paste", "user", "", changes, c.String())
 }
 
 // UnsubscribeUser takes the user userID off the newsletter as their own

@@ -32,7 +32,7 @@ func TestSubscriberService_Paste(t *testing.T) {
 			t.Fatal(err)
 		}
 		opts := roster.PasteOptions{Mode: roster.PasteSubscribe, Create: true, Consent: "Signed up at the fair", Validate: true}
-		counts, err := subs.ApplyPaste(ctx, opts, entries)
+		counts, err := subs.ApplyPaste(ctx, opts, roster.PasteBatch{Entries: entries, Last: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,9 +54,6 @@ func TestSubscriberService_Paste(t *testing.T) {
 		if err != nil || ada.FirstName != "Ada" || ada.LastName != "Lovelace" || ada.NewsletterSource != roster.SourcePaste {
 			t.Errorf("created user: %+v, %v", ada, err)
 		}
-		if err := subs.RecordPaste(ctx, opts, counts); err != nil {
-			t.Fatal(err)
-		}
 		entriesLog, err := sqldb.NewAuditService(db).FindAuditEntries(ctx, roster.AuditFilter{Action: "subscribers.paste"})
 		if err != nil || len(entriesLog) != 1 || !strings.Contains(entriesLog[0].Note, "subscribe 1") || entriesLog[0].Changes["consent"].After != "Signed up at the fair" {
 			t.Errorf("audit: %+v, %v", entriesLog, err)
@@ -64,7 +61,7 @@ func TestSubscriberService_Paste(t *testing.T) {
 
 		// Unsubscribing records when and keeps how they had subscribed.
 		entries, _ = roster.ParsePaste("out@example.com; nobody@example.com", false)
-		counts, err = subs.ApplyPaste(ctx, roster.PasteOptions{Mode: roster.PasteUnsubscribe}, entries)
+		counts, err = subs.ApplyPaste(ctx, roster.PasteOptions{Mode: roster.PasteUnsubscribe}, roster.PasteBatch{Entries: entries})
 		if err != nil || counts.String() != "unsubscribe 1, not_found 1" {
 			t.Fatalf("unsubscribe: %s, %v", counts, err)
 		}
@@ -73,7 +70,7 @@ func TestSubscriberService_Paste(t *testing.T) {
 			t.Errorf("unsubscribed by paste: %v %v %q", got.Newsletter, got.NewsletterUnsubscribedAt, got.NewsletterSource)
 		}
 
-		if _, err := subs.ApplyPaste(ctx, roster.PasteOptions{Mode: "maybe"}, entries); roster.ErrorCode(err) != roster.EINVALID {
+		if _, err := subs.ApplyPaste(ctx, roster.PasteOptions{Mode: "maybe"}, roster.PasteBatch{Entries: entries}); roster.ErrorCode(err) != roster.EINVALID {
 			t.Errorf("bad mode: %v", err)
 		}
 	})
