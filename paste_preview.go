@@ -266,3 +266,13 @@ func NewPasteJob(opts PasteOptions, text string, total int) (*Job, error) {
 	}
 	return &Job{Kind: JobSubscribers, Params: params, Note: note, Total: int64(total)}, nil
 }
+
+// PasteOutcomeLabels returns each outcome and its label, in the order a
+// preview shows them.
+func PasteOutcomeLabels() [][2]string {
+	out := make([][2]string, len(outcomeLabels))
+	for i, o := range outcomeLabels {
+		out[i] = [2]string{o.key, o.label}
+	}
+	return out
+}

@@ -56,6 +56,13 @@ type Server struct {
 	MailEnabled bool
 	WakeMail    func()
 
+	// Subscribers previews subscriber pastes (Users → Subscribers; the
+	// Jobs apply them) and runs the one-click unsubscribe links.
+	// ProductName names the product on the unsubscribe page ("Roster"
+	// when empty).
+	Subscribers roster.SubscriberService
+	ProductName string
+
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.
 	Ready func(ctx context.Context) error

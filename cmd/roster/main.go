@@ -238,16 +238,19 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		txRows = 100000
 	}
 	m.Runner = jobs.NewRunner(&jobs.Importer{Jobs: js, Fields: m.Fields, Log: m.Logger.With("component", "jobs"), Config: jobs.Config{Limits: limits, TxRows: txRows}})
-	accounts, outbox, err := m.mail()
+	accounts, outbox, r, err := m.mail()
 	if err != nil {
 		return nil, err
 	}
+	subs := sqldb.NewSubscriberService(m.DB, r)
+	m.Runner.Handle(roster.JobSubscribers, jobs.Subscribers{Subscribers: subs})
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
 		return nil, err
 	}
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
+		Subscribers: subs, ProductName: r.ProductName,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Index, CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
@@ -267,7 +270,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 
 // mail sets up the outbox, its delivery worker (m.Mailer) and the account
 // steps that queue messages, from the mail settings.
-func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
+func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, *deliver.Renderer, error) {
 	public := m.Config.PublicURL
 	if public == "" {
 		public = "http://" + m.Config.Addr
@@ -281,19 +284,19 @@ func (m *Main) mail() (*sqldb.AccountService, *sqldb.OutboxService, error) {
 	}
 	r, err := deliver.NewRenderer("", public)
 	if err != nil {
-		return nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
+		return nil, nil, nil, fmt.Errorf("ROSTER_PUBLIC_URL (--public-url): %w", err)
 	}
 	if m.Config.SMTPURL != "" && m.Config.MailFrom == "" {
-		return nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
+		return nil, nil, nil, errors.New("ROSTER_MAIL_FROM (--mail-from) is required with ROSTER_SMTP_URL: the sender of Roster's messages")
 	}
 	outbox := sqldb.NewOutboxService(m.DB)
 	m.Mailer, err = deliver.New(outbox, deliver.Config{SMTPURL: m.Config.SMTPURL, From: m.Config.MailFrom, Rate: float64(m.Config.MailRate)}, m.Logger.With("component", "mail"))
 	if err != nil {
-		return nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
+		return nil, nil, nil, fmt.Errorf("ROSTER_SMTP_URL (--smtp-url), ROSTER_MAIL_FROM (--mail-from): %w", err)
 	}
 	accounts := sqldb.NewAccountService(m.DB, r)
 	accounts.Wake = m.Mailer.Wake
-	return accounts, outbox, nil
+	return accounts, outbox, r, nil
 }
 
 // Listen opens the HTTP listener; Addr is known after it.
