@@ -55,7 +55,7 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 	cfg := &web.Server{
 		Accounts: sqldb.NewAccountService(db, mail), Outbox: outbox,
 		Subscribers: sqldb.NewSubscriberService(db, mail),
-		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
+		Users:       users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
 		Segments: sqldb.NewSegmentService(db), Months: sqldb.NewMonthService(db),
