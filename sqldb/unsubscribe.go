@@ -52,7 +52,11 @@ func (s *SubscriberService) UnsubscribeToken(ctx context.Context, publicID strin
 	if err != nil {
 		return "", err
 	}
-	return publicID + "." + base64.RawURLEncoding.EncodeToString(unsubscribeMAC(key, publicID)), nil
+	return unsubscribeToken(key, publicID), nil
+}
+
+func unsubscribeToken(key []byte, publicID string) string {
+	return publicID + "." + base64.RawURLEncoding.EncodeToString(unsubscribeMAC(key, publicID))
 }
 
 // UnsubscribePath is the path of an unsubscribe link with token.
@@ -92,6 +96,12 @@ func (s *SubscriberService) FindUnsubscribe(ctx context.Context, token string) (
 // user's unsubscribe link, in one transaction with the check that the
 // user is subscribed.
 func (s *SubscriberService) QueueListMail(ctx context.Context, userID int64, template string, d roster.MailData) (*roster.OutboxMessage, error) {
+	// The secret first: on SQLite, reading it needs the one writer
+	// connection the transaction would hold.
+	key, err := s.key.get(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
 	tx, err := s.db.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -110,11 +120,7 @@ func (s *SubscriberService) QueueListMail(ctx context.Context, userID int64, tem
 	case !subscribed:
 		return nil, roster.Errorf(roster.ECONFLICT, "This user is not subscribed.")
 	}
-	token, err := s.UnsubscribeToken(ctx, publicID)
-	if err != nil {
-		return nil, err
-	}
-	d.UnsubscribePath = UnsubscribePath(token)
+	d.UnsubscribePath = UnsubscribePath(unsubscribeToken(key, publicID))
 	m, err := tx.enqueue(ctx, s.mail, userID, email, template, d)
 	if err != nil {
 		return nil, err
