@@ -110,6 +110,8 @@ func ParsePaste(text string, validate bool) ([]PasteEntry, error) {
 	}
 	entries := make([]PasteEntry, 0, strings.Count(text, "\n")+1)
 	seen := make(map[string]int)
+	// A paste holds many addresses of few domains: each is checked once.
+	domains := make(map[string][2]string)
 	line := 0
 	for rest := text; rest != ""; {
 		var l string
@@ -126,7 +128,7 @@ func ParsePaste(text string, validate bool) ([]PasteEntry, error) {
 				} else {
 					seen[e.Address] = line
 					if validate {
-						checkPasteEntry(&e)
+						checkPasteEntry(&e, domains)
 					}
 				}
 			}
@@ -217,11 +219,17 @@ func readPasteEntry(line int, piece string) PasteEntry {
 	return e
 }
 
-// checkPasteEntry runs the checks beyond syntax on a readable address.
-func checkPasteEntry(e *PasteEntry) {
+// checkPasteEntry runs the checks beyond syntax on a readable address;
+// domains remembers CheckDomain's answers.
+func checkPasteEntry(e *PasteEntry, domains map[string][2]string) {
 	at := strings.LastIndexByte(e.Address, '@')
 	local, domain := e.Address[:at], e.Address[at+1:]
-	if problem, fix := CheckDomain(domain); problem != "" {
+	checked, ok := domains[domain]
+	if !ok {
+		checked[0], checked[1] = CheckDomain(domain)
+		domains[domain] = checked
+	}
+	if problem, fix := checked[0], checked[1]; problem != "" {
 		e.Problem = problem
 		switch problem {
 		case PasteNoDot:

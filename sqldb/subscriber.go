@@ -3,7 +3,9 @@ package sqldb
 import (
 	"context"
 	"maps"
+	"slices"
 	"strings"
+	"sync"
 
 	"roster"
 )
@@ -28,32 +30,99 @@ func NewSubscriberService(db *DB, r roster.MailRenderer) *SubscriberService {
 // are 200 short queries on the email index.
 const emailBatch = 500
 
+// lookupWorkers is how many batches of FindSubscribers run at once, each
+// on a connection of the read pool: the lookups are random reads of a
+// large table, which wait on the disk as much as on a core.
+const lookupWorkers = 4
+
 // FindSubscribers returns the users having one of emails, keyed by email.
+// The addresses are sorted first, so that each batch reads a narrow range
+// of the email index.
 func (s *SubscriberService) FindSubscribers(ctx context.Context, emails []string) (map[string]roster.Subscriber, error) {
-	out := make(map[string]roster.Subscriber, len(emails))
-	for start := 0; start < len(emails); start += emailBatch {
-		batch := emails[start:min(start+emailBatch, len(emails))]
-		args := make([]any, len(batch))
-		for i, e := range batch {
-			args[i] = e
-		}
-		rows, err := s.db.query(ctx, "SELECT id, public_id, email, newsletter FROM users WHERE email IN ("+placeholders(len(batch))+")", args...)
-		if err != nil {
-			return nil, formatError(err, "find subscribers")
-		}
-		err = eachRow(rows, func() error {
-			var sub roster.Subscriber
-			if err := rows.Scan(&sub.ID, &sub.PublicID, &sub.Email, &sub.Newsletter); err != nil {
+	sorted := slices.Clone(emails)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var batches [][]string
+	for start := 0; start < len(sorted); start += emailBatch {
+		batches = append(batches, sorted[start:min(start+emailBatch, len(sorted))])
+	}
+	out := make(map[string]roster.Subscriber, len(sorted))
+	var mu sync.Mutex
+	g, gctx := errgroupWithLimit(ctx, lookupWorkers)
+	for _, batch := range batches {
+		g.Go(func() error {
+			found, err := s.findSubscribers(gctx, batch)
+			if err != nil {
 				return err
 			}
-			out[sub.Email] = sub
+			mu.Lock()
+			defer mu.Unlock()
+			for _, sub := range found {
+				out[sub.Email] = sub
+			}
 			return nil
 		})
-		if err != nil {
-			return nil, formatError(err, "find subscribers")
-		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// findSubscribers looks up one batch of addresses.
+func (s *SubscriberService) findSubscribers(ctx context.Context, batch []string) ([]roster.Subscriber, error) {
+	args := make([]any, len(batch))
+	for i, e := range batch {
+		args[i] = e
+	}
+	rows, err := s.db.query(ctx, "SELECT id, public_id, email, newsletter FROM users WHERE email IN ("+placeholders(len(batch))+")", args...)
+	if err != nil {
+		return nil, formatError(err, "find subscribers")
+	}
+	out := make([]roster.Subscriber, 0, len(batch))
+	err = eachRow(rows, func() error {
+		var sub roster.Subscriber
+		if err := rows.Scan(&sub.ID, &sub.PublicID, &sub.Email, &sub.Newsletter); err != nil {
+			return err
+		}
+		out = append(out, sub)
+		return nil
+	})
+	return out, formatError(err, "find subscribers")
+}
+
+// group runs functions on at most n goroutines at once and keeps the
+// first error, which cancels its context.
+type group struct {
+	wg     sync.WaitGroup
+	sem    chan struct{}
+	cancel context.CancelFunc
+	once   sync.Once
+	err    error
+}
+
+func errgroupWithLimit(ctx context.Context, n int) (*group, context.Context) {
+	ctx, cancel := context.WithCancel(ctx)
+	return &group{sem: make(chan struct{}, n), cancel: cancel}, ctx
+}
+
+// Go runs fn once a slot is free.
+func (g *group) Go(fn func() error) {
+	g.wg.Add(1)
+	g.sem <- struct{}{}
+	go func() {
+		defer func() { <-g.sem; g.wg.Done() }()
+		if err := fn(); err != nil {
+			g.once.Do(func() { g.err = err; g.cancel() })
+		}
+	}()
+}
+
+// Wait waits for every function and returns the first error.
+func (g *group) Wait() error {
+	g.wg.Wait()
+	g.cancel()
+	return g.err
 }
 
 // ApplyPaste applies one batch of a paste in one transaction. The batch's
