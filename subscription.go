@@ -106,3 +106,37 @@ func StampNewsletter(before, u *User, via Subscription, now time.Time) {
 		u.NewsletterUnsubscribedAt = time.Time{}
 	}
 }
+
+// SubscriberService is the store's side of subscriber pastes and of the
+// unsubscribe link.
+type SubscriberService interface {
+	// FindSubscribers returns the users having one of emails (lower
+	// case), keyed by email, in a few queries however many there are.
+	FindSubscribers(ctx context.Context, emails []string) (map[string]Subscriber, error)
+	// ApplyPaste applies b, one batch of a paste, in one transaction:
+	// each usable entry is subscribed, unsubscribed or created as
+	// PasteAction says, recorded with the paste's consent and source
+	// "paste"; b.Job, when set, is moved past the batch with the counts
+	// added to its tally in the same transaction (ECONFLICT when it is no
+	// longer its owner's). The last batch writes the paste's one audit
+	// entry, "subscribers.paste", with its mode, consent and counts, as
+	// the staff member who made the job. It returns the batch's counts.
+	// EINVALID for bad options or a batch over PasteBatchSize.
+	ApplyPaste(ctx context.Context, opts PasteOptions, b PasteBatch) (PasteCounts, error)
+	// UnsubscribeUser is the user userID leaving the newsletter from an
+	// unsubscribe link: source "self", audited as the user's own action.
+	// Unsubscribing an unsubscribed user changes nothing and succeeds.
+	// ENOTFOUND.
+	UnsubscribeUser(ctx context.Context, userID int64) (*User, error)
+	// FindUnsubscribe returns the user an unsubscribe link's token is
+	// for: the token is a MAC over the user and the purpose, not stored
+	// and not single-use. ENOTFOUND for a token that is not one (or whose
+	// user was deleted).
+	FindUnsubscribe(ctx context.Context, token string) (*Subscriber, error)
+	// QueueListMail queues template, a message that is not transactional
+	// (a newsletter, a campaign), to the subscribed user userID, carrying
+	// the user's one-click unsubscribe link (MailData.Unsubscribe, and
+	// List-Unsubscribe when delivered). ENOTFOUND, EINVALID (no email),
+	// ECONFLICT (not subscribed).
+	QueueListMail(ctx context.Context, userID int64, template string, d MailData) (*OutboxMessage, error)
+}
