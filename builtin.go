@@ -196,7 +196,7 @@ var builtins = []Builtin{
 		at(func(u *User) *bool { return &u.Newsletter }), ""),
 	def("newsletter_at", "Subscribed on", TypeTimestamp, SectionAccount, "fsie", "newsletter_at",
 		at(func(u *User) *time.Time { return &u.NewsletterAt }), "2025-03-01T12:00:00Z"),
-	choices(def("newsletter_source", "Subscribed through", TypeChoice, SectionAccount, "rfsie", "newsletter_source",
+	choices(def("newsletter_source", "Subscription source", TypeChoice, SectionAccount, "rfsie", "newsletter_source",
 		at(func(u *User) *string { return (*string)(&u.NewsletterSource) }), "import"), SubscriptionSourceNames()),
 	def("newsletter_consent", "Consent", TypeText, SectionAccount, "rfiek", "newsletter_consent",
 		at(func(u *User) *string { return &u.NewsletterConsent }), "Signed up at the counter"),

@@ -74,8 +74,9 @@ func CheckConsent(consent string) string {
 // Subscribing (newsletter false → true, or a new user created subscribed)
 // records when (newsletter_at), how (newsletter_source) and the consent
 // text, and clears newsletter_unsubscribed_at. Unsubscribing records when
-// in newsletter_unsubscribed_at and keeps how and when the user had
-// subscribed. A value the write sets itself (an import carrying the
+// (newsletter_unsubscribed_at) and how (newsletter_source: "self" for the
+// user's own link), and keeps when they had subscribed and the consent
+// they gave. A value the write sets itself (an import carrying the
 // record of another product) is kept; a write that does not change the
 // newsletter changes none of the record.
 func StampNewsletter(before, u *User, via Subscription, now time.Time) {
@@ -87,6 +88,9 @@ func StampNewsletter(before, u *User, via Subscription, now time.Time) {
 	if before != nil {
 		old = *before
 	}
+	if u.NewsletterSource == old.NewsletterSource {
+		u.NewsletterSource = via.Source
+	}
 	if !u.Newsletter {
 		if u.NewsletterUnsubscribedAt.Equal(old.NewsletterUnsubscribedAt) {
 			u.NewsletterUnsubscribedAt = now
@@ -95,9 +99,6 @@ func StampNewsletter(before, u *User, via Subscription, now time.Time) {
 	}
 	if u.NewsletterAt.Equal(old.NewsletterAt) {
 		u.NewsletterAt = now
-	}
-	if u.NewsletterSource == old.NewsletterSource {
-		u.NewsletterSource = via.Source
 	}
 	if u.NewsletterConsent == old.NewsletterConsent {
 		u.NewsletterConsent = via.Consent

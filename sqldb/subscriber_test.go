@@ -87,7 +87,7 @@ func TestSubscriberService_UnsubscribeUser(t *testing.T) {
 		}
 		for click := 1; click <= 2; click++ { // a second click changes nothing and succeeds
 			got, err := subs.UnsubscribeUser(t.Context(), u.ID)
-			if err != nil || got.Newsletter || got.NewsletterUnsubscribedAt.IsZero() || got.NewsletterSource != roster.SourceAPI {
+			if err != nil || got.Newsletter || got.NewsletterUnsubscribedAt.IsZero() || got.NewsletterSource != roster.SourceSelf || got.NewsletterAt.IsZero() {
 				t.Fatalf("click %d: %+v, %v", click, got, err)
 			}
 		}

@@ -651,7 +651,8 @@ var auditRoutes = map[string][]auditCase{
 			}
 			w.hosted(t, "/u/unsubscribe/"+token, url.Values{"List-Unsubscribe": {"One-Click"}}, http.StatusOK)
 			return []wantEntry{{Action: "user.unsubscribe", TargetType: "user", TargetID: u.PublicID, Actor: "user " + u.PublicID, Hosted: true,
-				Changes: map[string]roster.Change{"newsletter": chg(true, false), "newsletter_unsubscribed_at": chg(anyValue, anyValue)}, Note: "one-click"}}
+				Changes: map[string]roster.Change{"newsletter": chg(true, false), "newsletter_source": chg("staff", "self"),
+					"newsletter_unsubscribed_at": chg(anyValue, anyValue)}, Note: "one-click"}}
 		}},
 		{name: "not subscribed", none: "unsubscribing one who is not subscribed changes nothing", do: func(t *testing.T, w *world) []wantEntry {
 			u, _ := w.user(t, "unsub-none")

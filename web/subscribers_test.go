@@ -85,7 +85,7 @@ func TestMail_UnsubscribeEndToEnd(t *testing.T) {
 			wantStatus(t, "one-click POST", resp, http.StatusOK)
 			if i == 0 {
 				u := user(id)
-				if u["newsletter"] != false || u["newsletter_source"] != "api" || u["newsletter_unsubscribed_at"] == nil || u["newsletter_unsubscribed_at"] == "" {
+				if u["newsletter"] != false || u["newsletter_source"] != "self" || u["newsletter_unsubscribed_at"] == nil || u["newsletter_unsubscribed_at"] == "" {
 					t.Fatalf("after one click: %v %v %v", u["newsletter"], u["newsletter_source"], u["newsletter_unsubscribed_at"])
 				}
 			}
