@@ -18,6 +18,8 @@ type SubscriberService struct {
 	db   *DB
 	mail roster.MailRenderer
 	key  unsubscribeKey
+	// Wake, when set, tells the delivery worker that a message is due.
+	Wake func()
 }
 
 // NewSubscriberService returns a SubscriberService on db; r renders the

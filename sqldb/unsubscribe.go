@@ -128,5 +128,8 @@ func (s *SubscriberService) QueueListMail(ctx context.Context, userID int64, tem
 	if err := tx.commit(); err != nil {
 		return nil, err
 	}
+	if s.Wake != nil {
+		s.Wake()
+	}
 	return m, nil
 }

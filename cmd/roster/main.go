@@ -243,6 +243,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		return nil, err
 	}
 	subs := sqldb.NewSubscriberService(m.DB, r)
+	subs.Wake = m.Mailer.Wake
 	m.Runner.Handle(roster.JobSubscribers, jobs.Subscribers{Subscribers: subs})
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
