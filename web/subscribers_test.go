@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -170,6 +171,21 @@ func TestPages_Subscribers(t *testing.T) {
 		wantStatus(t, "job page", job, http.StatusOK)
 		wantContains(t, "job page", job.Body, "subscribe 6 pasted addresses, creating missing users, validated", `id="paste-progress"`, "queued")
 		wantStatus(t, "another kind's job", admin.get("/users/subscribers?job=999999"), http.StatusNotFound)
+
+		// The largest paste, over the 2 MiB of a plain form: the page
+		// posts it as multipart.
+		var big strings.Builder
+		for i := range roster.MaxPasteAddresses {
+			fmt.Fprintf(&big, "someone.with.a.long.name%d@example.com\n", i)
+		}
+		csrf := formValue(t, csrfInput, form.Body)
+		large := admin.postFile("/users/subscribers/preview", map[string]string{"csrf": csrf, "addresses": big.String(), "mode": "unsubscribe"}, "none.txt", "")
+		wantStatus(t, "largest paste", large, http.StatusOK)
+		wantContains(t, "largest paste", large.Body, "100,000 addresses, 0 to change", "All their lines: 1–100000", "Nothing to change.")
+		big.WriteString("one.more@example.com\n")
+		tooMany := admin.postFile("/users/subscribers/preview", map[string]string{"csrf": csrf, "addresses": big.String(), "mode": "unsubscribe"}, "none.txt", "")
+		wantStatus(t, "too large a paste", tooMany, http.StatusUnprocessableEntity)
+		wantContains(t, "too large a paste", tooMany.Body, "The paste holds more than 100000 addresses")
 
 		viewer := newBrowser(t, ts)
 		viewer.signIn(roster.RoleViewer, "/")
