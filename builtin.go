@@ -108,6 +108,12 @@ func def(key, label string, t FieldType, section, flags, column string, a access
 		Ptr: a.ptr, Value: a.value, Example: example, addr: a.addr, get: a.get, set: a.set}
 }
 
+// choices gives a row of the table of type choice its choices.
+func choices(b Builtin, cs []string) Builtin {
+	b.Field.Choices = cs
+	return b
+}
+
 // builtins are the built-in fields in table order. Flags: r read-only, f
 // filterable, s sortable, i importable, e exportable, k keyword
 // searchable, n stored as NULL when empty.
@@ -197,6 +203,12 @@ var builtins = []Builtin{
 		at(func(u *User) *bool { return &u.Newsletter }), ""),
 	def("newsletter_at", "Subscribed on", TypeTimestamp, SectionAccount, "fsie", "newsletter_at",
 		at(func(u *User) *time.Time { return &u.NewsletterAt }), "2025-03-01T12:00:00Z"),
+	choices(def("newsletter_source", "Subscription source", TypeChoice, SectionAccount, "rfsie", "newsletter_source",
+		at(func(u *User) *string { return (*string)(&u.NewsletterSource) }), "import"), SubscriptionSourceNames()),
+	def("newsletter_consent", "Consent", TypeText, SectionAccount, "rfiek", "newsletter_consent",
+		at(func(u *User) *string { return &u.NewsletterConsent }), "Signed up at the counter"),
+	def("newsletter_unsubscribed_at", "Unsubscribed on", TypeTimestamp, SectionAccount, "rfsie", "newsletter_unsubscribed_at",
+		at(func(u *User) *time.Time { return &u.NewsletterUnsubscribedAt }), ""),
 	def("password", "Password", TypePassword, SectionAccount, "i", "", none, ""), // hashed into password_hash
 	def("password_hash", "Password hash", TypeText, SectionAccount, "r", "password_hash",
 		secret(at(func(u *User) *string { return &u.PasswordHash })), ""),

@@ -144,9 +144,7 @@ func (r *ImportRow) ApplyTo(before *User, reg *Registry, key string, now time.Ti
 	}
 	// Problems in one order, whatever the map's.
 	slices.SortFunc(errs, func(a, b CellError) int { return strings.Compare(a.Column, b.Column) })
-	if before == nil && u.Newsletter && u.NewsletterAt.IsZero() {
-		u.NewsletterAt = now
-	}
+	StampNewsletter(before, u, Subscription{Source: SourceImport}, now)
 	u.Normalize()
 	if err := u.Validate(reg, now, before == nil, touched); err != nil {
 		fields := ErrorFields(err)

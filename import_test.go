@@ -76,6 +76,8 @@ func TestImportRow_ApplyTo(t *testing.T) {
 	headers := ImportHeaders{"email": "E-mail"}
 	ada := &User{ID: 7, PublicID: "u_aaaaaaaaaaaaaaaa", Email: "ada@example.com", FirstName: "Ada", City: "London",
 		Status: StatusActive, Tags: []int64{1}, Custom: map[string]any{}}
+	subscribedAda := *ada
+	subscribedAda.Newsletter, subscribedAda.NewsletterAt, subscribedAda.NewsletterSource = true, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), SourceAPI
 	for _, tt := range []struct {
 		name   string
 		before *User
@@ -110,10 +112,17 @@ func TestImportRow_ApplyTo(t *testing.T) {
 			}},
 		{name: "update with another user's id", before: ada, values: map[string]any{"email": "ada@example.com", "id": "u_bbbbbbbbbbbbbbbb"},
 			errs: []string{"id: u_bbbbbbbbbbbbbbbb is not the id of the user with email ada@example.com (u_aaaaaaaaaaaaaaaa)"}},
-		{name: "update keeps newsletter_at", before: ada, values: map[string]any{"newsletter": true},
+		{name: "update keeps newsletter_at", before: &subscribedAda, values: map[string]any{"newsletter": true},
 			check: func(u *User) string {
-				if !u.NewsletterAt.IsZero() {
-					return "an update stamped newsletter_at"
+				if !u.NewsletterAt.Equal(subscribedAda.NewsletterAt) || u.NewsletterSource != SourceAPI {
+					return "an update of a subscriber stamped the subscription again"
+				}
+				return ""
+			}},
+		{name: "update subscribing records the import", before: ada, values: map[string]any{"newsletter": true},
+			check: func(u *User) string {
+				if !u.NewsletterAt.Equal(now) || u.NewsletterSource != SourceImport {
+					return "an import subscribing a user did not record when and how"
 				}
 				return ""
 			}},

@@ -47,7 +47,11 @@ type OutboxMessage struct {
 	Subject   string
 	Text      string // the text/plain part
 	HTML      string // the text/html part
-	Status    OutboxStatus
+	// UnsubscribeURL, for a message that is not transactional, is the
+	// user's one-click unsubscribe link, sent as List-Unsubscribe with
+	// List-Unsubscribe-Post (RFC 8058); "" for transactional mail.
+	UnsubscribeURL string
+	Status         OutboxStatus
 	// Attempts counts the delivery attempts that ended (sent, refused or
 	// cut off); LastError is the last one's reason.
 	Attempts  int
@@ -116,6 +120,11 @@ type MailData struct {
 	Link     string
 	// Expires says in words how long the link works ("7 days").
 	Expires string
+	// Unsubscribe is the absolute one-click unsubscribe URL of a message
+	// that is not transactional; the caller gives its path
+	// (UnsubscribePath). "" for transactional mail.
+	UnsubscribePath string
+	Unsubscribe     string
 }
 
 // RenderedMail is a message's subject and its two bodies.
@@ -123,6 +132,8 @@ type RenderedMail struct {
 	Subject string
 	Text    string
 	HTML    string
+	// UnsubscribeURL is MailData.Unsubscribe: what List-Unsubscribe gives.
+	UnsubscribeURL string
 }
 
 // MailRenderer renders the message of a template. The delivery package

@@ -99,9 +99,15 @@ type User struct {
 	TikTokFollowers    int64
 	YouTubeFollowers   int64
 
-	Status       UserStatus
-	Newsletter   bool
-	NewsletterAt time.Time
+	Status     UserStatus
+	Newsletter bool
+	// The subscription record, which StampNewsletter keeps: when the user
+	// last subscribed, how, with what consent text, and when they last
+	// unsubscribed.
+	NewsletterAt             time.Time
+	NewsletterSource         SubscriptionSource
+	NewsletterConsent        string
+	NewsletterUnsubscribedAt time.Time
 
 	// PasswordHash is a PHC-format hash; never shown, exported or logged.
 	PasswordHash string
@@ -572,6 +578,10 @@ type UserUpdate struct {
 	Password *string
 	// Note is recorded with the audit entry: the reason for a ban, say.
 	Note string
+	// Via is how a change of the newsletter is recorded (StampNewsletter);
+	// the store takes it from the context (SubscriptionFromContext) when
+	// its Source is empty.
+	Via Subscription
 }
 
 // UserService reads and writes users. Every write runs in one transaction

@@ -5,9 +5,8 @@ import "time"
 // Apply returns a copy of before with upd's values set, normalised and
 // validated at now: the user an edit makes. A value for a field that is
 // not one, is read-only, is a password (set through Password) or has the
-// wrong type is the field's error (EINVALID). Subscribing to the
-// newsletter stamps newsletter_at unless the edit sets it; unsubscribing
-// keeps the stamp.
+// wrong type is the field's error (EINVALID). A change of the
+// newsletter records itself as StampNewsletter says, the way upd.Via.
 func (upd UserUpdate) Apply(before *User, reg *Registry, now time.Time) (*User, error) {
 	u := *before
 	u.Custom = make(map[string]any, len(before.Custom))
@@ -34,13 +33,7 @@ func (upd UserUpdate) Apply(before *User, reg *Registry, now time.Time) (*User, 
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	if touched["newsletter"] && !touched["newsletter_at"] && u.Newsletter != before.Newsletter {
-		if u.Newsletter {
-			u.NewsletterAt = now
-		} else {
-			u.NewsletterAt = before.NewsletterAt
-		}
-	}
+	StampNewsletter(before, &u, upd.Via, now)
 	u.Normalize()
 	if err := u.Validate(reg, now, false, touched); err != nil {
 		return nil, err

@@ -303,7 +303,10 @@ func (r *Renderer) RenderMail(name string, d roster.MailData) (roster.RenderedMa
 	if d.LinkPath != "" {
 		d.Link = r.publicURL.String() + d.LinkPath
 	}
-	out, err := c.execute(info.Values(d))
+	if d.UnsubscribePath != "" {
+		d.Unsubscribe = r.publicURL.String() + d.UnsubscribePath
+	}
+	out, err := c.execute(info.Values(d), d.Unsubscribe)
 	if err != nil {
 		if c == r.defaults[name] {
 			return roster.RenderedMail{}, fmt.Errorf("mail template %s: %w", name, err)
@@ -353,15 +356,18 @@ func (r *Renderer) Preview(ctx context.Context, name string, src *roster.MailTem
 	if _, ok := values["ProductName"]; ok {
 		values["ProductName"] = st.settings.ProductName
 	}
-	out, err := c.execute(values)
+	out, err := c.execute(values, "")
 	if err != nil {
 		return roster.RenderedMail{}, brokenTemplate(info, err)
 	}
 	return out, nil
 }
 
-// execute renders the three parts with values.
-func (c *compiled) execute(values map[string]string) (roster.RenderedMail, error) {
+// execute renders the three parts with values. A message that is not
+// transactional has its unsubscribe link: the layout's footer shows it in
+// the HTML, and the text part ends with it.
+func (c *compiled) execute(values map[string]string, unsubscribe string) (roster.RenderedMail, error) {
+	values["Unsubscribe"] = unsubscribe // for the layout alone: templates may not name it
 	var subj, text, html bytes.Buffer
 	if err := c.subject.Execute(&subj, values); err != nil {
 		return roster.RenderedMail{}, execError(roster.MailPartSubject, err)
@@ -374,5 +380,11 @@ func (c *compiled) execute(values map[string]string) (roster.RenderedMail, error
 	}
 	// A subject is one line, whatever a name put in it.
 	subject := strings.Join(strings.Fields(subj.String()), " ")
-	return roster.RenderedMail{Subject: subject, Text: strings.TrimLeft(text.String(), "\n"), HTML: html.String()}, nil
+	body := strings.TrimLeft(text.String(), "\n")
+	if unsubscribe != "" {
+		// Every message that is not transactional says how to leave, in
+		// both parts (the layout's footer does in HTML).
+		body = strings.TrimRight(body, "\n") + "\n\n-- \nUnsubscribe: " + unsubscribe + "\n"
+	}
+	return roster.RenderedMail{Subject: subject, Text: body, HTML: html.String(), UnsubscribeURL: unsubscribe}, nil
 }

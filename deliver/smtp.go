@@ -242,6 +242,13 @@ func buildMsg(from string, m *roster.OutboxMessage) (*mail.Msg, error) {
 	msg.SetMessageIDWithValue(strings.TrimSuffix(strings.TrimPrefix(m.MessageID, "<"), ">"))
 	msg.SetDateWithValue(m.CreatedAt)
 	msg.SetUserAgent("Roster")
+	if m.UnsubscribeURL != "" {
+		// RFC 8058's one-click needs an https URL; over plain http (a
+		// local try) the link is still given, for a person to open.
+		if err := msg.SetListUnsubscribeOneClick(m.UnsubscribeURL); err != nil {
+			msg.SetListUnsubscribe(m.UnsubscribeURL)
+		}
+	}
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
 	msg.AddAlternativeString(mail.TypeTextHTML, m.HTML)
 	return msg, nil

@@ -38,7 +38,7 @@ func (r *Renderer) CheckMailTemplate(name string, src roster.MailTemplateSource)
 func (r *Renderer) check(info roster.MailTemplateInfo, src roster.MailTemplateSource) (*compiled, error) {
 	c, err := r.compile(info, src)
 	if err == nil {
-		_, err = c.execute(info.Sample())
+		_, err = c.execute(info.Sample(), "")
 	}
 	var te *roster.MailTemplateError
 	if errors.As(err, &te) {

@@ -140,7 +140,7 @@ func (w *walk) sampleUser(n int) *roster.User {
 	u := &roster.User{}
 	for i, b := range roster.Builtins() {
 		f := b.Field
-		if b.Ptr == nil || (f.ReadOnly && f.Key != "created_at") {
+		if b.Ptr == nil || (f.ReadOnly && !f.Importable) { // created_at, the subscription record: set on import
 			continue
 		}
 		if !u.Set(f, sampleValue(w.t, f, n, i)) {

@@ -27,11 +27,11 @@ type OutboxService struct {
 // NewOutboxService returns an OutboxService on db.
 func NewOutboxService(db *DB) *OutboxService { return &OutboxService{db: db} }
 
-const outboxColumns = "id, message_id, COALESCE(user_id, 0), recipient, template, subject, body_text, body_html, status, attempts, last_error, next_attempt_at, created_at, sent_at"
+const outboxColumns = "id, message_id, COALESCE(user_id, 0), recipient, template, subject, body_text, body_html, unsubscribe_url, status, attempts, last_error, next_attempt_at, created_at, sent_at"
 
 func scanOutbox(row interface{ Scan(...any) error }) (*roster.OutboxMessage, error) {
 	m := &roster.OutboxMessage{}
-	err := row.Scan(&m.ID, &m.MessageID, &m.UserID, &m.Recipient, &m.Template, &m.Subject, &m.Text, &m.HTML,
+	err := row.Scan(&m.ID, &m.MessageID, &m.UserID, &m.Recipient, &m.Template, &m.Subject, &m.Text, &m.HTML, &m.UnsubscribeURL,
 		(*string)(&m.Status), &m.Attempts, &m.LastError, timeScan{&m.NextAttemptAt}, timeScan{&m.CreatedAt}, timeScan{&m.SentAt})
 	return m, err
 }
@@ -61,9 +61,9 @@ func (tx *Tx) enqueue(ctx context.Context, r roster.MailRenderer, userID int64, 
 	if userID != 0 {
 		uid = userID
 	}
-	m.ID, err = tx.insert(ctx, `INSERT INTO outbox (message_id, user_id, recipient, template, subject, body_text, body_html, status, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.MessageID, uid, m.Recipient, m.Template, m.Subject, m.Text, m.HTML, string(m.Status), tx.db.timeArg(tx.now), tx.db.timeArg(tx.now))
+	m.ID, err = tx.insert(ctx, `INSERT INTO outbox (message_id, user_id, recipient, template, subject, body_text, body_html, unsubscribe_url, status, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.MessageID, uid, m.Recipient, m.Template, m.Subject, m.Text, m.HTML, m.UnsubscribeURL, string(m.Status), tx.db.timeArg(tx.now), tx.db.timeArg(tx.now))
 	if err != nil {
 		return nil, formatError(err, "enqueue")
 	}
@@ -86,7 +86,7 @@ func renderMessage(r roster.MailRenderer, userID int64, recipient, name string, 
 	}
 	return &roster.OutboxMessage{
 		MessageID: newMessageID(r.MessageIDDomain()), UserID: userID, Recipient: recipient, Template: name,
-		Subject: out.Subject, Text: out.Text, HTML: out.HTML, Status: roster.OutboxQueued,
+		Subject: out.Subject, Text: out.Text, HTML: out.HTML, UnsubscribeURL: out.UnsubscribeURL, Status: roster.OutboxQueued,
 		NextAttemptAt: now, CreatedAt: now,
 	}, nil
 }

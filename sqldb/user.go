@@ -411,9 +411,7 @@ func (tx *Tx) createUser(ctx context.Context, u *roster.User) error {
 		u.CreatedAt = tx.now
 	}
 	u.UpdatedAt = tx.now
-	if u.Newsletter && u.NewsletterAt.IsZero() {
-		u.NewsletterAt = tx.now
-	}
+	roster.StampNewsletter(nil, u, roster.SubscriptionFromContext(ctx), tx.now)
 	roster.SettleEmailConfirmation(nil, u, tx.now)
 	args, err := tx.db.userArgs(u)
 	if err != nil {
@@ -469,6 +467,7 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 			u.CreatedAt = tx.now
 		}
 		u.UpdatedAt = tx.now
+		roster.StampNewsletter(nil, u, roster.SubscriptionFromContext(ctx), tx.now)
 		if u.Status == "" {
 			u.Status = roster.StatusActive
 		}
@@ -584,6 +583,9 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	before, err := newUserScanner().scan(tx.queryRow(ctx, userSelect+" WHERE public_id = ?"+s.db.forUpdate(), id), reg)
 	if err != nil {
 		return nil, formatError(err, "update user")
+	}
+	if upd.Via.Source == "" {
+		upd.Via = roster.SubscriptionFromContext(ctx)
 	}
 	u, err := upd.Apply(before, reg, tx.now)
 	if err != nil {

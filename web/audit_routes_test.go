@@ -751,6 +751,56 @@ var auditRoutes = map[string][]auditCase{
 			"user": chg(nil, u), "citation": chg(nil, "Brave")}, Note: "Member of the Month 2025-02"}}
 	}}},
 
+	// Subscribers: a preview reads; applying makes a job (the paste's
+	// own subscribers.paste entry is written by its last batch, which
+	// the jobs package's test runs).
+	"POST /users/subscribers/preview": {{none: "a preview: it reads only", do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "paste-preview")
+		w.page(t, "/users/subscribers/preview", url.Values{"addresses": {email}, "mode": {"subscribe"}}, http.StatusOK)
+		return nil
+	}}},
+	"POST /api/v1/subscribers/preview": {{none: "a preview: it reads only", do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "paste-preview-api")
+		w.api(t, "POST", "/api/v1/subscribers/preview", `{"addresses":["`+email+`"],"mode":"subscribe"}`, http.StatusOK)
+		return nil
+	}}},
+	"POST /users/subscribers/apply": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "paste-apply")
+		resp := w.page(t, "/users/subscribers/apply", url.Values{"addresses": {email}, "mode": {"subscribe"}, "consent": {"At the fair"}}, http.StatusSeeOther)
+		id := strings.TrimPrefix(resp.Header.Get("Location"), "/users/subscribers?job=")
+		return []wantEntry{{Action: "jobs.subscribers", TargetType: "job", TargetID: id, Note: "subscribe 1 pasted addresses"}}
+	}}},
+	"POST /api/v1/subscribers/apply": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.user(t, "paste-apply-api")
+		body := w.api(t, "POST", "/api/v1/subscribers/apply", `{"addresses":"`+email+`","mode":"unsubscribe"}`, http.StatusAccepted)
+		return []wantEntry{{Action: "jobs.subscribers", TargetType: "job", TargetID: idOf(t, body), Note: "unsubscribe 1 pasted addresses"}}
+	}}},
+	"POST /u/unsubscribe/{token}": {
+		{name: "subscribed", do: func(t *testing.T, w *world) []wantEntry {
+			u := &roster.User{Email: w.name("unsub") + "@example.com", Newsletter: true}
+			if err := w.users.CreateUser(w.ctx, u, ""); err != nil {
+				t.Fatal(err)
+			}
+			token, err := w.ts.Web.Subscribers.(*sqldb.SubscriberService).UnsubscribeToken(w.ctx, u.PublicID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.hosted(t, "/u/unsubscribe/"+token, url.Values{"List-Unsubscribe": {"One-Click"}}, http.StatusOK)
+			return []wantEntry{{Action: "user.unsubscribe", TargetType: "user", TargetID: u.PublicID, Actor: "user " + u.PublicID, Hosted: true,
+				Changes: map[string]roster.Change{"newsletter": chg(true, false), "newsletter_source": chg("staff", "self"),
+					"newsletter_unsubscribed_at": chg(anyValue, anyValue)}, Note: "one-click"}}
+		}},
+		{name: "not subscribed", none: "unsubscribing one who is not subscribed changes nothing", do: func(t *testing.T, w *world) []wantEntry {
+			u, _ := w.user(t, "unsub-none")
+			token, err := w.ts.Web.Subscribers.(*sqldb.SubscriberService).UnsubscribeToken(w.ctx, u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.hosted(t, "/u/unsubscribe/"+token, url.Values{}, http.StatusOK)
+			return nil
+		}},
+	},
+
 	// Imports.
 	"POST /users/import": {{do: func(t *testing.T, w *world) []wantEntry {
 		resp, _ := w.upload(t, "/users/import", map[string]string{"mode": "upsert", "key": "email"}, "email\npage-import@example.com\n", http.StatusSeeOther)

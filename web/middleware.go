@@ -101,6 +101,13 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 		}
 		ctx := context.WithValue(r.Context(), staffKey{}, staff)
 		ctx = roster.NewContextWithActor(ctx, roster.StaffActor(staff))
+		// A newsletter changed through the API records "api"; through
+		// the back-office's pages, "staff".
+		via := roster.SourceStaff
+		if isAPI(r) {
+			via = roster.SourceAPI
+		}
+		ctx = roster.NewContextWithSubscription(ctx, roster.Subscription{Source: via})
 		ctx = context.WithValue(ctx, csrfKey{}, csrf)
 		if lr, ok := w.(*loggingWriter); ok {
 			lr.staffID = staff.ID

@@ -35,6 +35,10 @@ func (s *Server) routes() {
 	s.handle("POST /u/invite/{token}", public, s.handleLinkUse)
 	s.handle("GET /u/confirm/{token}", public, s.handleConfirmPage)
 	s.handle("POST /u/confirm/{token}", public, s.handleConfirm)
+	// One-click unsubscribe (RFC 8058): a mail client posts without a
+	// CSRF token; the token in the URL is the credential.
+	s.handle("GET /u/unsubscribe/{token}", public, s.handleUnsubscribePage)
+	s.handle("POST /u/unsubscribe/{token}", public, s.handleUnsubscribe)
 
 	// Back-office pages.
 	s.handle("GET /{$}", roster.PermViewUsers, s.handleHome)
@@ -85,6 +89,9 @@ func (s *Server) routes() {
 	s.handle("POST /tags/{id}/delete", roster.PermOrganize, s.handleTagDelete)
 	s.handle("POST /users/{id}/tags", roster.PermEditUsers, s.handleUserTag)
 	s.handle("POST /users/{id}/tags/{tag}/remove", roster.PermEditUsers, s.handleUserUntag)
+	s.handle("GET /users/subscribers", roster.PermManageUsers, s.handleSubscribers)
+	s.handle("POST /users/subscribers/preview", roster.PermManageUsers, s.handleSubscribersPreview)
+	s.handle("POST /users/subscribers/apply", roster.PermManageUsers, s.handleSubscribersApply)
 	s.handle("GET /users/bulk", roster.PermOrganize, s.handleBulkConfirm)
 	s.handle("POST /users/bulk", roster.PermOrganize, s.handleBulkApply)
 	s.handle("GET /users/bulk/invite", roster.PermManageUsers, s.handleBulkInviteConfirm)
@@ -158,6 +165,9 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/users/{id}/confirm", roster.PermEditUsers, s.apiConfirmEmail)
 	s.handle("GET /api/v1/settings/accounts", roster.PermManageStaff, s.apiGetAccountSettings)
 	s.handle("PUT /api/v1/settings/accounts", roster.PermManageStaff, s.apiPutAccountSettings)
+	s.handle("POST /api/v1/subscribers/preview", roster.PermManageUsers, s.apiSubscribersPreview)
+	s.handle("POST /api/v1/subscribers/apply", roster.PermManageUsers, s.apiSubscribersApply)
+	s.handle("GET /api/v1/subscribers/{id}", roster.PermManageUsers, s.apiSubscribersJob)
 	s.handle("GET /api/v1/fields", roster.PermViewUsers, s.apiListFields)
 	s.handle("POST /api/v1/fields", roster.PermManageFields, s.apiCreateField)
 	s.handle("PATCH /api/v1/fields/{key}", roster.PermManageFields, s.apiUpdateField)

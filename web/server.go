@@ -64,6 +64,10 @@ type Server struct {
 	MailSettings roster.MailSettingsService
 	MailRenderer MailPreviewer
 
+	// Subscribers previews subscriber pastes (Users → Subscribers; the
+	// Jobs apply them) and runs the one-click unsubscribe links.
+	Subscribers roster.SubscriberService
+
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.
 	Ready func(ctx context.Context) error

@@ -60,7 +60,7 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 	accounts := sqldb.NewAccountService(db, mail)
 	cfg := &web.Server{
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailSettings: mailSettings, MailRenderer: mail,
-		AccountSettings: sqldb.NewAccountSettings(db),
+		AccountSettings: sqldb.NewAccountSettings(db), Subscribers: sqldb.NewSubscriberService(db, mail),
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),

@@ -246,6 +246,9 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}
 	m.Runner.Handle(roster.JobInvite, &jobs.Inviter{Invites: accounts, Batch: inviteBatch})
 	js.Mail, js.WakeMail = accounts.Renderer(), m.Mailer.Wake
+	subs := sqldb.NewSubscriberService(m.DB, m.Renderer)
+	subs.Wake = m.Mailer.Wake
+	m.Runner.Handle(roster.JobSubscribers, jobs.Subscribers{Subscribers: subs})
 	proxies, err := m.Config.trustedProxies()
 	if err != nil {
 		return nil, err
@@ -258,6 +261,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		MailSettings: mail, MailRenderer: m.Renderer, AccountSettings: sqldb.NewAccountSettings(m.DB),
+		Subscribers: subs,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
