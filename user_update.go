@@ -4,7 +4,7 @@ import "time"
 
 // Apply returns a copy of before with upd's values set, normalised and
 // validated at now: the user an edit makes. A value for a field that is
-// not one, is read-only, is a password (set through Password) or has the
+// not one, is read-only, is a counter (changed through its ledger), is a password (set through Password) or has the
 // wrong type is the field's error (EINVALID). Subscribing to the
 // newsletter stamps newsletter_at unless the edit sets it; unsubscribing
 // keeps the stamp.
@@ -23,6 +23,8 @@ func (upd UserUpdate) Apply(before *User, reg *Registry, now time.Time) (*User, 
 			fe.Add(key, "is not a field")
 		case f.ReadOnly:
 			fe.Add(key, "is read-only")
+		case f.Counter:
+			fe.Add(key, CounterEditMessage)
 		case f.Type == TypePassword:
 			fe.Add(key, "is set through Password")
 		case !u.Set(f, v):
@@ -47,3 +49,6 @@ func (upd UserUpdate) Apply(before *User, reg *Registry, now time.Time) (*User, 
 	}
 	return &u, nil
 }
+
+// CounterEditMessage is why an edit may not set a counter field.
+const CounterEditMessage = "is changed through the points ledger: add or remove points with a reason"

@@ -177,6 +177,9 @@ type Tx struct {
 	seqs        []int64   // the change log seqs of changed, when observed
 	refSeqs     []int64   // and of changedRefs
 	stmts       map[string]*sql.Stmt
+	// importing is set by an import: the points of the users it writes
+	// are ledger entries from the import.
+	importing bool
 }
 
 // begin starts a write transaction.

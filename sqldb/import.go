@@ -217,6 +217,7 @@ func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk, rows roster
 				return formatError(err, "dry run")
 			}
 		}
+		tx.importing = true
 		more, n, err := rows(ctx, &importWriter{tx: tx})
 		if err != nil {
 			return err
@@ -373,7 +374,16 @@ func (w *importWriter) Users(ctx context.Context, ids []int64) (map[int64]*roste
 
 func (w *importWriter) Update(ctx context.Context, u *roster.User) error {
 	u.UpdatedAt = w.tx.now
-	return w.tx.updateUserRow(ctx, u)
+	// An import sets the points balance through one ledger entry: the
+	// difference from the balance the row held.
+	var before int64
+	if err := w.tx.queryRow(ctx, "SELECT points FROM users WHERE id = ?", u.ID).Scan(&before); err != nil {
+		return formatError(err, "update user")
+	}
+	if err := w.tx.updateUserRow(ctx, u); err != nil {
+		return err
+	}
+	return w.tx.setPoints(ctx, u.ID, before, u.Points)
 }
 
 func (w *importWriter) loadRefs(ctx context.Context) error {
