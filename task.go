@@ -109,6 +109,8 @@ type TaskService interface {
 	// ones by due day (overdue first, undated last), done ones newest
 	// first.
 	FindTasks(ctx context.Context, f TaskFilter) ([]*Task, error)
+	// FindTask returns one task of the user.
+	FindTask(ctx context.Context, userID string, id int64) (*Task, error)
 	// UpdateTask applies upd (audited "task.update").
 	UpdateTask(ctx context.Context, userID string, id int64, upd TaskUpdate) (*Task, error)
 	// DeleteTask deletes a task (audited "task.delete").

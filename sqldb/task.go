@@ -135,6 +135,15 @@ func (tx *Tx) findTask(ctx context.Context, userID string, id int64) (*roster.Ta
 	return t, formatError(err, "find task")
 }
 
+// FindTask returns one task of the user with public id userID.
+func (s *TaskService) FindTask(ctx context.Context, userID string, id int64) (*roster.Task, error) {
+	t, err := scanTask(s.db.queryRow(ctx, taskSelect+" WHERE t.id = ? AND u.public_id = ?", id, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, roster.Errorf(roster.ENOTFOUND, "Task not found.")
+	}
+	return t, formatError(err, "find task")
+}
+
 // UpdateTask applies upd.
 func (s *TaskService) UpdateTask(ctx context.Context, userID string, id int64, upd roster.TaskUpdate) (*roster.Task, error) {
 	if err := upd.Validate(); err != nil {

@@ -45,6 +45,9 @@ type profileView struct {
 	TagPanel *tagPanel
 	// Org is the user's groups, smart type and months as Member of the Month.
 	Org *userOrg
+	// Ledger is the user's points, notes and tasks (nil when the server
+	// has no ledger).
+	Ledger *ledgerView
 }
 
 func (s *Server) loadProfile(w http.ResponseWriter, r *http.Request) (*roster.User, *roster.Registry, bool) {
@@ -119,6 +122,11 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 		view.Sections[i].Fields = append(view.Sections[i].Fields, pf)
 	}
 	view.Org = s.userOrg(r, u, reg)
+	lv, err := s.ledgerOf(r, u)
+	if err != nil {
+		s.Logger.Error("profile: points, notes and tasks", "user_id", u.PublicID, "err", err)
+	}
+	view.Ledger = lv
 	return view
 }
 
@@ -211,7 +219,7 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 	values := map[string]any{}
 	for _, key := range r.PostForm["field"] {
 		f, ok := reg.Field(key)
-		if !ok || f.ReadOnly || f.Type == roster.TypePassword {
+		if !ok || f.ReadOnly || f.Counter || f.Type == roster.TypePassword {
 			problems.Add(key, "cannot be changed here")
 			continue
 		}

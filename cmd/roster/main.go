@@ -251,6 +251,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
+		Ledger: sqldb.NewLedgerService(m.DB), Notes: sqldb.NewNoteService(m.DB), Tasks: sqldb.NewTaskService(m.DB),
 		Stats:          m.Index,
 		Members:        m.Index,
 		Jobs:           js,
