@@ -132,6 +132,11 @@ type Main struct {
 	Mailer *deliver.Worker
 	// Metrics counts what the process does; set by Handler.
 	Metrics *metrics.Metrics
+	// Timeline are the sources of a user's timeline that this package
+	// provides: notes, tasks and points changes; set by Handler.
+	// TODO(merge, issue 17): hand them to web.Server's Timeline list with
+	// the sources of events and staff actions.
+	Timeline []roster.ActivitySource
 
 	ln        net.Listener
 	srv       *http.Server
@@ -241,6 +246,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		return nil, err
 	}
 	m.observe(outbox)
+	m.Timeline = []roster.ActivitySource{sqldb.NewLedgerActivity(m.DB)}
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
