@@ -228,8 +228,17 @@ func TestMigrate_IDsRebuildKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	sctx := staffCtx()
-	u1 := MustCreateUser(t, db, "one@example.com")
-	u2 := MustCreateUser(t, db, "two@example.com")
+	// Users made on the old schema hold no points: a balance is written
+	// with its ledger entry now, and the ledger comes with 0016.
+	oldUser := func(email string) *roster.User {
+		u := &roster.User{Email: email, FirstName: "Zoé", LastName: "Lefèvre", Country: "FR", City: "Paris"}
+		if err := sqldb.NewUserService(db).CreateUser(sctx, u, ""); err != nil {
+			t.Fatalf("create user %s: %v", email, err)
+		}
+		return u
+	}
+	u1 := oldUser("one@example.com")
+	u2 := oldUser("two@example.com")
 	tags, groups := sqldb.NewTagService(db), sqldb.NewGroupService(db)
 	tg := &roster.Tag{Name: "vip", Color: "#aa0000"}
 	if err := tags.CreateTag(sctx, tg); err != nil {
@@ -366,7 +375,7 @@ func TestMigrate_IDsRebuildKeepsData(t *testing.T) {
 	if fk != 1 {
 		t.Errorf("foreign keys after the migration: %d, want 1", fk)
 	}
-	u3 := MustCreateUser(t, db, "three@example.com")
+	u3 := oldUser("three@example.com")
 	if u3.ID <= u2.ID {
 		t.Errorf("new user id %d after deleting %d: reused", u3.ID, u2.ID)
 	}
