@@ -403,3 +403,45 @@ func TestLedgerActivity(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrate_LedgerOpeningBalances migrates a SQLite database whose users
+// hold points from before the ledger: each gets one opening entry, so that
+// every balance is the sum of its ledger.
+func TestMigrate_LedgerOpeningBalances(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.MigrateUpTo(ctx, "0007_mail.sql"); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i, points := range []int64{42, 0} {
+		u := &roster.User{Email: fmt.Sprintf("old%d@example.com", i)}
+		if err := sqldb.NewUserService(db).CreateUser(staffCtx(), u, ""); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.QueryForTest(ctx, "UPDATE users SET points = ? WHERE id = ?", points, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		ids = append(ids, u.PublicID)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ls := sqldb.NewLedgerService(db)
+	es, err := ls.FindLedger(ctx, ids[0], "", 0, 10)
+	if err != nil || len(es) != 1 || es[0].Amount != 42 || es[0].Balance != 42 || es[0].Reason != "opening balance" {
+		t.Fatalf("entries of a user with 42 points: %+v %v", es, err)
+	}
+	if es, _ := ls.FindLedger(ctx, ids[1], "", 0, 10); len(es) != 0 {
+		t.Errorf("a user without points got entries: %+v", es)
+	}
+	if _, _, err := ls.ChangePoints(staffCtx(), ids[0], roster.PointsChange{Amount: -42, Reason: "spent", Source: roster.SourceAPI}); err != nil {
+		t.Errorf("spend the migrated balance: %v", err)
+	}
+}
