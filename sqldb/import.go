@@ -375,9 +375,10 @@ func (w *importWriter) Users(ctx context.Context, ids []int64) (map[int64]*roste
 func (w *importWriter) Update(ctx context.Context, u *roster.User) error {
 	u.UpdatedAt = w.tx.now
 	// An import sets the points balance through one ledger entry: the
-	// difference from the balance the row held.
+	// difference from the balance the row holds, read under the row's lock
+	// so that a points change committing meanwhile is counted.
 	var before int64
-	if err := w.tx.queryRow(ctx, "SELECT points FROM users WHERE id = ?", u.ID).Scan(&before); err != nil {
+	if err := w.tx.queryRow(ctx, "SELECT points FROM users WHERE id = ?"+w.tx.db.forUpdate(), u.ID).Scan(&before); err != nil {
 		return formatError(err, "update user")
 	}
 	if err := w.tx.updateUserRow(ctx, u); err != nil {

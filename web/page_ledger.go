@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,7 @@ func (s *Server) refuseLedgerForm(w http.ResponseWriter, r *http.Request, form s
 		for k, m := range fields {
 			parts = append(parts, strings.ReplaceAll(k, "_", " ")+" "+m)
 		}
+		sort.Strings(parts)
 		msg = strings.Join(parts, "; ")
 	}
 	view.Ledger.Errors[form] = msg
