@@ -116,7 +116,7 @@ func choices(b Builtin, cs []string) Builtin {
 
 // builtins are the built-in fields in table order. Flags: r read-only, f
 // filterable, s sortable, i importable, e exportable, k keyword
-// searchable, n stored as NULL when empty.
+// searchable, n stored as NULL when empty, c a counter (Field.Counter).
 var builtins = []Builtin{
 	def("id", "User ID", TypeText, SectionIdentity, "rfse", "public_id",
 		at(func(u *User) *string { return &u.PublicID }), ""),
@@ -175,7 +175,7 @@ var builtins = []Builtin{
 		at(func(u *User) *time.Time { return &u.LastVisit }), "2025-03-02T09:30:00Z"),
 	def("last_login", "Last login", TypeTimestamp, SectionActivity, "fsie", "last_login",
 		at(func(u *User) *time.Time { return &u.LastLogin }), "2025-03-02T09:25:00Z"),
-	def("points", "Points", TypeInteger, SectionCommunity, "fsie", "points",
+	def("points", "Points", TypeInteger, SectionCommunity, "fsiec", "points",
 		at(func(u *User) *int64 { return &u.Points }), "1200"),
 	def("roles", "Roles", TypeSet, SectionCommunity, "fie", "roles",
 		at(func(u *User) *[]string { return &u.Roles }), "member|vip"),
@@ -286,6 +286,8 @@ func field(key, label string, t FieldType, section string, flags string) Field {
 			f.Exportable = true
 		case 'k':
 			f.Searchable = true
+		case 'c':
+			f.Counter = true
 		}
 	}
 	switch t {

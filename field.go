@@ -81,7 +81,11 @@ type Field struct {
 	Required bool   `json:"required"`
 	// ReadOnly fields are set by Roster (id, created_at, total_followers, ...)
 	// and refused when an API body or a form names them.
-	ReadOnly   bool     `json:"read_only"`
+	ReadOnly bool `json:"read_only"`
+	// Counter fields are balances kept by a ledger (LedgerService): given
+	// when a user is created or imported, and changed afterwards only by a
+	// ledger entry with a reason, never by an edit.
+	Counter    bool     `json:"counter,omitempty"`
 	Filterable bool     `json:"filterable"`
 	Sortable   bool     `json:"sortable"`
 	Importable bool     `json:"importable"`

@@ -357,3 +357,36 @@ func BenchmarkUser(b *testing.B) {
 		sink = g.User(i)
 	}
 }
+
+func TestLiving(t *testing.T) {
+	g := New(1, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	notes, tasks := 0, 0
+	for i := range 200 {
+		balance := int64(i % 7)
+		l := g.Living(i, balance)
+		if len(l.Points) < 2 {
+			t.Fatalf("user %d: %d points changes", i, len(l.Points))
+		}
+		for _, c := range l.Points {
+			c.Normalize()
+			if err := c.Validate(); err != nil {
+				t.Fatalf("user %d: %+v: %v", i, c, err)
+			}
+			if balance += c.Amount; balance < 0 {
+				t.Fatalf("user %d: balance below zero", i)
+			}
+		}
+		for _, n := range l.Notes {
+			if err := n.Validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		notes, tasks = notes+len(l.Notes), tasks+len(l.Tasks)
+		if again := g.Living(i, int64(i%7)); len(again.Points) != len(l.Points) || again.Points[0] != l.Points[0] {
+			t.Fatalf("user %d: not deterministic", i)
+		}
+	}
+	if notes < 100 || tasks < 100 {
+		t.Errorf("%d notes and %d tasks for 200 users: too few to show", notes, tasks)
+	}
+}

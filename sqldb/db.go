@@ -190,6 +190,9 @@ type Tx struct {
 	refSeqs     []int64   // and of changedRefs
 	mailed      bool      // a message was queued (confirm.go)
 	stmts       map[string]*sql.Stmt
+	// importing is set by an import: the points of the users it writes
+	// are ledger entries from the import.
+	importing bool
 }
 
 // begin starts a write transaction.

@@ -218,6 +218,7 @@ func (t *importTx) Apply(ctx context.Context, c *roster.ImportChunk, rows roster
 				return formatError(err, "dry run")
 			}
 		}
+		tx.importing = true
 		more, n, err := rows(ctx, &importWriter{tx: tx, mail: t.s.Mail, invited: &t.invited})
 		if err != nil {
 			return err
@@ -403,7 +404,17 @@ func (w *importWriter) Users(ctx context.Context, ids []int64) (map[int64]*roste
 func (w *importWriter) Update(ctx context.Context, before, u *roster.User) error {
 	u.UpdatedAt = w.tx.now
 	roster.SettleEmailConfirmation(before, u, w.tx.now)
+	// An import sets the points balance through one ledger entry: the
+	// difference from the balance the row holds, read under the row's lock
+	// so that a points change committing meanwhile is counted.
+	var balance int64
+	if err := w.tx.queryRow(ctx, "SELECT points FROM users WHERE id = ?"+w.tx.db.forUpdate(), u.ID).Scan(&balance); err != nil {
+		return formatError(err, "update user")
+	}
 	if err := w.tx.updateUserRow(ctx, u); err != nil {
+		return err
+	}
+	if err := w.tx.setPoints(ctx, u.ID, balance, u.Points); err != nil {
 		return err
 	}
 	return w.tx.emailMessages(ctx, u, before.Email, false)

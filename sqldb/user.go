@@ -421,6 +421,11 @@ func (tx *Tx) createUser(ctx context.Context, u *roster.User) error {
 	if err != nil {
 		return formatError(err, "create user")
 	}
+	if u.Points != 0 {
+		if err := tx.openingBalances(ctx, []int64{u.ID}, "opening balance", roster.LedgerAutomation); err != nil {
+			return err
+		}
+	}
 	return tx.logChange(ctx, u.ID, roster.ChangeUpsert)
 }
 
@@ -477,7 +482,7 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 		if err := tx.copyUsers(ctx, users, skipTaken); err != nil {
 			return err
 		}
-		return tx.logChanges(ctx, inserted(users), roster.ChangeUpsert)
+		return tx.logNewUsers(ctx, inserted(users))
 	}
 	insert, conflict := "INSERT INTO users (", ""
 	if skipTaken {
@@ -514,7 +519,25 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 			return err
 		}
 	}
-	return tx.logChanges(ctx, inserted(users), roster.ChangeUpsert)
+	return tx.logNewUsers(ctx, inserted(users))
+}
+
+// logNewUsers logs the users just inserted and writes the ledger entries
+// of their points: from the import, or an opening balance.
+func (tx *Tx) logNewUsers(ctx context.Context, users []*roster.User) error {
+	if err := tx.logChanges(ctx, users, roster.ChangeUpsert); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, u := range users {
+		if u.Points != 0 {
+			ids = append(ids, u.ID)
+		}
+	}
+	if tx.importing {
+		return tx.openingBalances(ctx, ids, "import", roster.LedgerImport)
+	}
+	return tx.openingBalances(ctx, ids, "opening balance", roster.LedgerAutomation)
 }
 
 // scanInsertedIDs gives each user of batch the id an insert returned for

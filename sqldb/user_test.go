@@ -143,12 +143,12 @@ func TestUserService_UpdateUser(t *testing.T) {
 		u := MustCreateUser(t, db, "upd@example.com")
 		t.Run("OK", func(t *testing.T) {
 			got, err := s.UpdateUser(ctx, u.PublicID, roster.UserUpdate{Values: map[string]any{
-				"city": "Lyon", "points": int64(42), "badges": []string{"verified"}, "status": "banned",
+				"city": "Lyon", "instagram_followers": int64(42), "badges": []string{"verified"}, "status": "banned",
 			}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.City != "Lyon" || got.Points != 42 || got.Status != roster.StatusBanned || !got.UpdatedAt.After(u.UpdatedAt.Add(-time.Second)) {
+			if got.City != "Lyon" || got.InstagramFollowers != 42 || got.Status != roster.StatusBanned || !got.UpdatedAt.After(u.UpdatedAt.Add(-time.Second)) {
 				t.Errorf("got %+v", got)
 			}
 			entries, _ := sqldb.NewAuditService(db).FindAuditEntries(ctx, roster.AuditFilter{Action: "user.update", TargetID: u.PublicID})

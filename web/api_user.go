@@ -272,8 +272,19 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request) {
-	_, values, pw, err := s.decodeUser(w, r)
+	reg, values, pw, err := s.decodeUser(w, r)
 	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	// Points change through the ledger, with a reason, never by an edit.
+	fe := roster.FieldErrors{}
+	for k := range values {
+		if f, _ := reg.Field(k); f.Counter {
+			fe.Add(k, roster.CounterEditMessage+": POST /api/v1/users/{id}/points")
+		}
+	}
+	if err := fe.Err(); err != nil {
 		s.error(w, r, err)
 		return
 	}

@@ -347,9 +347,9 @@ var auditRoutes = map[string][]auditCase{
 	}}},
 	"PATCH /api/v1/users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
 		id, _ := w.user(t, "api-upd")
-		w.api(t, "PATCH", "/api/v1/users/"+id, `{"points":12,"password":"new secret password"}`, http.StatusOK)
+		w.api(t, "PATCH", "/api/v1/users/"+id, `{"city":"Lyon","password":"new secret password"}`, http.StatusOK)
 		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: id, Changes: map[string]roster.Change{
-			"points": chg(0, 12), "password": chg(roster.Redacted, roster.Redacted),
+			"city": chg("", "Lyon"), "password": chg(roster.Redacted, roster.Redacted),
 		}}}
 	}}},
 	"DELETE /api/v1/users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {

@@ -129,6 +129,14 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	view.Org = s.loadDashboardOrg(r, time.Now())
+	if s.Tasks != nil {
+		n, err := s.Tasks.CountDueTasks(ctx, staff.ID, roster.DateOf(time.Now().In(loc)))
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
+		view.Cards = append(view.Cards, statCard{Label: "My tasks due", Value: formatCount(n), Note: tasksDueNote(n), Href: "/tasks"})
+	}
 	if f, err := s.Staff.SignInFailures(ctx, staff.Email); err != nil {
 		s.error(w, r, err)
 		return
@@ -379,4 +387,12 @@ func formatPercent(p float64) string {
 		return strconv.FormatFloat(p, 'f', 1, 64)
 	}
 	return strconv.FormatFloat(p, 'f', 0, 64)
+}
+
+// tasksDueNote says what the task count counts.
+func tasksDueNote(n int) string {
+	if n == 1 {
+		return "1 task due today or overdue"
+	}
+	return formatCount(n) + " tasks due today or overdue"
 }

@@ -47,6 +47,9 @@ type profileView struct {
 	Org *userOrg
 	// Links say how long each kind of link works, in words.
 	Links linkWords
+	// Ledger is the user's points, notes and tasks (nil when the server
+	// has no ledger).
+	Ledger *ledgerView
 }
 
 // linkWords are the link lifetimes of the account policy, in words.
@@ -136,6 +139,11 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 		view.Sections[i].Fields = append(view.Sections[i].Fields, pf)
 	}
 	view.Org = s.userOrg(r, u, reg)
+	lv, err := s.ledgerOf(r, u)
+	if err != nil {
+		s.Logger.Error("profile: points, notes and tasks", "user_id", u.PublicID, "err", err)
+	}
+	view.Ledger = lv
 	return view
 }
 
@@ -228,7 +236,7 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 	values := map[string]any{}
 	for _, key := range r.PostForm["field"] {
 		f, ok := reg.Field(key)
-		if !ok || f.ReadOnly || f.Type == roster.TypePassword {
+		if !ok || f.ReadOnly || f.Counter || f.Type == roster.TypePassword {
 			problems.Add(key, "cannot be changed here")
 			continue
 		}

@@ -471,8 +471,12 @@ func TestPages_Audit(t *testing.T) {
 		ts := mustOpenServer(t, db)
 		body, _ := json.Marshal(map[string]string{"email": "xss@example.com", "first_name": script, "city": `"><img src=x onerror=alert(1)>`})
 		id := ts.createUser(t, string(body))
-		if st, out := ts.do(t, roster.RoleAdmin, "PATCH", "/api/v1/users/"+id, `{"points":1234567,"teams":["a","b"]}`); st != http.StatusOK {
+		if st, out := ts.do(t, roster.RoleAdmin, "PATCH", "/api/v1/users/"+id, `{"teams":["a","b"]}`); st != http.StatusOK {
 			t.Fatalf("update: %d %s", st, out)
+		}
+		// Points change through the ledger: its entry shows the balance.
+		if st, out := ts.do(t, roster.RoleAdmin, "POST", "/api/v1/users/"+id+"/points", `{"amount":1234567,"reason":"import from the old system","idempotency_key":"a1"}`); st != http.StatusCreated {
+			t.Fatalf("points: %d %s", st, out)
 		}
 		if st, out := ts.do(t, roster.RoleAdmin, "POST", "/api/v1/fields", `{"key":"nick","label":"<i>Nick</i>","type":"text"}`); st != http.StatusCreated {
 			t.Fatalf("field: %d %s", st, out)

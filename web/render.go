@@ -57,6 +57,7 @@ func mustParseTemplates() *templates {
 		"label":       func(key string) string { f, _ := roster.NewRegistry(nil).Field(key); return f.Label },
 		"tagclass":    tagColorClass,
 		"bulkpanel":   func(f *bulkForm, st tableState) bulkPanel { return bulkPanel{Form: f, State: st} },
+		"ledgerdata":  func(p page, u *roster.User, v *ledgerView) ledgerData { return ledgerData{Page: p, User: u, View: v} },
 		"groupfields": func(f groupForm, e formErrors) groupFields { return groupFields{Form: f, Errors: e} },
 		"swatches": func(id string, palette []string, selected string) swatches {
 			return swatches{ID: id, Palette: palette, Selected: selected}

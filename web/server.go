@@ -29,6 +29,12 @@ type Server struct {
 	Segments roster.SegmentService
 	Months   roster.MonthService
 
+	// Ledger keeps points and the other counters; Notes and Tasks are
+	// staff notes and tasks on users.
+	Ledger roster.LedgerService
+	Notes  roster.NoteService
+	Tasks  roster.TaskService
+
 	// Search runs filters: the query index, which falls back to SQL for
 	// what it cannot do. CursorKey signs page cursors.
 	Search    query.Searcher

@@ -65,6 +65,7 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
 		Segments: sqldb.NewSegmentService(db), Months: sqldb.NewMonthService(db),
+		Ledger: sqldb.NewLedgerService(db), Notes: sqldb.NewNoteService(db), Tasks: sqldb.NewTaskService(db),
 		Stats:   ix,
 		Members: ix,
 		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -24,6 +24,12 @@ type userDataJSON struct {
 	MemberOfTheMonth []roster.MemberOfMonth `json:"member_of_the_month"`
 	// Audit is every staff action on them, newest first.
 	Audit []auditJSON `json:"audit"`
+	// Balances, Points, Notes and Tasks are their counters' balances,
+	// every ledger entry (newest first), the staff notes and tasks on them.
+	Balances []roster.Balance      `json:"balances"`
+	Points   []*roster.LedgerEntry `json:"points"`
+	Notes    []*roster.Note        `json:"notes"`
+	Tasks    []*roster.Task        `json:"tasks"`
 }
 
 type membershipDataJSON struct {
@@ -76,6 +82,9 @@ func (s *Server) userData(r *http.Request) (*userDataJSON, error) {
 		}
 		f.BeforeID = entries[len(entries)-1].ID
 	}
+	if err := s.ledgerData(r, u, doc); err != nil {
+		return nil, err
+	}
 	err = s.Audit.Record(ctx, roster.AuditEntry{Action: "user.data_export", TargetType: "user", TargetID: u.PublicID,
 		Note: "all the data held about the user, as JSON"})
 	if err != nil {
@@ -112,4 +121,37 @@ func (s *Server) handleUserDataJSON(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="user-`+doc.User.u.PublicID+`-data.json"`)
 	w.Write(b.Bytes())
+}
+
+// ledgerData adds the user's balances, whole ledger, notes and tasks to doc.
+func (s *Server) ledgerData(r *http.Request, u *roster.User, doc *userDataJSON) error {
+	doc.Balances, doc.Points, doc.Notes, doc.Tasks = []roster.Balance{}, []*roster.LedgerEntry{}, []*roster.Note{}, []*roster.Task{}
+	if s.Ledger == nil || s.Notes == nil || s.Tasks == nil {
+		return nil
+	}
+	ctx := r.Context()
+	var err error
+	if doc.Balances, err = s.Ledger.Balances(ctx, u.PublicID); err != nil {
+		return err
+	}
+	for before := int64(0); ; {
+		page, err := s.Ledger.FindLedger(ctx, u.PublicID, "", before, 500)
+		if err != nil {
+			return err
+		}
+		doc.Points = append(doc.Points, page...)
+		if len(page) < 500 {
+			break
+		}
+		before = page[len(page)-1].ID
+	}
+	notes, err := s.Notes.FindNotes(ctx, u.PublicID)
+	if err != nil {
+		return err
+	}
+	doc.Notes = append(doc.Notes, notes...)
+	// A list of tasks holds at most 500: far more than one user has.
+	tasks, err := s.Tasks.FindTasks(ctx, roster.TaskFilter{User: u.PublicID, Limit: 500})
+	doc.Tasks = append(doc.Tasks, tasks...)
+	return err
 }

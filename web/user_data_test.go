@@ -36,6 +36,16 @@ type userDataBody struct {
 		Action string `json:"action"`
 		Actor  string `json:"actor"`
 	} `json:"audit"`
+	Points []struct {
+		Amount int64  `json:"amount"`
+		Reason string `json:"reason"`
+	} `json:"points"`
+	Notes []struct {
+		Body string `json:"body"`
+	} `json:"notes"`
+	Tasks []struct {
+		Title string `json:"title"`
+	} `json:"tasks"`
 }
 
 func TestUserData(t *testing.T) {
@@ -53,6 +63,10 @@ func TestUserData(t *testing.T) {
 		ts.call(t, admin, "PUT", "/api/v1/smart-types", fmt.Sprintf(`{"groups":[%d]}`, gold.ID), 200)
 		ts.call(t, admin, "POST", "/api/v1/member-of-the-month", `{"month":"2026-10","user_id":"`+ada+`","citation":"Helped everyone"}`, 201)
 		ts.call(t, admin, "PATCH", "/api/v1/users/"+other, `{"city":"Rome"}`, 200)
+		ts.call(t, admin, "POST", "/api/v1/users/"+ada+"/points", `{"amount":30,"reason":"quiz","idempotency_key":"q"}`, 201)
+		ts.call(t, admin, "POST", "/api/v1/users/"+ada+"/notes", `{"body":"Prefers email"}`, 201)
+		ts.call(t, admin, "POST", "/api/v1/users/"+ada+"/tasks", `{"title":"Call back"}`, 201)
+		ts.call(t, admin, "POST", "/api/v1/users/"+other+"/notes", `{"body":"Not Ada's"}`, 201)
 
 		out := ts.call(t, manager, "GET", "/api/v1/users/"+ada+"/data", "", 200)
 		doc := decode[userDataBody](t, out)
@@ -68,6 +82,10 @@ func TestUserData(t *testing.T) {
 		}
 		if len(doc.Memberships) != 1 || doc.Memberships[0].Name != "Gold" || doc.Memberships[0].Via != "staff" || doc.Memberships[0].JoinedAt == "" {
 			t.Errorf("memberships %+v", doc.Memberships)
+		}
+		if len(doc.Points) != 1 || doc.Points[0].Amount != 30 || doc.Points[0].Reason != "quiz" ||
+			len(doc.Notes) != 1 || doc.Notes[0].Body != "Prefers email" || len(doc.Tasks) != 1 || doc.Tasks[0].Title != "Call back" {
+			t.Errorf("points %+v, notes %+v, tasks %+v", doc.Points, doc.Notes, doc.Tasks)
 		}
 		if len(doc.MemberOfTheMonth) != 1 || doc.MemberOfTheMonth[0].Month != "2026-10" || doc.MemberOfTheMonth[0].Citation != "Helped everyone" {
 			t.Errorf("member of the month %+v", doc.MemberOfTheMonth)

@@ -812,4 +812,8 @@ func TestBrowser(t *testing.T) {
 	t.Run("invite a user from the profile and accept it through the Outbox", func(t *testing.T) {
 		inviteThroughOutbox(t, b, token)
 	})
+
+	t.Run("add points with a reason, a note and a task, and find the task on My tasks", func(t *testing.T) {
+		ledgerOnProfile(t, b, token)
+	})
 }

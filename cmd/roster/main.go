@@ -134,6 +134,11 @@ type Main struct {
 	Renderer *deliver.Renderer
 	// Metrics counts what the process does; set by Handler.
 	Metrics *metrics.Metrics
+	// Timeline are the sources of a user's timeline that this package
+	// provides: notes, tasks and points changes; set by Handler.
+	// TODO(merge, issue 17): hand them to web.Server's Timeline list with
+	// the sources of events and staff actions.
+	Timeline []roster.ActivitySource
 
 	ln        net.Listener
 	srv       *http.Server
@@ -254,6 +259,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		return nil, err
 	}
 	m.observe(outbox)
+	m.Timeline = []roster.ActivitySource{sqldb.NewLedgerActivity(m.DB)}
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
@@ -266,6 +272,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
+		Ledger: sqldb.NewLedgerService(m.DB), Notes: sqldb.NewNoteService(m.DB), Tasks: sqldb.NewTaskService(m.DB),
 		Stats:          m.Index,
 		Members:        m.Index,
 		Jobs:           js,

@@ -14,6 +14,7 @@ import (
 	"roster"
 	"roster/demo"
 	"roster/password"
+	"roster/sqldb"
 )
 
 // seedBatch is how many users one transaction writes. Each commit rewrites
@@ -153,9 +154,68 @@ func (m *Main) startDemo(ctx context.Context, stdout io.Writer) error {
 		return nil
 	}
 	pw := password.GenerateChecked(16, func(pw string) error { return roster.StaffPasswords.Check(pw, demoOwner) })
-	if err := m.Staff.CreateStaff(ctx, &roster.Staff{Email: demoOwner, Name: "Demo Owner", Role: roster.RoleOwner}, pw); err != nil {
+	owner := &roster.Staff{Email: demoOwner, Name: "Demo Owner", Role: roster.RoleOwner}
+	if err := m.Staff.CreateStaff(ctx, owner, pw); err != nil {
+		return err
+	}
+	if err := m.seedLiving(ctx, owner.ID, 1); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nRoster demo: %d users and an owner account.\n  Sign in at http://%s/signin\n  Email:     %s\n  Password:  %s   (shown once)\n\n", users, m.Addr(), demoOwner, pw)
+	return nil
+}
+
+// livingUser reports whether the demo gives the user with store id id a
+// points history, notes and tasks: the first users of the table and a few
+// more spread over it.
+func livingUser(id int64) bool { return id <= 40 || id%250 == 0 }
+
+// seedLiving gives some demo users a points history, staff notes and tasks
+// for the owner (some late, some done), so that a newcomer opening a
+// profile, My tasks or the dashboard sees a living back-office.
+func (m *Main) seedLiving(ctx context.Context, ownerID int64, seed int64) error {
+	type who struct {
+		id     int64
+		public string
+		points int64
+	}
+	var users []who
+	err := m.Users.ScanUsers(ctx, 0, 1000, func(u *roster.User) error {
+		if livingUser(u.ID) {
+			users = append(users, who{u.ID, u.PublicID, u.Points})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ledger, notes, tasks := sqldb.NewLedgerService(m.DB), sqldb.NewNoteService(m.DB), sqldb.NewTaskService(m.DB)
+	gen := demo.New(seed, time.Now().UTC())
+	today := time.Now().UTC()
+	for _, u := range users {
+		l := gen.Living(int(u.id), u.points)
+		for _, c := range l.Points {
+			if _, _, err := ledger.ChangePoints(ctx, u.public, c); err != nil {
+				return fmt.Errorf("demo points: %w", err)
+			}
+		}
+		for _, n := range l.Notes {
+			if err := notes.CreateNote(ctx, u.public, &n); err != nil {
+				return fmt.Errorf("demo note: %w", err)
+			}
+		}
+		for _, lt := range l.Tasks {
+			t := &roster.Task{Title: lt.Title, Due: roster.DateOf(today.AddDate(0, 0, lt.DueInDays)), AssigneeID: ownerID}
+			if err := tasks.CreateTask(ctx, u.public, t); err != nil {
+				return fmt.Errorf("demo task: %w", err)
+			}
+			if lt.Done {
+				done := true
+				if _, err := tasks.UpdateTask(ctx, u.public, t.ID, roster.TaskUpdate{Done: &done}); err != nil {
+					return fmt.Errorf("demo task: %w", err)
+				}
+			}
+		}
+	}
 	return nil
 }
