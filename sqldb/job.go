@@ -311,6 +311,9 @@ func (s *JobService) FinishJob(ctx context.Context, id int64, status roster.JobS
 	if err := tx.audit(ctx, "users.import_"+string(status), "job", fmt.Sprint(id), nil, note); err != nil {
 		return err
 	}
+	if err := tx.notifyStaff(ctx, j.StaffID, roster.AlertImportDone, "Import "+string(status), note); err != nil {
+		return err
+	}
 	return tx.commit()
 }
 
