@@ -54,11 +54,10 @@ func (ss *StaffService) seal(ctx context.Context, staffID int64, secret []byte) 
 	return base64.RawStdEncoding.EncodeToString(out), nil
 }
 
-func (ss *StaffService) open(ctx context.Context, staffID int64, sealed string) ([]byte, error) {
-	aead, err := ss.sealer(ctx)
-	if err != nil {
-		return nil, err
-	}
+// open decrypts a sealed secret. aead comes from sealer, called before
+// any transaction: the key is read on a connection of its own, which
+// SQLite's single writer would not give while a transaction holds it.
+func open(aead cipher.AEAD, staffID int64, sealed string) ([]byte, error) {
 	b, err := base64.RawStdEncoding.DecodeString(sealed)
 	if err != nil || len(b) < aead.NonceSize() {
 		return nil, fmt.Errorf("two-factor secret of staff %d: malformed", staffID)
@@ -120,6 +119,10 @@ var errBadCode = roster.FieldErrors{"code": "is not the current code of your aut
 
 // ConfirmTwoFactor puts the pending secret of staffID in force.
 func (ss *StaffService) ConfirmTwoFactor(ctx context.Context, staffID int64, code string) ([]string, error) {
+	aead, err := ss.sealer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	attempt, err := ss.db.countAttempt(ctx, []string{fmt.Sprintf("totp:%d", staffID)}, []roster.Throttle{roster.LoginThrottle}, eachKey(roster.LoginThrottle), nil)
 	if err != nil {
 		return nil, err
@@ -138,7 +141,7 @@ func (ss *StaffService) ConfirmTwoFactor(ctx context.Context, staffID int64, cod
 	if err != nil {
 		return nil, formatError(err, "confirm two-factor")
 	}
-	secret, err := ss.open(ctx, staffID, sealed)
+	secret, err := open(aead, staffID, sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +174,7 @@ func (ss *StaffService) ConfirmTwoFactor(ctx context.Context, staffID int64, cod
 // tx and spends it: a TOTP step and a recovery code each work once, also
 // when two requests bring the same one at the same moment (the UPDATEs
 // only succeed for the first).
-func (ss *StaffService) useCode(ctx context.Context, tx *Tx, staffID int64, code string) (bool, error) {
+func (ss *StaffService) useCode(ctx context.Context, tx *Tx, aead cipher.AEAD, staffID int64, code string) (bool, error) {
 	if roster.IsRecoveryCode(code) {
 		res, err := tx.exec(ctx, "UPDATE staff_recovery_codes SET used_at = ? WHERE staff_id = ? AND code_hash = ? AND used_at IS NULL",
 			ss.db.timeArg(tx.now), staffID, hashSecret(roster.NormalizeCode(code)))
@@ -193,7 +196,7 @@ func (ss *StaffService) useCode(ctx context.Context, tx *Tx, staffID int64, code
 	if err != nil {
 		return false, formatError(err, "check code")
 	}
-	secret, err := ss.open(ctx, staffID, sealed)
+	secret, err := open(aead, staffID, sealed)
 	if err != nil {
 		return false, err
 	}
@@ -220,6 +223,10 @@ func (ss *StaffService) DisableTwoFactor(ctx context.Context, staffID int64, pla
 	if err != nil {
 		return err
 	}
+	aead, err := ss.sealer(ctx)
+	if err != nil {
+		return err
+	}
 	if err := password.Verify(plain, s.PasswordHash); err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			slog.Error("stored staff password hash is unusable", "staff_id", s.ID, "err", err)
@@ -231,7 +238,7 @@ func (ss *StaffService) DisableTwoFactor(ctx context.Context, staffID int64, pla
 		return err
 	}
 	defer tx.Rollback()
-	ok, err := ss.useCode(ctx, tx, staffID, code)
+	ok, err := ss.useCode(ctx, tx, aead, staffID, code)
 	if err != nil {
 		return err
 	}
@@ -333,6 +340,10 @@ func (ss *StaffService) CompleteSignInChallenge(ctx context.Context, token, code
 	if err != nil {
 		return nil, err
 	}
+	aead, err := ss.sealer(ctx)
+	if err != nil {
+		return nil, err
+	}
 	acct := fmt.Sprintf("totp:%d", s.ID)
 	keys := []string{"pair:" + acct + " " + client, "client:" + client, "account:" + acct}
 	limits := []roster.Throttle{roster.PairThrottle, roster.ClientThrottle, roster.AccountThrottle}
@@ -359,7 +370,7 @@ func (ss *StaffService) CompleteSignInChallenge(ctx context.Context, token, code
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil, errNoChallenge // used meanwhile by a parallel request
 	}
-	ok, err := ss.useCode(roster.NewContextWithActor(ctx, roster.StaffActor(s)), tx, s.ID, code)
+	ok, err := ss.useCode(roster.NewContextWithActor(ctx, roster.StaffActor(s)), tx, aead, s.ID, code)
 	if err != nil {
 		return nil, err
 	}
