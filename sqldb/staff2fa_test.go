@@ -343,8 +343,8 @@ func TestPush_NotificationsWithTheirCause(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Five wrong passwords: the account's owner is alerted.
-		for range 5 {
-			sqldb.NewStaffService(db).Authenticate(context.Background(), s.Email, "wrong", "192.0.2.9")
+		for i := range 5 {
+			sqldb.NewStaffService(db).Authenticate(context.Background(), s.Email, "wrong", fmt.Sprint("192.0.2.", 10+i))
 		}
 		msgs, err := push.ClaimPush(context.Background(), "w1", 10, time.Minute)
 		if err != nil {
