@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -130,6 +131,9 @@ type Main struct {
 	Runner *jobs.Runner
 	// Mailer delivers the outbox; set by Handler, run by serve.
 	Mailer *deliver.Worker
+	// Pusher delivers staff's web notifications; set by Handler, run by
+	// serve.
+	Pusher *deliver.PushWorker
 	// Metrics counts what the process does; set by Handler.
 	Metrics *metrics.Metrics
 
@@ -241,6 +245,25 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		return nil, err
 	}
 	m.observe(outbox)
+	// Web notifications: the VAPID key is made at first start and kept in
+	// the settings table, the same for every node.
+	push := sqldb.NewPushService(m.DB)
+	subject := "mailto:roster@example.invalid"
+	if from, err := mail.ParseAddress(m.Config.MailFrom); err == nil {
+		subject = "mailto:" + from.Address
+	}
+	m.Pusher, err = deliver.NewPushWorker(context.Background(), push, deliver.PushConfig{Subject: subject}, m.Logger.With("component", "push"))
+	if err != nil {
+		return nil, fmt.Errorf("web notifications: %w", err)
+	}
+	vapid, err := push.VAPIDKey(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	vapidPublic, err := deliver.VAPIDPublicKey(vapid)
+	if err != nil {
+		return nil, err
+	}
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
@@ -248,6 +271,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
+		TwoFactor: m.Staff, Devices: m.Staff, Push: push, VAPIDPublicKey: vapidPublic,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
@@ -423,10 +447,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		defer close(mailerDone)
 		m.Mailer.Run(ctx)
 	}()
+	pusherDone := make(chan struct{})
+	go func() {
+		defer close(pusherDone)
+		m.Pusher.Run(ctx)
+	}()
 	defer func() {
 		cancel(nil)
 		<-runnerDone
 		<-mailerDone
+		<-pusherDone
 	}()
 	go func() {
 		if err := m.BuildIndex(ctx); err != nil && ctx.Err() == nil {
