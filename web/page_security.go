@@ -129,7 +129,8 @@ type twoFactorView struct {
 	Required bool
 	// Secret, URI and QR are shown while enrolling, RecoveryCodes once
 	// after confirming.
-	Secret, URI   string
+	Secret        string
+	URI           template.URL // otpauth://, which templates would refuse as a link otherwise
 	QR            template.HTML
 	RecoveryCodes []string
 	Errors        formErrors
@@ -225,7 +226,7 @@ func (s *Server) renderEnrol(w http.ResponseWriter, r *http.Request, status int,
 		s.error(w, r, err)
 		return
 	}
-	s.renderTwoFactor(w, r, status, twoFactorView{Secret: secret, URI: uri, QR: qr, Errors: fe})
+	s.renderTwoFactor(w, r, status, twoFactorView{Secret: secret, URI: template.URL(uri), QR: qr, Errors: fe}) //nolint:gosec // made here from a checked base32 secret
 }
 
 // formError shows err next to the inputs (render) when it is about them,
