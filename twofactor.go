@@ -196,7 +196,8 @@ type TwoFactorService interface {
 	CompleteSignInChallenge(ctx context.Context, token, code, client string) (*Staff, error)
 
 	// TwoFactorRequired tells whether owners and admins must use two-factor
-	// sign-in; SetTwoFactorRequired changes it (an owner's act, audited).
+	// sign-in; SetTwoFactorRequired changes it (an owner's act, audited;
+	// ECONFLICT when the owner turning it on has no second factor).
 	TwoFactorRequired(ctx context.Context) (bool, error)
 	SetTwoFactorRequired(ctx context.Context, on bool) error
 }

@@ -247,6 +247,10 @@ func TestTwoFactor_ResetAndRequire(t *testing.T) {
 		if err := ss.SetTwoFactorRequired(adminCtx, true); roster.ErrorCode(err) != roster.EFORBIDDEN {
 			t.Errorf("an admin requires two-factor: %v", err)
 		}
+		if err := ss.SetTwoFactorRequired(ownerCtx, true); roster.ErrorCode(err) != roster.ECONFLICT {
+			t.Fatalf("an owner without two-factor requires it: %v, want ECONFLICT", err)
+		}
+		enrol(t, ss, owner, time.Now())
 		if err := ss.SetTwoFactorRequired(ownerCtx, true); err != nil {
 			t.Fatal(err)
 		}

@@ -396,8 +396,18 @@ func (ss *StaffService) TwoFactorRequired(ctx context.Context) (bool, error) {
 
 // SetTwoFactorRequired turns the rule on or off: an owner's act.
 func (ss *StaffService) SetTwoFactorRequired(ctx context.Context, on bool) error {
-	if !roster.ActorFromContext(ctx).MayManageOwners() {
+	actor := roster.ActorFromContext(ctx)
+	if !actor.MayManageOwners() {
 		return roster.Errorf(roster.EFORBIDDEN, "Only an owner can change whether two-factor sign-in is required.")
+	}
+	if on && actor.StaffID != 0 {
+		// Else the owner would be sent to enrol at once, with the rule
+		// out of reach.
+		if tf, err := ss.TwoFactor(ctx, actor.StaffID); err != nil {
+			return err
+		} else if !tf.Enabled {
+			return roster.Errorf(roster.ECONFLICT, "Turn on two-factor sign-in for your own account first (Account → Two-factor sign-in).")
+		}
 	}
 	before, err := ss.TwoFactorRequired(ctx)
 	if err != nil {
