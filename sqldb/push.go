@@ -154,6 +154,7 @@ func (s *PushService) ClaimPush(ctx context.Context, owner string, n int, lease 
 	if s.db.Dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	//nolint:sqlclosecheck // scanIDs closes them
 	rows, err := tx.query(ctx, `UPDATE push_outbox SET status = ?, lease_owner = ?, next_attempt_at = ?
 		WHERE id IN (SELECT id FROM push_outbox WHERE status IN (?, ?) AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
 		RETURNING id`,
@@ -162,7 +163,7 @@ func (s *PushService) ClaimPush(ctx context.Context, owner string, n int, lease 
 	if err != nil {
 		return nil, formatError(err, "claim push")
 	}
-	ids, err := scanIDs(rows)
+	ids, err := scanIDs(rows) // closes rows
 	if err != nil {
 		return nil, formatError(err, "claim push")
 	}

@@ -131,7 +131,7 @@ func TestRoutes_Permissions(t *testing.T) {
 var apiPermissionWords = map[string]roster.Permission{
 	"view users": roster.PermViewUsers, "edit users": roster.PermEditUsers, "manage users": roster.PermManageUsers,
 	"export users": roster.PermExport, "import users": roster.PermImport, "manage fields": roster.PermManageFields,
-	"organize": roster.PermOrganize, "view audit log": roster.PermViewAudit,
+	"organize": roster.PermOrganize, "view audit log": roster.PermViewAudit, "manage staff": roster.PermManageStaff,
 }
 
 // readmeAPIRoutes reads the README's table of API routes: each route

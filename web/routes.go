@@ -189,6 +189,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/users/export.csv", roster.PermExport, s.exportHandler("q", "sort", "columns", "bom", "escape", "tz"))
 	s.handle("GET /api/v1/users/{id}/data", roster.PermExport, s.apiUserData)
 	s.handle("GET /api/v1/users/template.csv", roster.PermImport, s.handleTemplateCSV)
+	s.handle("GET /api/v1/staff/{id}/sessions", roster.PermManageStaff, s.apiListStaffSessions)
+	s.handle("DELETE /api/v1/staff/{id}/sessions", roster.PermManageStaff, s.apiEndStaffSessions)
+	s.handle("DELETE /api/v1/staff/{id}/sessions/{session_id}", roster.PermManageStaff, s.apiEndStaffSession)
 	s.handle("/api", public, s.apiNotFound) // else the mux redirects it, whatever the method, to /api/
 	s.handle("/api/", public, s.apiNotFound)
 	s.handle("/", roster.PermSelf, s.pageNotFound)

@@ -89,6 +89,15 @@ func TestStaffSecurity_OwnerRoutes(t *testing.T) {
 		if resp := owner.get("/users"); resp.StatusCode != http.StatusOK {
 			t.Errorf("the owner was signed out: %d", resp.StatusCode)
 		}
+		if st, out := ts.do(t, roster.RoleAdmin, "GET", "/api/v1/staff/"+itoa(v.ID)+"/sessions", ""); st != http.StatusOK || !strings.Contains(out, `"sessions":[{"id":`) {
+			t.Errorf("the viewer's sessions in the API: %d %s", st, out)
+		}
+		if st, _ := ts.do(t, roster.RoleSupport, "GET", "/api/v1/staff/"+itoa(v.ID)+"/sessions", ""); st != http.StatusForbidden {
+			t.Errorf("support lists staff sessions: %d", st)
+		}
+		if st, _ := ts.do(t, roster.RoleAdmin, "DELETE", "/api/v1/staff/"+itoa(o.ID)+"/sessions", ""); st != http.StatusForbidden {
+			t.Errorf("an admin ends an owner's sessions through the API: %d", st)
+		}
 		wantIn(t, "the viewer's devices, as the admin", admin.get("/settings/staff/"+itoa(v.ID)+"/devices").Body, "Sign out every device", `id="session-`)
 		if resp := admin.post("/settings/staff/"+itoa(v.ID)+"/devices/end-all", url.Values{"csrf": {admin.csrf()}}, nil); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("an admin ends a viewer's sessions: %d", resp.StatusCode)

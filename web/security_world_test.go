@@ -168,7 +168,29 @@ var securityAuditRoutes = map[string][]auditCase{
 		}}},
 }
 
+// securityAPIAuditRoutes are the rows for the staff sessions API.
+var securityAPIAuditRoutes = map[string][]auditCase{
+	"DELETE /api/v1/staff/{id}/sessions": {{do: func(t *testing.T, w *world) []wantEntry {
+		st := w.newStaff(t)
+		w.session(t, st)
+		if out := w.api(t, "DELETE", "/api/v1/staff/"+itoa(st.ID)+"/sessions", "", http.StatusOK); !strings.Contains(out, `"ended":1`) {
+			t.Errorf("answer %s", out)
+		}
+		return []wantEntry{{Action: "staff.session.end_all", TargetType: "staff", TargetID: itoa(st.ID), Note: "1 sessions"}}
+	}}},
+	"DELETE /api/v1/staff/{id}/sessions/{session_id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		st := w.newStaff(t)
+		id, _ := w.session(t, st)
+		w.api(t, "DELETE", "/api/v1/staff/"+itoa(st.ID)+"/sessions/"+itoa(id), "", http.StatusNoContent)
+		return []wantEntry{{Action: "staff.session.end", TargetType: "staff", TargetID: itoa(st.ID), Note: "session " + itoa(id)}}
+	}}},
+}
+
 func init() {
+	for k, v := range securityAPIAuditRoutes {
+		auditRoutes[k] = v
+	}
+	scopeRoutes["DELETE /api/v1/staff/{id}/sessions/{session_id}"] = scopeCase{status: http.StatusNotFound, make: sessionOfAnotherStaff}
 	for k, v := range securityAuditRoutes {
 		auditRoutes[k] = v
 	}
@@ -180,7 +202,7 @@ func sessionOfAnotherStaff(t *testing.T, w *world) (map[string]string, func(t *t
 	a, b := w.newStaff(t), w.newStaff(t)
 	w.session(t, a)
 	id, _ := w.session(t, b)
-	return map[string]string{"id": itoa(a.ID), "session": itoa(id)}, func(t *testing.T) string {
+	return map[string]string{"id": itoa(a.ID), "session": itoa(id), "session_id": itoa(id)}, func(t *testing.T) string {
 		return w.sessionsOf(t, a) + " " + w.sessionsOf(t, b)
 	}
 }
