@@ -8,7 +8,8 @@
 -- last_step is the newest 30-second step whose code was accepted, so that
 -- a code works once.
 CREATE TABLE staff_two_factor (
-	staff_id     BIGINT PRIMARY KEY REFERENCES staff (id) ON DELETE CASCADE,
+	id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	staff_id     BIGINT NOT NULL UNIQUE REFERENCES staff (id) ON DELETE CASCADE,
 	secret       TEXT NOT NULL,
 	confirmed_at TIMESTAMPTZ,
 	last_step    BIGINT NOT NULL DEFAULT 0,

@@ -8,7 +8,8 @@
 -- last_step is the newest 30-second step whose code was accepted, so that
 -- a code works once.
 CREATE TABLE staff_two_factor (
-	staff_id     INTEGER PRIMARY KEY REFERENCES staff (id) ON DELETE CASCADE,
+	id           INTEGER PRIMARY KEY AUTOINCREMENT,
+	staff_id     INTEGER NOT NULL UNIQUE REFERENCES staff (id) ON DELETE CASCADE,
 	secret       TEXT NOT NULL,
 	confirmed_at TEXT,
 	last_step    INTEGER NOT NULL DEFAULT 0,
