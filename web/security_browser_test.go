@@ -75,6 +75,7 @@ func TestStaffSecurity_Browser(t *testing.T) {
 		if n := eval(tab, `String(document.querySelectorAll(".sp-qr svg path").length)`); n != "1" {
 			t.Errorf("the enrolment page shows %s QR code paths, want an inline SVG", n)
 		}
+		snap(t, tab, "two-factor-enrol")
 		secret, err := roster.ParseTOTPSecret(text(tab, "#totp-secret"))
 		if err != nil {
 			t.Fatal(err)
@@ -90,6 +91,7 @@ func TestStaffSecurity_Browser(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS("#confirm-code"), roster.TOTP(secret, time.Now())),
 			chromedp.Submit(chromedp.CSS("#confirm-code")),
 			chromedp.WaitVisible(chromedp.CSS("#recovery-codes")))
+		snap(t, tab, "two-factor-recovery-codes")
 		codes := strings.Fields(text(tab, "#recovery-codes ol"))
 		if len(codes) != 10 {
 			t.Fatalf("%d recovery codes shown: %v", len(codes), codes)
@@ -123,11 +125,21 @@ func TestStaffSecurity_Browser(t *testing.T) {
 		if n := eval(tab, `String(document.querySelectorAll("#sessions tbody tr").length)`); n != "2" {
 			t.Fatalf("%s sessions listed, want 2", n)
 		}
+		snap(t, tab, "devices")
 		if got := text(tab, "#this-device"); got != "this device" {
 			t.Errorf("this device is marked %q", got)
 		}
 		if got := text(tab, "#sessions tbody"); !strings.Contains(got, "Headless Chrome") || !strings.Contains(got, "127.0.0.1") {
 			t.Errorf("the sessions do not name the browser and address: %q", got)
+		}
+		// push.js runs under the page's CSP: headless Chromium has no push
+		// service, so it reports why it could not subscribe rather than
+		// posting a subscription (delivery is tested with pushtest).
+		run(tab, "ask to subscribe", chromedp.Click(chromedp.CSS("#push-subscribe")))
+		waitFor(t, tab, "push.js answers", `document.getElementById("push-status").textContent.length > 0`)
+		t.Logf("push.js says %q", text(tab, "#push-status"))
+		if got := text(tab, "#push-status"); !strings.Contains(got, "subscribe") && !strings.Contains(got, "blocked") && !strings.Contains(got, "cannot") {
+			t.Errorf("push.js status %q", got)
 		}
 		run(tab, "end the other session",
 			chromedp.Click(chromedp.CSS(`#sessions tbody tr:not(:has(#this-device)) button`)),
