@@ -311,6 +311,9 @@ func (s *JobService) FinishJob(ctx context.Context, id int64, status roster.JobS
 	if err := tx.audit(ctx, "users.import_"+string(status), "job", fmt.Sprint(id), nil, note); err != nil {
 		return err
 	}
+	// TODO(issue 14, job kinds in jobs/): when jobs other than imports
+	// exist, give each kind its alert and title here; today every job is
+	// an import.
 	if err := tx.notifyStaff(ctx, j.StaffID, roster.AlertImportDone, "Import "+string(status), note); err != nil {
 		return err
 	}
