@@ -252,11 +252,11 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if from, err := mail.ParseAddress(m.Config.MailFrom); err == nil {
 		subject = "mailto:" + from.Address
 	}
-	m.Pusher, err = deliver.NewPushWorker(context.Background(), push, deliver.PushConfig{Subject: subject}, m.Logger.With("component", "push"))
+	m.Pusher, err = deliver.NewPushWorker(ctx, push, deliver.PushConfig{Subject: subject}, m.Logger.With("component", "push"))
 	if err != nil {
 		return nil, fmt.Errorf("web notifications: %w", err)
 	}
-	vapid, err := push.VAPIDKey(context.Background())
+	vapid, err := push.VAPIDKey(ctx)
 	if err != nil {
 		return nil, err
 	}
