@@ -564,7 +564,11 @@ func (s *GroupService) many(ctx context.Context, groupID int64, userIDs []int64,
 	if err != nil {
 		return 0, err
 	}
-	if err := tx.audit(ctx, action, "group", roster.RefValue(groupID), nil, bulkNote(verb, len(changed), len(userIDs), filter)); err != nil {
+	note := bulkNote(verb, len(changed), len(userIDs), filter)
+	if err := tx.audit(ctx, action, "group", roster.RefValue(groupID), nil, note); err != nil {
+		return 0, err
+	}
+	if err := tx.notifyBulk(ctx, "Group "+name, note); err != nil {
 		return 0, err
 	}
 	return len(changed), tx.commit()

@@ -410,6 +410,11 @@ func (s *JobService) FinishJob(ctx context.Context, id int64, status roster.JobS
 				return err
 			}
 		}
+		// Other kinds are bulk actions (invites, subscriber pastes).
+		title := fmt.Sprintf("Bulk %s %s", j.Kind, status)
+		if err := tx.notifyStaff(ctx, j.StaffID, roster.AlertBulkDone, title, j.Note+"; "+tallyNote(j.Tally)); err != nil {
+			return err
+		}
 		return tx.commit()
 	}
 	if !j.Options.DryRun && j.FileJob > 0 {
@@ -426,6 +431,9 @@ func (s *JobService) FinishJob(ctx context.Context, id int64, status roster.JobS
 		note += "; " + msg
 	}
 	if err := tx.audit(ctx, "users.import_"+string(status), "job", fmt.Sprint(id), nil, note); err != nil {
+		return err
+	}
+	if err := tx.notifyStaff(ctx, j.StaffID, roster.AlertImportDone, "Import "+string(status), note); err != nil {
 		return err
 	}
 	return tx.commit()

@@ -218,8 +218,11 @@ func (ss *StaffService) Authenticate(ctx context.Context, email, plain, client s
 		} else if err != nil {
 			return formatError(err, "count sign-in")
 		}
-		return tx.audit(roster.NewContextWithActor(ctx, roster.Actor{Label: "system"}), "staff.sign_in_failures", "staff", fmt.Sprint(id), nil,
-			fmt.Sprintf("%d failed sign-ins within %s, the last from %s", counts[2], roster.AccountThrottle.Window, client))
+		note := fmt.Sprintf("%d failed sign-ins within %s, the last from %s", counts[2], roster.AccountThrottle.Window, client)
+		if err := tx.audit(roster.NewContextWithActor(ctx, roster.Actor{Label: "system"}), "staff.sign_in_failures", "staff", fmt.Sprint(id), nil, note); err != nil {
+			return err
+		}
+		return tx.notifyStaff(ctx, id, roster.AlertSignInFailures, "Failed sign-ins on your Roster account", note+".")
 	})
 	if err != nil {
 		return nil, err

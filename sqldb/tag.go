@@ -220,10 +220,21 @@ func (s *TagService) many(ctx context.Context, tagID int64, userIDs []int64, fil
 	if !add {
 		action, verb = "tag.remove", "untagged"
 	}
-	if err := tx.audit(ctx, action, "tag", roster.RefValue(tagID), nil, bulkNote(verb, len(changed), len(userIDs), filter)); err != nil {
+	note := bulkNote(verb, len(changed), len(userIDs), filter)
+	if err := tx.audit(ctx, action, "tag", roster.RefValue(tagID), nil, note); err != nil {
+		return 0, err
+	}
+	if err := tx.notifyBulk(ctx, "Tag", note); err != nil {
 		return 0, err
 	}
 	return len(changed), tx.commit()
+}
+
+// notifyBulk tells the staff member who ran a bulk action (many users at
+// once, from the table or the API) that it finished, on the browsers they
+// subscribed to that alert.
+func (tx *Tx) notifyBulk(ctx context.Context, what, note string) error {
+	return tx.notifyStaff(ctx, roster.ActorFromContext(ctx).StaffID, roster.AlertBulkDone, "Bulk action finished", what+": "+note)
 }
 
 // bulkNote is the audit note of a bulk action: what it did, to how many of

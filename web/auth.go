@@ -37,6 +37,12 @@ func (s *Server) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, errorStatus(err), "signin", "Sign in", view)
 		return
 	}
+	if pending, err := s.startSecondStep(w, r, staff, next); err != nil || pending {
+		if err != nil {
+			s.error(w, r, err)
+		}
+		return
+	}
 	if err := s.startSession(w, r, staff.ID); err != nil {
 		s.error(w, r, err)
 		return

@@ -51,6 +51,7 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var staff *roster.Staff
 		var csrf string
+		var sessionID int64
 		if isAPI(r) {
 			auth := r.Header.Get("Authorization")
 			secret, ok := strings.CutPrefix(auth, "Bearer ")
@@ -72,7 +73,7 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 				s.redirectToSignIn(w, r)
 				return
 			}
-			_, st, err := s.Staff.FindSession(r.Context(), c.Value)
+			sess, st, err := s.Staff.FindSession(r.Context(), c.Value)
 			if err != nil {
 				if roster.ErrorCode(err) == roster.EUNAUTHORIZED {
 					s.clearSessionCookie(w, r)
@@ -82,7 +83,7 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 				s.error(w, r, err)
 				return
 			}
-			staff = st
+			staff, sessionID = st, sess.ID
 			csrf = csrfToken(c.Value)
 			if r.Method != http.MethodGet && r.Method != http.MethodHead {
 				if err := parseForm(w, r); err != nil {
@@ -93,6 +94,19 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 					s.error(w, r, roster.Errorf(roster.EFORBIDDEN, "This form has expired. Reload the page and try again."))
 					return
 				}
+			}
+		}
+		if sessionID != 0 && !enrolExempt(r.URL.Path) {
+			// Owners and admins who must use two-factor sign-in enrol
+			// before anything else.
+			must, err := s.mustEnrol(r.Context(), staff)
+			if err != nil {
+				s.error(w, r, err)
+				return
+			}
+			if must {
+				http.Redirect(w, r, "/account/two-factor", http.StatusSeeOther)
+				return
 			}
 		}
 		if !staff.Can(perm) {
@@ -109,6 +123,7 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 		}
 		ctx = roster.NewContextWithSubscription(ctx, roster.Subscription{Source: via})
 		ctx = context.WithValue(ctx, csrfKey{}, csrf)
+		ctx = context.WithValue(ctx, sessionKey{}, sessionID)
 		if lr, ok := w.(*loggingWriter); ok {
 			lr.staffID = staff.ID
 		}

@@ -266,6 +266,8 @@ type staffView struct {
 	// Error is a refused change of the account ErrorID.
 	Error   string
 	ErrorID int64
+	// TwoFactorRequired: owners and admins must use two-factor sign-in.
+	TwoFactorRequired bool
 }
 
 type staffRow struct {
@@ -311,6 +313,12 @@ func (s *Server) renderStaff(w http.ResponseWriter, r *http.Request, status int,
 	for _, role := range roster.Roles {
 		if role != roster.RoleOwner || me.Can(roster.PermManageOwners) {
 			view.Roles = append(view.Roles, role)
+		}
+	}
+	if s.TwoFactor != nil {
+		if view.TwoFactorRequired, err = s.TwoFactor.TwoFactorRequired(r.Context()); err != nil {
+			s.error(w, r, err)
+			return
 		}
 	}
 	s.render(w, r, status, "settings_staff", "Staff accounts", view)

@@ -24,6 +24,9 @@ func (s *Server) routes() {
 	}
 	s.handle("GET /signin", public, s.handleSignInPage)
 	s.handle("POST /signin", public, s.handleSignIn)
+	// The second step of a sign-in: its own cookie is the credential.
+	s.handle("GET /signin/code", public, s.handleSignInCodePage)
+	s.handle("POST /signin/code", public, s.handleSignInCode)
 
 	// Hosted pages for the users themselves: no staff session; each link
 	// is its own credential.
@@ -120,6 +123,18 @@ func (s *Server) routes() {
 
 	s.handle("GET /account", roster.PermSelf, s.handleAccount)
 	s.handle("POST /account", roster.PermSelf, s.handleAccountUpdate)
+	s.handle("GET /account/two-factor", roster.PermSelf, s.handleTwoFactorPage)
+	s.handle("POST /account/two-factor", roster.PermSelf, s.handleTwoFactorUpdate)
+	s.handle("GET /account/devices", roster.PermSelf, s.handleDevices)
+	s.handle("POST /account/devices/{session}/end", roster.PermSelf, s.handleDeviceEnd)
+	s.handle("POST /account/devices/end-all", roster.PermSelf, s.handleDevicesEndOthers)
+	s.handle("POST /account/push", roster.PermSelf, s.handlePushSubscribe)
+	s.handle("POST /account/push/{id}/delete", roster.PermSelf, s.handlePushDelete)
+	s.handle("GET /settings/staff/{id}/devices", roster.PermManageStaff, s.handleStaffDevices)
+	s.handle("POST /settings/staff/{id}/devices/{session}/end", roster.PermManageStaff, s.handleStaffDeviceEnd)
+	s.handle("POST /settings/staff/{id}/devices/end-all", roster.PermManageStaff, s.handleStaffDevicesEndAll)
+	s.handle("POST /settings/staff/{id}/two-factor/reset", roster.PermManageOwners, s.handleStaffTwoFactorReset)
+	s.handle("POST /settings/two-factor", roster.PermManageOwners, s.handleTwoFactorRequired)
 
 	// Groups, segments, Member of the Month
 	s.handle("GET /groups", roster.PermViewUsers, s.handleGroups)
@@ -237,6 +252,9 @@ func (s *Server) routes() {
 	s.handle("DELETE /api/v1/users/{id}/tasks/{task_id}", roster.PermEditUsers, s.apiDeleteTask)
 	s.handle("GET /api/v1/tasks", roster.PermViewUsers, s.apiListTasks)
 	s.handle("GET /api/v1/users/template.csv", roster.PermImport, s.handleTemplateCSV)
+	s.handle("GET /api/v1/staff/{id}/sessions", roster.PermManageStaff, s.apiListStaffSessions)
+	s.handle("DELETE /api/v1/staff/{id}/sessions", roster.PermManageStaff, s.apiEndStaffSessions)
+	s.handle("DELETE /api/v1/staff/{id}/sessions/{session_id}", roster.PermManageStaff, s.apiEndStaffSession)
 	s.handle("/api", public, s.apiNotFound) // else the mux redirects it, whatever the method, to /api/
 	s.handle("/api/", public, s.apiNotFound)
 	s.handle("/", roster.PermSelf, s.pageNotFound)

@@ -57,6 +57,15 @@ type Server struct {
 	// says whether a mail server delivers them (the Outbox page says so
 	// when not); WakeMail, when set, tells the delivery worker that a
 	// message is due.
+	// TwoFactor keeps staff's second factors, Devices their sessions,
+	// Push their web notification subscriptions; VAPIDPublicKey is the
+	// key browsers subscribe with (base64url). When TwoFactor is nil,
+	// sign-in has no second step.
+	TwoFactor      roster.TwoFactorService
+	Devices        roster.DeviceService
+	Push           roster.PushService
+	VAPIDPublicKey string
+
 	Accounts roster.AccountService
 	Outbox   roster.OutboxService
 	// Invites runs bulk invites (as jobs of Jobs) and revokes invites.

@@ -37,6 +37,20 @@ func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
 	return mustOpenServerWith(t, db, nil)
 }
 
+// testVAPIDKey returns the public VAPID key of db's server.
+func testVAPIDKey(t *testing.T, db *sqldb.DB) string {
+	t.Helper()
+	der, err := sqldb.NewPushService(db).VAPIDKey(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := deliver.VAPIDPublicKey(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
 // mustOpenServerWith is mustOpenServer with wire, when not nil, adjusting
 // the server's services before it is built.
 func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *testServer {
@@ -62,6 +76,7 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailSettings: mailSettings, MailRenderer: mail,
 		AccountSettings: sqldb.NewAccountSettings(db), Subscribers: sqldb.NewSubscriberService(db, mail),
 		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
+		TwoFactor: staff, Devices: staff, Push: sqldb.NewPushService(db), VAPIDPublicKey: testVAPIDKey(t, db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
 		Segments: sqldb.NewSegmentService(db), Months: sqldb.NewMonthService(db),

@@ -26,7 +26,7 @@ func TestDemoLiving(t *testing.T) {
 		t.Fatal(err)
 	}
 	owner := &roster.Staff{Email: demoOwner, Role: roster.RoleOwner}
-	if err := m.Staff.CreateStaff(ctx, owner, "a demo owner password"); err != nil {
+	if err := m.Staff.CreateStaff(ctx, owner, "lantern orchard velvet 42"); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.seedLiving(ctx, owner.ID, 1); err != nil {

@@ -132,6 +132,9 @@ type Main struct {
 	// renders its messages.
 	Mailer   *deliver.Worker
 	Renderer *deliver.Renderer
+	// Pusher delivers staff's web notifications; set by Handler, run by
+	// serve.
+	Pusher *deliver.PushWorker
 	// Metrics counts what the process does; set by Handler.
 	Metrics *metrics.Metrics
 	// Timeline are the sources of a user's timeline that this package
@@ -260,6 +263,25 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	}
 	m.observe(outbox)
 	m.Timeline = []roster.ActivitySource{sqldb.NewLedgerActivity(m.DB)}
+	// Web notifications: the VAPID key is made at first start and kept in
+	// the settings table, the same for every node.
+	push := sqldb.NewPushService(m.DB)
+	subject := "mailto:roster@example.invalid"
+	if st, err := m.Renderer.Settings(ctx); err == nil && st.FromAddress != "" {
+		subject = "mailto:" + st.FromAddress // the sender in force
+	}
+	m.Pusher, err = deliver.NewPushWorker(ctx, push, deliver.PushConfig{Subject: subject}, m.Logger.With("component", "push"))
+	if err != nil {
+		return nil, fmt.Errorf("web notifications: %w", err)
+	}
+	vapid, err := push.VAPIDKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	vapidPublic, err := deliver.VAPIDPublicKey(vapid)
+	if err != nil {
+		return nil, err
+	}
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
@@ -269,6 +291,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		MailSettings: mail, MailRenderer: m.Renderer, AccountSettings: sqldb.NewAccountSettings(m.DB),
 		Subscribers: subs,
 		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
+		TwoFactor: m.Staff, Devices: m.Staff, Push: push, VAPIDPublicKey: vapidPublic,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
@@ -478,10 +501,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		defer close(mailerDone)
 		m.Mailer.Run(ctx)
 	}()
+	pusherDone := make(chan struct{})
+	go func() {
+		defer close(pusherDone)
+		m.Pusher.Run(ctx)
+	}()
 	defer func() {
 		cancel(nil)
 		<-runnerDone
 		<-mailerDone
+		<-pusherDone
 	}()
 	go func() {
 		if err := m.BuildIndex(ctx); err != nil && ctx.Err() == nil {
