@@ -69,7 +69,7 @@ type Server struct {
 	Accounts roster.AccountService
 	Outbox   roster.OutboxService
 	// Invites runs bulk invites (as jobs of Jobs) and revokes invites.
-	Invites     roster.InviteService
+	Invites roster.InviteService
 	// AccountSettings holds the account policy (Settings → Accounts).
 	AccountSettings roster.AccountSettings
 	MailEnabled     bool

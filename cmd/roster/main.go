@@ -290,7 +290,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		MailSettings: mail, MailRenderer: m.Renderer, AccountSettings: sqldb.NewAccountSettings(m.DB),
 		Subscribers: subs,
-		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
+		Users:       m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		TwoFactor: m.Staff, Devices: m.Staff, Push: push, VAPIDPublicKey: vapidPublic,
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
