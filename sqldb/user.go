@@ -421,7 +421,10 @@ func (tx *Tx) createUser(ctx context.Context, u *roster.User) error {
 	if err != nil {
 		return formatError(err, "create user")
 	}
-	return tx.logChange(ctx, u.ID, roster.ChangeUpsert)
+	if err := tx.logChange(ctx, u.ID, roster.ChangeUpsert); err != nil {
+		return err
+	}
+	return tx.emitWebhook(ctx, roster.EventUserCreated, []int64{u.ID}, nil)
 }
 
 // bulkRows is how many users one INSERT statement carries: fewer statements
@@ -477,7 +480,7 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 		if err := tx.copyUsers(ctx, users, skipTaken); err != nil {
 			return err
 		}
-		return tx.logChanges(ctx, inserted(users), roster.ChangeUpsert)
+		return tx.logCreated(ctx, inserted(users))
 	}
 	insert, conflict := "INSERT INTO users (", ""
 	if skipTaken {
@@ -514,7 +517,19 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 			return err
 		}
 	}
-	return tx.logChanges(ctx, inserted(users), roster.ChangeUpsert)
+	return tx.logCreated(ctx, inserted(users))
+}
+
+// logCreated logs new users and emits their user.created events.
+func (tx *Tx) logCreated(ctx context.Context, users []*roster.User) error {
+	if err := tx.logChanges(ctx, users, roster.ChangeUpsert); err != nil {
+		return err
+	}
+	ids := make([]int64, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	return tx.emitWebhook(ctx, roster.EventUserCreated, ids, nil)
 }
 
 // scanInsertedIDs gives each user of batch the id an insert returned for
@@ -609,6 +624,9 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := tx.updateUserRow(ctx, u); err != nil {
 		return nil, err
 	}
+	if err := tx.emitUserUpdate(ctx, u.ID, changes); err != nil {
+		return nil, err
+	}
 	if err := tx.emailMessages(ctx, u, before.Email, false); err != nil {
 		return nil, err
 	}
@@ -637,6 +655,9 @@ func (s *UserService) DeleteUser(ctx context.Context, id string) error {
 	var email string
 	if err := tx.queryRow(ctx, "SELECT id, COALESCE(email, '') FROM users WHERE public_id = ?", id).Scan(&uid, &email); err != nil {
 		return formatError(err, "delete user")
+	}
+	if err := tx.emitWebhook(ctx, roster.EventUserDeleted, []int64{uid}, nil); err != nil {
+		return err
 	}
 	if _, err := tx.exec(ctx, "DELETE FROM users WHERE id = ?", uid); err != nil {
 		return formatError(err, "delete user")
