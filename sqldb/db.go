@@ -49,7 +49,10 @@ type DB struct {
 	Dialect Dialect
 	Config  Config // what Open was given
 	write   *sql.DB
-	read    *sql.DB
+	// partialSchema: a test migrated the database only part way, before
+	// the webhook tables; writes emit no webhook events.
+	partialSchema bool
+	read          *sql.DB
 
 	// Now is the clock; each transaction reads it once so that every row a
 	// transaction writes carries the same time. Tests replace it.

@@ -21,6 +21,7 @@ func (db *DB) MigrateUpTo(ctx context.Context, last string) error {
 	if err != nil {
 		return err
 	}
+	db.partialSchema = last < "0014"
 	for _, name := range pending {
 		if name > last {
 			break

@@ -233,6 +233,9 @@ func (s *GroupService) DeleteGroup(ctx context.Context, id int64) error {
 	if err := tx.logChangeIDs(ctx, members); err != nil {
 		return err
 	}
+	if err := tx.emitWebhook(ctx, roster.EventGroupLeft, members, map[string]any{"group_id": id, "group": name, "group_deleted": true}); err != nil {
+		return err
+	}
 	if err := tx.audit(ctx, "group.delete", "group", roster.RefValue(id), map[string]roster.Change{"name": {Before: name}},
 		fmt.Sprintf("%d members", len(members))); err != nil {
 		return err
@@ -474,7 +477,10 @@ func (tx *Tx) addMembers(ctx context.Context, groupID int64, userIDs []int64, vi
 	if err != nil {
 		return nil, formatError(err, "add members")
 	}
-	return added, tx.logChangeIDs(ctx, added)
+	if err := tx.logChangeIDs(ctx, added); err != nil {
+		return nil, err
+	}
+	return added, tx.emitWebhook(ctx, roster.EventGroupJoined, added, map[string]any{"group_id": groupID, "via": string(via)})
 }
 
 func (tx *Tx) removeMembers(ctx context.Context, groupID int64, userIDs []int64) ([]int64, error) {
@@ -486,7 +492,10 @@ func (tx *Tx) removeMembers(ctx context.Context, groupID int64, userIDs []int64)
 	if err != nil {
 		return nil, formatError(err, "remove members")
 	}
-	return removed, tx.logChangeIDs(ctx, removed)
+	if err := tx.logChangeIDs(ctx, removed); err != nil {
+		return nil, err
+	}
+	return removed, tx.emitWebhook(ctx, roster.EventGroupLeft, removed, map[string]any{"group_id": groupID})
 }
 
 // Leave lets a user leave by themselves.

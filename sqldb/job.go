@@ -433,6 +433,12 @@ func (s *JobService) FinishJob(ctx context.Context, id int64, status roster.JobS
 	if err := tx.audit(ctx, "users.import_"+string(status), "job", fmt.Sprint(id), nil, note); err != nil {
 		return err
 	}
+	if !j.Options.DryRun {
+		if err := tx.emitWebhookNoUser(ctx, roster.EventImportFinished, map[string]any{"job_id": id, "status": string(status), "file": j.FileName,
+			"read": c.Read, "created": c.Created, "updated": c.Updated, "unchanged": c.Unchanged, "failed": c.Failed}); err != nil {
+			return err
+		}
+	}
 	if err := tx.notifyStaff(ctx, j.StaffID, roster.AlertImportDone, "Import "+string(status), note); err != nil {
 		return err
 	}

@@ -155,6 +155,9 @@ func (s *TagService) DeleteTag(ctx context.Context, id int64) (int, error) {
 	if err := tx.logChangeIDs(ctx, users); err != nil {
 		return 0, err
 	}
+	if err := tx.emitWebhook(ctx, roster.EventTagRemoved, users, map[string]any{"tag": name, "tag_deleted": true}); err != nil {
+		return 0, err
+	}
 	if err := tx.audit(ctx, "tag.delete", "tag", roster.RefValue(id), map[string]roster.Change{"name": {Before: name}},
 		fmt.Sprintf("taken off %d users", len(users))); err != nil {
 		return 0, err
@@ -268,7 +271,14 @@ func (tx *Tx) tagUsers(ctx context.Context, tagID int64, userIDs []int64, add bo
 	if err != nil {
 		return "", nil, formatError(err, "tag users")
 	}
-	return name, changed, tx.logChangeIDs(ctx, changed)
+	if err := tx.logChangeIDs(ctx, changed); err != nil {
+		return "", nil, err
+	}
+	ev := roster.EventTagAdded
+	if !add {
+		ev = roster.EventTagRemoved
+	}
+	return name, changed, tx.emitWebhook(ctx, ev, changed, map[string]any{"tag": name})
 }
 
 // idList returns a table expression with one column, id, holding ids, and

@@ -426,7 +426,10 @@ func (tx *Tx) createUser(ctx context.Context, u *roster.User) error {
 			return err
 		}
 	}
-	return tx.logChange(ctx, u.ID, roster.ChangeUpsert)
+	if err := tx.logChange(ctx, u.ID, roster.ChangeUpsert); err != nil {
+		return err
+	}
+	return tx.emitWebhook(ctx, roster.EventUserCreated, []int64{u.ID}, nil)
 }
 
 // bulkRows is how many users one INSERT statement carries: fewer statements
@@ -522,22 +525,28 @@ func (tx *Tx) insertUsers(ctx context.Context, users []*roster.User, skipTaken b
 	return tx.logNewUsers(ctx, inserted(users))
 }
 
-// logNewUsers logs the users just inserted and writes the ledger entries
-// of their points: from the import, or an opening balance.
+// logNewUsers logs the users just inserted, writes the ledger entries of
+// their points (from the import, or an opening balance) and emits their
+// user.created events.
 func (tx *Tx) logNewUsers(ctx context.Context, users []*roster.User) error {
 	if err := tx.logChanges(ctx, users, roster.ChangeUpsert); err != nil {
 		return err
 	}
-	var ids []int64
+	var ids, withPoints []int64
 	for _, u := range users {
+		ids = append(ids, u.ID)
 		if u.Points != 0 {
-			ids = append(ids, u.ID)
+			withPoints = append(withPoints, u.ID)
 		}
 	}
+	source, reason := roster.LedgerAutomation, "opening balance"
 	if tx.importing {
-		return tx.openingBalances(ctx, ids, "import", roster.LedgerImport)
+		source, reason = roster.LedgerImport, "import"
 	}
-	return tx.openingBalances(ctx, ids, "opening balance", roster.LedgerAutomation)
+	if err := tx.openingBalances(ctx, withPoints, reason, source); err != nil {
+		return err
+	}
+	return tx.emitWebhook(ctx, roster.EventUserCreated, ids, nil)
 }
 
 // scanInsertedIDs gives each user of batch the id an insert returned for
@@ -632,6 +641,9 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := tx.updateUserRow(ctx, u); err != nil {
 		return nil, err
 	}
+	if err := tx.emitUserUpdate(ctx, u.ID, changes); err != nil {
+		return nil, err
+	}
 	if err := tx.emailMessages(ctx, u, before.Email, false); err != nil {
 		return nil, err
 	}
@@ -660,6 +672,9 @@ func (s *UserService) DeleteUser(ctx context.Context, id string) error {
 	var email string
 	if err := tx.queryRow(ctx, "SELECT id, COALESCE(email, '') FROM users WHERE public_id = ?", id).Scan(&uid, &email); err != nil {
 		return formatError(err, "delete user")
+	}
+	if err := tx.emitWebhook(ctx, roster.EventUserDeleted, []int64{uid}, nil); err != nil {
+		return err
 	}
 	if _, err := tx.exec(ctx, "DELETE FROM users WHERE id = ?", uid); err != nil {
 		return formatError(err, "delete user")
