@@ -610,6 +610,17 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := tx.emailMessages(ctx, u, before.Email, false); err != nil {
 		return nil, err
 	}
+	if before.Status != roster.StatusBanned && u.Status == roster.StatusBanned {
+		// A ban ends the user's sessions with it.
+		if _, err := endUserSessions(ctx, tx, u.ID, 0, 0, roster.EndBanned); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := changes["push_tokens"]; ok {
+		if err := syncPushTokenRecords(ctx, tx, u.ID, u.PushTokens); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {
 		return nil, err
 	}
@@ -636,6 +647,9 @@ func (s *UserService) DeleteUser(ctx context.Context, id string) error {
 	if err := tx.queryRow(ctx, "SELECT id, COALESCE(email, '') FROM users WHERE public_id = ?", id).Scan(&uid, &email); err != nil {
 		return formatError(err, "delete user")
 	}
+	// The user's sessions and push tokens go with the row (ON DELETE
+	// CASCADE); a session still in a node's cache finds no user on its
+	// next request and is refused then.
 	if _, err := tx.exec(ctx, "DELETE FROM users WHERE id = ?", uid); err != nil {
 		return formatError(err, "delete user")
 	}

@@ -58,6 +58,9 @@ func mustParseTemplates() *templates {
 		"tagclass":    tagColorClass,
 		"bulkpanel":   func(f *bulkForm, st tableState) bulkPanel { return bulkPanel{Form: f, State: st} },
 		"groupfields": func(f groupForm, e formErrors) groupFields { return groupFields{Form: f, Errors: e} },
+		"providerName": func(p string) string {
+			return map[string]string{roster.ProviderFCM: "FCM", roster.ProviderAPNs: "APNs", roster.ProviderWebPush: "Web Push"}[p]
+		},
 		"swatches": func(id string, palette []string, selected string) swatches {
 			return swatches{ID: id, Palette: palette, Selected: selected}
 		},

@@ -54,6 +54,9 @@ func (s *Server) routes() {
 	s.handle("POST /users/{id}/confirmation", roster.PermEditUsers, s.handleUserConfirmation)
 	s.handle("POST /users/{id}/confirm", roster.PermEditUsers, s.handleUserConfirm)
 	s.handle("POST /users/{id}/delete", roster.PermManageUsers, s.handleUserDelete)
+	s.handle("POST /users/{id}/sessions/end", roster.PermEditUsers, s.handleUserSessionsEnd)
+	s.handle("POST /users/{id}/sessions/{session}/end", roster.PermEditUsers, s.handleUserSessionEnd)
+	s.handle("POST /users/{id}/push-tokens/{token}/delete", roster.PermEditUsers, s.handleUserPushTokenDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)
 	s.handle("GET /settings/fields", roster.PermViewUsers, s.handleFields)
@@ -206,6 +209,16 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/users/export.csv", roster.PermExport, s.exportHandler("q", "sort", "columns", "bom", "escape", "tz"))
 	s.handle("GET /api/v1/users/{id}/data", roster.PermExport, s.apiUserData)
 	s.handle("GET /api/v1/users/template.csv", roster.PermImport, s.handleTemplateCSV)
+	s.handle("GET /api/v1/users/{id}/sessions", roster.PermViewUsers, s.apiUserSessions)
+	s.handle("DELETE /api/v1/users/{id}/sessions", roster.PermEditUsers, s.apiEndUserSessions)
+	s.handle("DELETE /api/v1/users/{id}/sessions/{session_id}", roster.PermEditUsers, s.apiEndUserSession)
+	s.handle("GET /api/v1/users/{id}/push-tokens", roster.PermViewUsers, s.apiUserPushTokens)
+	s.handle("DELETE /api/v1/users/{id}/push-tokens/{token_id}", roster.PermEditUsers, s.apiDeleteUserPushToken)
+	s.handle("GET /api/v1/settings/member", roster.PermManageStaff, s.apiGetMemberSettings)
+	s.handle("PUT /api/v1/settings/member", roster.PermManageStaff, s.apiPutMemberSettings)
+
+	// The member API: public routes with their own session auth.
+	s.memberRoutes()
 	s.handle("/api", public, s.apiNotFound) // else the mux redirects it, whatever the method, to /api/
 	s.handle("/api/", public, s.apiNotFound)
 	s.handle("/", roster.PermSelf, s.pageNotFound)

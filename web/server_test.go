@@ -61,7 +61,8 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 	cfg := &web.Server{
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailSettings: mailSettings, MailRenderer: mail,
 		AccountSettings: sqldb.NewAccountSettings(db),
-		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
+		Sessions:        sqldb.NewUserSessionService(db),
+		Users:           users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
 		Search: ix, CursorKey: []byte("test cursor key"),
 		Tags: sqldb.NewTagService(db), Groups: sqldb.NewGroupService(db),
 		Segments: sqldb.NewSegmentService(db), Months: sqldb.NewMonthService(db),

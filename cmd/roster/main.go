@@ -250,6 +250,10 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	origins, err := m.Config.memberCORSOrigins()
+	if err != nil {
+		return nil, err
+	}
 	m.observe(outbox)
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
@@ -262,18 +266,20 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
-		Stats:          m.Index,
-		Members:        m.Index,
-		Jobs:           js,
-		ImportLimits:   limits,
-		WakeJobs:       m.Runner.Wake,
-		Ready:          m.ready,
-		Logger:         m.Logger.With("component", "web"),
-		SecureCookies:  m.Config.SecureCookies,
-		TrustedProxies: proxies,
-		Version:        version,
-		Observer:       m.Metrics,
-		Metrics:        metricsHandler,
+		Stats:             m.Index,
+		Members:           m.Index,
+		Jobs:              js,
+		ImportLimits:      limits,
+		WakeJobs:          m.Runner.Wake,
+		Ready:             m.ready,
+		Logger:            m.Logger.With("component", "web"),
+		SecureCookies:     m.Config.SecureCookies,
+		TrustedProxies:    proxies,
+		Sessions:          sqldb.NewUserSessionService(m.DB),
+		MemberCORSOrigins: origins,
+		Version:           version,
+		Observer:          m.Metrics,
+		Metrics:           metricsHandler,
 	}), nil
 }
 
