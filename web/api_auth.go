@@ -19,7 +19,9 @@ type authRequest struct {
 	// The device the user signs in on, for the session: what the app
 	// told the operator's backend. user_agent and client_addr default to
 	// the backend's own request.
-	deviceRequest
+	DeviceName string `json:"device_name"`
+	Platform   string `json:"platform"`
+	AppVersion string `json:"app_version"`
 	UserAgent  string `json:"user_agent"`
 	ClientAddr string `json:"client_addr"`
 }
@@ -41,7 +43,7 @@ func (s *Server) apiAuthenticateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fe := signInProblems(req.Login, req.Password)
-	d := s.device(r, req.deviceRequest)
+	d := s.device(r, deviceRequest{req.DeviceName, req.Platform, req.AppVersion})
 	if req.UserAgent != "" {
 		d.UserAgent = req.UserAgent
 	}

@@ -13,9 +13,7 @@ import (
 // deviceRequest is the device a sign-in or refresh names; the user agent
 // and client address come from the request.
 type deviceRequest struct {
-	DeviceName string `json:"device_name"`
-	Platform   string `json:"platform"`
-	AppVersion string `json:"app_version"`
+	DeviceName, Platform, AppVersion string
 }
 
 // device returns the device of a request body and r.
@@ -102,9 +100,11 @@ func (s *Server) startUserSession(w http.ResponseWriter, r *http.Request, u *ros
 
 // signInRequest is the body of the member API's sign-in.
 type signInRequest struct {
-	Login    string `json:"login"`
-	Password string `json:"password"`
-	deviceRequest
+	Login      string `json:"login"`
+	Password   string `json:"password"`
+	DeviceName string `json:"device_name"`
+	Platform   string `json:"platform"`
+	AppVersion string `json:"app_version"`
 }
 
 // memberSignIn is POST /api/member/v1/sign-in: the app signing its user
@@ -130,7 +130,7 @@ func (s *Server) memberSignIn(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	d := s.device(r, req.deviceRequest)
+	d := s.device(r, deviceRequest{req.DeviceName, req.Platform, req.AppVersion})
 	fe := signInProblems(req.Login, req.Password)
 	if err := d.Validate(); err != nil {
 		for k, v := range roster.ErrorFields(err) {
@@ -166,7 +166,7 @@ func signInProblems(login, password string) roster.FieldErrors {
 // refreshRequest is the body of POST /api/member/v1/refresh.
 type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
-	deviceRequest
+	AppVersion   string `json:"app_version"`
 }
 
 // memberRefresh is POST /api/member/v1/refresh: new tokens for a refresh
@@ -185,7 +185,7 @@ func (s *Server) memberRefresh(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, roster.FieldErrors{"refresh_token": "is required"}.Err())
 		return
 	}
-	sess, tok, err := s.Sessions.Refresh(r.Context(), req.RefreshToken, s.device(r, req.deviceRequest))
+	sess, tok, err := s.Sessions.Refresh(r.Context(), req.RefreshToken, s.device(r, deviceRequest{AppVersion: req.AppVersion}))
 	if err != nil {
 		s.error(w, r, err)
 		return

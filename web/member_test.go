@@ -302,3 +302,204 @@ func TestMember_TokensStayInTheirAPI(t *testing.T) {
 		w.member(t, tok, "GET", "/api/member/v1/me", "", http.StatusOK)
 	})
 }
+
+// TestMember_SignInRefreshAndEnds: the public sign-in answers alike for an
+// unknown login and a wrong password and refuses users who may not sign
+// in by their access; a refresh token works once, and its reuse ends the
+// session; a ban ends the user's sessions; a password change ends the
+// others.
+func TestMember_SignInRefreshAndEnds(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.SignIn, p.Refresh = true, true })
+		u, email := w.userWithPassword(t, "signer")
+		signIn := func(login, password string) (int, string) {
+			t.Helper()
+			return w.ts.memberDo(t, "", "POST", "/api/member/v1/sign-in", fmt.Sprintf(`{"login":%q,"password":%q}`, login, password))
+		}
+		st1, unknown := signIn("nobody@example.com", "user-password-1")
+		st2, wrong := signIn(email, "wrong-password-9")
+		if st1 != http.StatusUnauthorized || st1 != st2 || unknown != wrong {
+			t.Errorf("unknown login: %d %s; wrong password: %d %s: want the same 401", st1, unknown, st2, wrong)
+		}
+
+		st, body := signIn(email, "user-password-1")
+		var a struct {
+			Access  string `json:"access_token"`
+			Refresh string `json:"refresh_token"`
+		}
+		if err := json.Unmarshal([]byte(body), &a); err != nil || st != http.StatusOK || !strings.HasPrefix(a.Refresh, roster.UserRefreshPrefix) {
+			t.Fatalf("sign-in with refresh tokens on: %d %s", st, body)
+		}
+		body = w.member(t, "", "POST", "/api/member/v1/refresh", `{"refresh_token":"`+a.Refresh+`","app_version":"3.3"}`, http.StatusOK)
+		var b struct {
+			Access  string `json:"access_token"`
+			Refresh string `json:"refresh_token"`
+		}
+		if err := json.Unmarshal([]byte(body), &b); err != nil || b.Access == a.Access || b.Refresh == a.Refresh || b.Refresh == "" {
+			t.Fatalf("refresh: %s", body)
+		}
+		st, body = w.ts.memberDo(t, a.Access, "GET", "/api/member/v1/me", "")
+		if _, reason, _ := errorReason(t, body); st != http.StatusUnauthorized || reason != roster.TokenRevoked {
+			t.Errorf("the access token refreshed away: %d %s", st, body)
+		}
+		w.member(t, b.Access, "GET", "/api/member/v1/me", "", http.StatusOK)
+		// The first refresh token again: the whole session ends.
+		st, body = w.ts.memberDo(t, "", "POST", "/api/member/v1/refresh", `{"refresh_token":"`+a.Refresh+`"}`)
+		if _, reason, _ := errorReason(t, body); st != http.StatusUnauthorized || reason != roster.TokenRevoked {
+			t.Errorf("a reused refresh token: %d %s", st, body)
+		}
+		for _, tok := range []string{b.Access} {
+			if st, body := w.ts.memberDo(t, tok, "GET", "/api/member/v1/me", ""); st != http.StatusUnauthorized {
+				t.Errorf("after a refresh token was reused, its session still works: %d %s", st, body)
+			}
+		}
+		if st, body := w.ts.memberDo(t, "", "POST", "/api/member/v1/refresh", `{"refresh_token":"`+b.Refresh+`"}`); st != http.StatusUnauthorized {
+			t.Errorf("the newest refresh token of an ended session: %d %s", st, body)
+		}
+
+		// A password change ends the other sessions and keeps this one.
+		mine, _ := w.session(t, u)
+		other, _ := w.session(t, u)
+		st, body = w.ts.memberDo(t, mine, "POST", "/api/member/v1/password", `{"current_password":"wrong-password-9","new_password":"another-password-2"}`)
+		if _, _, f := errorReason(t, body); st != http.StatusUnprocessableEntity || f["current_password"] == "" {
+			t.Errorf("a wrong current password: %d %s", st, body)
+		}
+		st, body = w.ts.memberDo(t, mine, "POST", "/api/member/v1/password", `{"current_password":"user-password-1","new_password":"short"}`)
+		if _, _, f := errorReason(t, body); st != http.StatusUnprocessableEntity || f["new_password"] == "" {
+			t.Errorf("a new password the policy refuses: %d %s", st, body)
+		}
+		w.member(t, mine, "POST", "/api/member/v1/password", `{"current_password":"user-password-1","new_password":"another-password-2"}`, http.StatusNoContent)
+		w.member(t, mine, "GET", "/api/member/v1/me", "", http.StatusOK)
+		if st, _ := w.ts.memberDo(t, other, "GET", "/api/member/v1/me", ""); st != http.StatusUnauthorized {
+			t.Errorf("another session after a password change: %d", st)
+		}
+		if st, _ := signIn(email, "another-password-2"); st != http.StatusOK {
+			t.Errorf("sign-in with the new password: %d", st)
+		}
+
+		// A ban ends every session at once; the banned user's sign-in is
+		// refused with the access reason.
+		w.api(t, "PATCH", "/api/v1/users/"+u, `{"status":"banned"}`, http.StatusOK)
+		if list := w.sessionsOf(t, u); list != "" {
+			t.Errorf("sessions live on after a ban: %s", list)
+		}
+		// Refused as banned, or as revoked once this node has read the
+		// end (within a second): never served.
+		st, body = w.ts.memberDo(t, mine, "GET", "/api/member/v1/me", "")
+		code, reason, _ := errorReason(t, body)
+		if !(st == http.StatusForbidden && code == "access_banned" && reason == "banned") && !(st == http.StatusUnauthorized && reason == roster.TokenRevoked) {
+			t.Errorf("after a ban: %d %s", st, body)
+		}
+		time.Sleep(1100 * time.Millisecond)
+		st, body = w.ts.memberDo(t, mine, "GET", "/api/member/v1/me", "")
+		if _, reason, _ := errorReason(t, body); st != http.StatusUnauthorized || reason != roster.TokenRevoked {
+			t.Errorf("a second after a ban: %d %s", st, body)
+		}
+		st, body = signIn(email, "another-password-2")
+		if code, reason, _ := errorReason(t, body); st != http.StatusForbidden || code != "access_banned" || reason != "banned" {
+			t.Errorf("a banned user's sign-in: %d %s", st, body)
+		}
+
+		// A user the access rule makes inactive (here: confirmation
+		// required, address not confirmed) is refused with the reason,
+		// and their sessions end.
+		v, _ := w.user(t, "unconfirmed")
+		vt, _ := w.session(t, v)
+		p, err := w.ts.DB.AccountPolicy(w.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.ConfirmationRequired = true
+		if err := w.ts.DB.SetAccountPolicy(w.ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		st, body = w.ts.memberDo(t, vt, "GET", "/api/member/v1/me", "")
+		if code, _, _ := errorReason(t, body); st != http.StatusForbidden || code != "access_unconfirmed" {
+			t.Errorf("an unconfirmed user under double opt-in: %d %s", st, body)
+		}
+		if list := w.sessionsOf(t, v); list != "" {
+			t.Errorf("the inactive user's sessions live on: %s", list)
+		}
+		p.ConfirmationRequired = false
+		if err := w.ts.DB.SetAccountPolicy(w.ctx, p); err != nil {
+			t.Fatal(err)
+		}
+
+		// A deleted user's session is refused.
+		d, _ := w.user(t, "deleted")
+		dt, _ := w.session(t, d)
+		w.member(t, dt, "GET", "/api/member/v1/me", "", http.StatusOK)
+		w.api(t, "DELETE", "/api/v1/users/"+d, "", http.StatusNoContent)
+		if st, _ := w.ts.memberDo(t, dt, "GET", "/api/member/v1/me", ""); st != http.StatusUnauthorized {
+			t.Errorf("a deleted user's session: %d", st)
+		}
+	})
+}
+
+// TestMember_BadInput: every refused input names its field.
+func TestMember_BadInput(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.SignIn, p.EditableFields = true, []string{"city", "bio"} })
+		u, _ := w.user(t, "bad")
+		tok, _ := w.session(t, u)
+		private := w.viewableGroup(t, "Private", roster.JoinCode)
+		long := strings.Repeat("x", 101)
+		cases := []struct {
+			token, method, path, body, field string
+		}{
+			{"", "POST", "/api/member/v1/sign-in", `{"password":"x"}`, "login"},
+			{"", "POST", "/api/member/v1/sign-in", `{"login":"a@example.com"}`, "password"},
+			{"", "POST", "/api/member/v1/sign-in", `{"login":"a@example.com","password":"p","device_name":"` + long + `"}`, "device_name"},
+			{"", "POST", "/api/member/v1/sign-in", `{"login":"a@example.com","password":"p","platform":3}`, "platform"},
+			{"", "POST", "/api/member/v1/refresh", `{}`, "refresh_token"},
+			{tok, "PATCH", "/api/member/v1/me", `{"city":"Lyon","points":5}`, "points"},
+			{tok, "PATCH", "/api/member/v1/me", `{"email":"x@example.com"}`, "email"},
+			{tok, "PATCH", "/api/member/v1/me", `{"password":"new secret password"}`, "password"},
+			{tok, "PATCH", "/api/member/v1/me", `{"city":5}`, "city"},
+			{tok, "POST", "/api/member/v1/password", `{"new_password":"another-password-2"}`, "current_password"},
+			{tok, "POST", "/api/member/v1/password", `{"current_password":"x"}`, "new_password"},
+			{tok, "POST", fmt.Sprintf("/api/member/v1/groups/%d/join", private.ID), "", "code"},
+			{tok, "POST", fmt.Sprintf("/api/member/v1/groups/%d/join", private.ID), `{"code":"NOPE-NOPE"}`, "code"},
+			{tok, "POST", fmt.Sprintf("/api/member/v1/groups/%d/leave", private.ID), `{"code":"x"}`, "code"},
+			{tok, "POST", "/api/member/v1/push-tokens", `{"token":"t"}`, "provider"},
+			{tok, "POST", "/api/member/v1/push-tokens", `{"provider":"gcm","token":"t"}`, "provider"},
+			{tok, "POST", "/api/member/v1/push-tokens", `{"provider":"fcm"}`, "token"},
+			{tok, "POST", "/api/member/v1/push-tokens", `{"provider":"fcm","token":"` + strings.Repeat("t", 4097) + `"}`, "token"},
+			{"", "PUT", "/api/v1/settings/member", `{"idle_ttl_minutes":1}`, "idle_ttl_minutes"},
+			{"", "PUT", "/api/v1/settings/member", `{"idle_ttl_minutes":600,"absolute_ttl_minutes":60}`, "absolute_ttl_minutes"},
+			{"", "PUT", "/api/v1/settings/member", `{"editable_fields":["nosuch"]}`, "editable_fields"},
+			{"", "PUT", "/api/v1/settings/member", `{"editable_fields":["created_at"]}`, "editable_fields"},
+			{"", "PUT", "/api/v1/settings/member", `{"member_sign_in":"yes"}`, "member_sign_in"},
+		}
+		for _, c := range cases {
+			var st int
+			var body string
+			if strings.HasPrefix(c.path, "/api/v1/") {
+				st, body = w.ts.do(t, roster.RoleOwner, c.method, c.path, c.body)
+			} else {
+				st, body = w.ts.memberDo(t, c.token, c.method, c.path, c.body)
+			}
+			if _, _, f := errorReason(t, body); st != http.StatusUnprocessableEntity || f[c.field] == "" {
+				t.Errorf("%s %s %.80s: %d %s, want 422 naming %s", c.method, c.path, c.body, st, body, c.field)
+			}
+		}
+		// Nothing changed.
+		if me := w.member(t, tok, "GET", "/api/member/v1/me", "", http.StatusOK); !strings.Contains(me, `"city":""`) {
+			t.Errorf("a refused PATCH changed the user: %s", me)
+		}
+		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"city":"Lyon"}`, http.StatusOK)
+		// A body that is not JSON is a 400; a push token or session of
+		// another user is not found.
+		w.member(t, tok, "POST", "/api/member/v1/push-tokens", `{`, http.StatusBadRequest)
+		other, _ := w.user(t, "other")
+		theirs := w.pushToken(t, other, "theirs")
+		_, theirSession := w.session(t, other)
+		w.member(t, tok, "DELETE", fmt.Sprintf("/api/member/v1/push-tokens/%d", theirs), "", http.StatusNotFound)
+		w.member(t, tok, "DELETE", fmt.Sprintf("/api/member/v1/sessions/%d", theirSession), "", http.StatusNotFound)
+		if w.pushTokensOf(t, other) != "fcm:theirs" || w.sessionsOf(t, other) == "" {
+			t.Error("a user removed another user's push token or session")
+		}
+	})
+}
