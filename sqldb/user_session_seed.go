@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-
 )
 
 // SeedSessions adds n sessions to the user userID, or to every user when
