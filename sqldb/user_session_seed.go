@@ -42,3 +42,10 @@ FROM users u CROSS JOIN k`+where, args...)
 	}
 	return added, nil
 }
+
+// CountSessions returns how many session rows there are, ended or not.
+func (s *UserSessionService) CountSessions(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db.queryRow(ctx, "SELECT count(*) FROM user_sessions").Scan(&n)
+	return n, formatError(err, "count sessions")
+}
