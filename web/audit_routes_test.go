@@ -386,6 +386,21 @@ var auditRoutes = map[string][]auditCase{
 			Changes: map[string]roster.Change{"idle_ttl_minutes": chg(float64(idle+5), float64(idle))}}}
 	}}},
 
+	"POST /settings/accounts/member": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.memberPolicy(t, func(p *roster.MemberPolicy) {
+			def := roster.DefaultMemberPolicy()
+			p.SignIn, p.Refresh, p.IdleTTL, p.AbsoluteTTL = false, false, def.IdleTTL, def.AbsoluteTTL
+		})
+		w.page(t, "/settings/accounts/member", url.Values{"member_sign_in": {"1"}, "idle_days": {"10"}, "absolute_days": {"90"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "settings.member", TargetType: "settings", TargetID: "member",
+			Changes: map[string]roster.Change{"member_sign_in": chg(false, true), "idle_ttl_minutes": chg(float64(43200), float64(14400))}}}
+	}}},
+	"POST /settings/fields/member-editable": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.EditableFields = nil })
+		w.page(t, "/settings/fields/member-editable", url.Values{"editable": {"city", "bio"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "settings.member", TargetType: "settings", TargetID: "member",
+			Changes: map[string]roster.Change{"editable_fields": chg([]any{}, []any{"city", "bio"})}}}
+	}}},
 	// The member API: the user acting on their own account.
 	"POST /api/member/v1/sign-in": {{none: "a sign-in is not a change to audit (like POST /api/v1/users/authenticate)", do: func(t *testing.T, w *world) []wantEntry {
 		_, email := w.userWithPassword(t, "member-signin")

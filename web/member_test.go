@@ -503,3 +503,41 @@ func TestMember_BadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestMember_SettingsPages: Settings → Accounts has the member API's
+// section, Settings → Fields the fields users may edit; what they save is
+// what the member API does, and a bad value is named on the form.
+func TestMember_SettingsPages(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		page := w.b.get("/settings/accounts")
+		for _, want := range []string{`action="/settings/accounts/member"`, `name="member_sign_in"`, `id="idle_days" name="idle_days" type="number" min="0" step="any" value="30"`} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("Settings → Accounts lacks %s", want)
+			}
+		}
+		resp := w.page(t, "/settings/accounts/member", map[string][]string{"idle_days": {"2"}, "absolute_days": {"1"}}, http.StatusUnprocessableEntity)
+		if !strings.Contains(resp.Body, "must not be shorter than the idle expiry") {
+			t.Errorf("a refused member form does not say why: %s", resp.Body)
+		}
+		w.page(t, "/settings/accounts/member", map[string][]string{"member_sign_in": {"1"}, "idle_days": {"2"}, "absolute_days": {"7"}}, http.StatusSeeOther)
+		p, err := w.ts.Web.Sessions.MemberPolicy(w.ctx)
+		if err != nil || !p.SignIn || p.Refresh || p.IdleTTL != 48*time.Hour || p.AbsoluteTTL != 7*24*time.Hour {
+			t.Fatalf("saved policy: %+v, %v", p, err)
+		}
+
+		page = w.b.get("/settings/fields")
+		if !strings.Contains(page.Body, `name="editable" value="city"`) || strings.Contains(page.Body, `name="editable" value="created_at"`) {
+			t.Errorf("Settings → Fields: the editable fields form is wrong")
+		}
+		w.page(t, "/settings/fields/member-editable", map[string][]string{"editable": {"city"}}, http.StatusSeeOther)
+		if !strings.Contains(w.b.get("/settings/fields").Body, `name="editable" value="city" checked`) {
+			t.Error("the saved editable field is not checked")
+		}
+		u, _ := w.user(t, "editor")
+		tok, _ := w.session(t, u)
+		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"city":"Nantes"}`, http.StatusOK)
+		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"bio":"x"}`, http.StatusUnprocessableEntity)
+		w.page(t, "/settings/fields/member-editable", map[string][]string{"editable": {"created_at"}}, http.StatusUnprocessableEntity)
+	})
+}

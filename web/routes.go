@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	s.handle("GET /settings/fields", roster.PermViewUsers, s.handleFields)
 	s.handle("POST /settings/fields", roster.PermManageFields, s.handleFieldCreate)
 	s.handle("POST /settings/fields/{key}", roster.PermManageFields, s.handleFieldUpdate)
+	s.handle("POST /settings/fields/member-editable", roster.PermManageFields, s.handleEditableFieldsSave)
 	s.handle("GET /settings/staff", roster.PermManageStaff, s.handleStaffList)
 	s.handle("POST /settings/staff", roster.PermManageStaff, s.handleStaffCreate)
 	s.handle("POST /settings/staff/{id}", roster.PermManageStaff, s.handleStaffUpdate)
@@ -80,6 +81,7 @@ func (s *Server) routes() {
 	s.handle("POST /settings/email/templates/{name}", roster.PermManageStaff, s.handleMailTemplateSave)
 	s.handle("GET /settings/accounts", roster.PermManageStaff, s.handleAccountSettings)
 	s.handle("POST /settings/accounts", roster.PermManageStaff, s.handleAccountSettingsSave)
+	s.handle("POST /settings/accounts/member", roster.PermManageStaff, s.handleMemberSettingsSave)
 
 	// Tags
 	s.handle("GET /tags", roster.PermViewUsers, s.handleTags)
