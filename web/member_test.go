@@ -12,6 +12,7 @@ import (
 	"roster"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
+	"roster/web"
 )
 
 // errorReason returns the error code and reason of an API error body.
@@ -540,4 +541,48 @@ func TestMember_SettingsPages(t *testing.T) {
 		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"bio":"x"}`, http.StatusUnprocessableEntity)
 		w.page(t, "/settings/fields/member-editable", map[string][]string{"editable": {"created_at"}}, http.StatusUnprocessableEntity)
 	})
+}
+
+// TestMember_CORS: without allowed origins, no CORS header is sent and a
+// preflight is not granted; with them, an allowed origin's preflight is
+// answered with the methods and headers the member API takes, and its
+// requests may be read; other origins still get nothing, and the staff
+// API never answers CORS.
+func TestMember_CORS(t *testing.T) {
+	db := sqldbtest.MustOpenDB(t, sqldb.SQLite)
+	preflight := map[string]string{"Origin": "https://app.example.com", "Access-Control-Request-Method": "PATCH", "Access-Control-Request-Headers": "authorization, content-type"}
+	off := mustOpenServer(t, db)
+	st, _, h := off.memberDoHeader(t, "", "OPTIONS", "/api/member/v1/me", "", preflight)
+	if st != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "" || h.Get("Access-Control-Allow-Methods") != "" {
+		t.Errorf("preflight with CORS off: %d %v", st, h)
+	}
+
+	db2 := sqldbtest.MustOpenDB(t, sqldb.SQLite)
+	on := mustOpenServerWith(t, db2, func(s *web.Server) { s.MemberCORSOrigins = []string{"https://app.example.com"} })
+	st, _, h = on.memberDoHeader(t, "", "OPTIONS", "/api/member/v1/me", "", preflight)
+	if st != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" ||
+		!strings.Contains(h.Get("Access-Control-Allow-Methods"), "PATCH") || !strings.Contains(h.Get("Access-Control-Allow-Headers"), "Authorization") ||
+		!strings.Contains(strings.Join(h.Values("Vary"), ","), "Origin") {
+		t.Errorf("preflight of an allowed origin: %d %v", st, h)
+	}
+	other := map[string]string{"Origin": "https://evil.example.com", "Access-Control-Request-Method": "GET"}
+	if _, _, h := on.memberDoHeader(t, "", "OPTIONS", "/api/member/v1/me", "", other); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight of another origin: %v", h)
+	}
+	// A cross-site request of the allowed origin is served (the bearer
+	// session is its credential, not a cookie) and may be read.
+	w := &world{ts: on, db: db2, users: sqldb.NewUserService(db2), ctx: roster.NewContextWithActor(t.Context(), roster.Actor{Label: "test"})}
+	u, _ := w.user(t, "cors")
+	tok, _ := w.session(t, u)
+	st, body, h := on.memberDoHeader(t, tok, "POST", "/api/member/v1/push-tokens", `{"provider":"webpush","token":"sub"}`,
+		map[string]string{"Origin": "https://app.example.com", "Sec-Fetch-Site": "cross-site"})
+	if st != http.StatusCreated || h.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("a cross-site request of the allowed origin: %d %s %v", st, body, h)
+	}
+	if _, _, h := on.memberDoHeader(t, tok, "GET", "/api/member/v1/me", "", map[string]string{"Origin": "https://evil.example.com"}); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("another origin's request got CORS headers: %v", h)
+	}
+	if _, _, h := on.memberDoHeader(t, on.Tokens[roster.RoleOwner], "GET", "/api/v1/fields", "", map[string]string{"Origin": "https://app.example.com"}); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("the staff API answered CORS: %v", h)
+	}
 }
