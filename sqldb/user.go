@@ -384,6 +384,11 @@ func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain stri
 	if err := tx.createUser(ctx, u); err != nil {
 		return err
 	}
+	if len(u.PushTokens) > 0 {
+		if err := syncPushTokenRecords(ctx, tx, u.ID, u.PushTokens); err != nil {
+			return err
+		}
+	}
 	if err := tx.emailMessages(ctx, u, "", true); err != nil {
 		return err
 	}

@@ -145,3 +145,88 @@ func TestUserSessions_EndEverywhereFast(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrate_PushTokensBecomeRecords: the push tokens the users table
+// held as JSON before migration 0012 become records, each with its
+// provider; the push_tokens value stays as it was.
+func TestMigrate_PushTokensBecomeRecords(t *testing.T) {
+	for _, d := range sqldbtest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			ctx := context.Background()
+			cfg := sqldb.Config{DataDir: t.TempDir()}
+			if d == sqldb.Postgres {
+				cfg = sqldb.Config{DatabaseURL: sqldbtest.FreshSchema(t)}
+			}
+			db, err := sqldb.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.MigrateUpTo(ctx, "0011_jobs.sql"); err != nil {
+				t.Fatal(err)
+			}
+			users := sqldb.NewUserService(db)
+			u := &roster.User{Email: "tokens@example.com"}
+			none := &roster.User{Email: "none@example.com"}
+			for _, x := range []*roster.User{u, none} {
+				if err := users.CreateUser(staffCtx(), x, ""); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rows, err := db.QueryForTest(ctx, `UPDATE users SET push_tokens = ? WHERE id = ?`,
+				`[{"platform":"ios","token":"apns-1"},{"platform":"android","token":"fcm-1"},{"platform":"web","token":"wp-1"},{"platform":"","token":"other-1"},{"platform":"ios","token":""}]`, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			s := sqldb.NewUserSessionService(db)
+			got, err := s.PushTokens(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			have := map[string]string{}
+			for _, r := range got {
+				have[r.Token] = r.Provider
+			}
+			want := map[string]string{"apns-1": "apns", "fcm-1": "fcm", "wp-1": "webpush", "other-1": "fcm"}
+			if len(have) != len(want) {
+				t.Fatalf("records %v, want %v", have, want)
+			}
+			for k, v := range want {
+				if have[k] != v {
+					t.Errorf("token %s: provider %q, want %q", k, have[k], v)
+				}
+			}
+			if got, _ := s.PushTokens(ctx, none.ID); len(got) != 0 {
+				t.Errorf("a user without tokens has %d records", len(got))
+			}
+			// The store keeps both in step from now on: a value set by an
+			// update replaces the records.
+			if _, err := users.UpdateUser(staffCtx(), u.PublicID, roster.UserUpdate{Values: map[string]any{"push_tokens": []roster.PushToken{{Platform: "web", Token: "wp-1"}, {Platform: "ios", Token: "apns-2"}}}}); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = s.PushTokens(ctx, u.ID)
+			var list []string
+			for _, r := range got {
+				list = append(list, r.Provider+":"+r.Token)
+			}
+			if len(list) != 2 || !(list[0] == "apns:apns-2" && list[1] == "webpush:wp-1" || list[1] == "apns:apns-2" && list[0] == "webpush:wp-1") {
+				t.Errorf("records after an update: %v", list)
+			}
+			rec := &roster.PushTokenRecord{Provider: "fcm", Token: "fcm-9"}
+			if err := s.AddPushToken(ctx, u.ID, rec); err != nil {
+				t.Fatal(err)
+			}
+			after, err := users.FindUserByID(ctx, u.PublicID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(after.PushTokens) != 3 || after.PushTokens[2] != (roster.PushToken{Platform: "android", Token: "fcm-9"}) {
+				t.Errorf("push_tokens after a record was added: %+v", after.PushTokens)
+			}
+		})
+	}
+}
