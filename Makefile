@@ -36,6 +36,7 @@ BENCH_USERS ?= 1000000
 bench: build
 	./bin/roster bench --users $(BENCH_USERS) --data ./tmp/bench-$(BENCH_USERS) --log-level warn
 	./bin/roster bench-mail --users $(BENCH_USERS) --data ./tmp/bench-mail-$(BENCH_USERS) --log-level warn
+	./bin/roster bench-member --users $(BENCH_USERS) --data ./tmp/bench-member-$(BENCH_USERS) --log-level warn
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # golangci-lint, pinned, installed from the Go module proxy into tmp/tools

@@ -207,7 +207,7 @@ func (f *Field) Validate() error {
 	fe := FieldErrors{}
 	if !customKeyRE.MatchString(f.Key) {
 		fe.Add("key", "must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 40)")
-	} else if IsBuiltinKey(f.Key) || f.Key == "segment" || f.Key == "q" || f.Key == ImportInviteField.Key {
+	} else if IsBuiltinKey(f.Key) || f.Key == "segment" || f.Key == "q" || f.Key == ImportInviteField.Key || IsSessionAnswerKey(f.Key) {
 		fe.Add("key", "is reserved by a built-in field")
 	}
 	if f.Label == "" {

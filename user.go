@@ -616,6 +616,14 @@ type UserService interface {
 	// set, and a hash imported from another product or made with older
 	// parameters is replaced by a current one.
 	Authenticate(ctx context.Context, login, password string) (*User, error)
+	// SignIn is Authenticate for a client that calls directly (the
+	// member API's public sign-in): failures are counted for the client's
+	// address too, across logins, as staff sign-ins are.
+	SignIn(ctx context.Context, login, password, client string) (*User, error)
+	// CheckPassword checks the password of the user (store id) without
+	// signing in: what a password change asks first. It is throttled as
+	// a sign-in of the user's email. EUNAUTHORIZED, ETOOMANY.
+	CheckPassword(ctx context.Context, id int64, password string) error
 }
 
 // quote quotes a value for a message, cut short: see Quote.

@@ -385,6 +385,11 @@ func (w *importWriter) created(ctx context.Context, users []*roster.User) error 
 		if err := w.tx.emailMessages(ctx, u, "", true); err != nil {
 			return err
 		}
+		if len(u.PushTokens) > 0 {
+			if err := syncPushTokenRecords(ctx, w.tx, u.ID, u.PushTokens); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -416,6 +421,18 @@ func (w *importWriter) Update(ctx context.Context, before, u *roster.User) error
 	}
 	if err := w.tx.setPoints(ctx, u.ID, balance, u.Points); err != nil {
 		return err
+	}
+	// Push token records follow the imported value; a ban ends the
+	// user's sessions, as it does from the profile.
+	if !slices.Equal(before.PushTokens, u.PushTokens) {
+		if err := syncPushTokenRecords(ctx, w.tx, u.ID, u.PushTokens); err != nil {
+			return err
+		}
+	}
+	if before.Status != roster.StatusBanned && u.Status == roster.StatusBanned {
+		if _, err := endUserSessions(ctx, w.tx, u.ID, 0, 0, roster.EndBanned); err != nil {
+			return err
+		}
 	}
 	return w.tx.emailMessages(ctx, u, before.Email, false)
 }

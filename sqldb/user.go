@@ -384,6 +384,11 @@ func (s *UserService) CreateUser(ctx context.Context, u *roster.User, plain stri
 	if err := tx.createUser(ctx, u); err != nil {
 		return err
 	}
+	if len(u.PushTokens) > 0 {
+		if err := syncPushTokenRecords(ctx, tx, u.ID, u.PushTokens); err != nil {
+			return err
+		}
+	}
 	if err := tx.emailMessages(ctx, u, "", true); err != nil {
 		return err
 	}
@@ -647,6 +652,17 @@ func (s *UserService) UpdateUser(ctx context.Context, id string, upd roster.User
 	if err := tx.emailMessages(ctx, u, before.Email, false); err != nil {
 		return nil, err
 	}
+	if before.Status != roster.StatusBanned && u.Status == roster.StatusBanned {
+		// A ban ends the user's sessions with it.
+		if _, err := endUserSessions(ctx, tx, u.ID, 0, 0, roster.EndBanned); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := changes["push_tokens"]; ok {
+		if err := syncPushTokenRecords(ctx, tx, u.ID, u.PushTokens); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.audit(ctx, "user.update", "user", u.PublicID, changes, upd.Note); err != nil {
 		return nil, err
 	}
@@ -673,6 +689,9 @@ func (s *UserService) DeleteUser(ctx context.Context, id string) error {
 	if err := tx.queryRow(ctx, "SELECT id, COALESCE(email, '') FROM users WHERE public_id = ?", id).Scan(&uid, &email); err != nil {
 		return formatError(err, "delete user")
 	}
+	// The user's sessions and push tokens go with the row (ON DELETE
+	// CASCADE); a session still in a node's cache finds no user on its
+	// next request and is refused then.
 	if err := tx.emitWebhook(ctx, roster.EventUserDeleted, []int64{uid}, nil); err != nil {
 		return err
 	}

@@ -26,12 +26,27 @@ const maxLoginLen = 320
 // success takes it back. There is no per-client throttle: the client is the
 // operator's app, calling for all of its users.
 func (s *UserService) Authenticate(ctx context.Context, login, plain string) (*roster.User, error) {
+	return s.authenticate(ctx, login, plain, "")
+}
+
+// SignIn is Authenticate from a client that calls directly: failures are
+// also counted for its address, across logins ("user-client:" keys, the
+// staff sign-in's client throttle).
+func (s *UserService) SignIn(ctx context.Context, login, plain, client string) (*roster.User, error) {
+	return s.authenticate(ctx, login, plain, client)
+}
+
+func (s *UserService) authenticate(ctx context.Context, login, plain, client string) (*roster.User, error) {
 	login = strings.TrimSpace(login)
 	if login == "" || len(login) > maxLoginLen {
 		password.Waste(plain)
 		return nil, errBadUserLogin
 	}
-	attempt, err := s.db.countAttempt(ctx, []string{"user:" + strings.ToLower(login)}, []roster.Throttle{roster.LoginThrottle}, eachKey(roster.LoginThrottle), nil)
+	keys, limits := []string{"user:" + strings.ToLower(login)}, []roster.Throttle{roster.LoginThrottle}
+	if client != "" {
+		keys, limits = append(keys, "user-client:"+client), append(limits, roster.ClientThrottle)
+	}
+	attempt, err := s.db.countAttempt(ctx, keys, limits, eachKey(limits...), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -132,3 +147,36 @@ func (s *UserService) findUserByLogin(ctx context.Context, login string) (*roste
 	}
 	return u, nil
 }
+
+// CheckPassword checks the password of the user id, throttled as a
+// sign-in of their email; a success forgives the attempt.
+func (s *UserService) CheckPassword(ctx context.Context, id int64, plain string) error {
+	var login, hash string
+	err := s.db.queryRow(ctx, "SELECT coalesce(email, public_id), password_hash FROM users WHERE id = ?", id).Scan(&login, &hash)
+	if err != nil {
+		return notFound(err, "user", "check password")
+	}
+	attempt, err := s.db.countAttempt(ctx, []string{"user:" + strings.ToLower(login)}, []roster.Throttle{roster.LoginThrottle}, eachKey(roster.LoginThrottle), nil)
+	if err != nil {
+		return err
+	}
+	if hash == "" {
+		password.Waste(plain)
+		return errBadPassword
+	}
+	if err := password.Verify(plain, hash); err != nil {
+		return errBadPassword
+	}
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := tx.forgive(ctx, attempt); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// errBadPassword refuses a wrong current password, by its field.
+var errBadPassword = &roster.Error{Code: roster.EINVALID, Message: "The current password is wrong.", Fields: map[string]string{"current_password": "is wrong"}, Position: -1}

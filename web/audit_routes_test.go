@@ -337,6 +337,150 @@ var auditRoutes = map[string][]auditCase{
 		return []wantEntry{{Action: "user.delete", TargetType: "user", TargetID: id, Note: email}}
 	}}},
 
+	// User sessions and push tokens, staff's side.
+	"POST /users/{id}/sessions/end": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-signout-all")
+		w.session(t, u)
+		w.session(t, u)
+		w.page(t, "/users/"+u+"/sessions/end", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.sessions_end", TargetType: "user", TargetID: u, Note: "2 sessions"}}
+	}}},
+	"POST /users/{id}/sessions/{session}/end": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-signout")
+		_, id := w.session(t, u)
+		w.page(t, "/users/"+u+"/sessions/"+itoa(id)+"/end", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.session_end", TargetType: "user", TargetID: u, Note: "session " + itoa(id)}}
+	}}},
+	"POST /users/{id}/push-tokens/{token}/delete": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-push")
+		tok := w.pushToken(t, u, "page-token")
+		w.page(t, "/users/"+u+"/push-tokens/"+itoa(tok)+"/delete", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "user.push_token_delete", TargetType: "user", TargetID: u}}
+	}}},
+	"DELETE /api/v1/users/{id}/sessions": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "api-signout-all")
+		w.session(t, u)
+		w.api(t, "DELETE", "/api/v1/users/"+u+"/sessions", "", http.StatusOK)
+		return []wantEntry{{Action: "user.sessions_end", TargetType: "user", TargetID: u, Note: "1 sessions"}}
+	}}},
+	"DELETE /api/v1/users/{id}/sessions/{session_id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "api-signout")
+		_, id := w.session(t, u)
+		w.api(t, "DELETE", "/api/v1/users/"+u+"/sessions/"+itoa(id), "", http.StatusNoContent)
+		return []wantEntry{{Action: "user.session_end", TargetType: "user", TargetID: u, Note: "session " + itoa(id)}}
+	}}},
+	"DELETE /api/v1/users/{id}/push-tokens/{token_id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "api-push")
+		tok := w.pushToken(t, u, "api-token")
+		w.api(t, "DELETE", "/api/v1/users/"+u+"/push-tokens/"+itoa(tok), "", http.StatusNoContent)
+		return []wantEntry{{Action: "user.push_token_delete", TargetType: "user", TargetID: u}}
+	}}},
+	"PUT /api/v1/settings/member": {{do: func(t *testing.T, w *world) []wantEntry {
+		p, err := w.ts.Web.Sessions.MemberPolicy(w.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle := int64(p.IdleTTL/time.Minute) - 5
+		w.api(t, "PUT", "/api/v1/settings/member", `{"idle_ttl_minutes":`+itoa(idle)+`}`, http.StatusOK)
+		return []wantEntry{{Action: "settings.member", TargetType: "settings", TargetID: "member",
+			Changes: map[string]roster.Change{"idle_ttl_minutes": chg(float64(idle+5), float64(idle))}}}
+	}}},
+
+	"POST /settings/accounts/member": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.memberPolicy(t, func(p *roster.MemberPolicy) {
+			def := roster.DefaultMemberPolicy()
+			p.SignIn, p.Refresh, p.IdleTTL, p.AbsoluteTTL = false, false, def.IdleTTL, def.AbsoluteTTL
+		})
+		w.page(t, "/settings/accounts/member", url.Values{"member_sign_in": {"1"}, "idle_days": {"10"}, "absolute_days": {"90"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "settings.member", TargetType: "settings", TargetID: "member",
+			Changes: map[string]roster.Change{"member_sign_in": chg(false, true), "idle_ttl_minutes": chg(float64(43200), float64(14400))}}}
+	}}},
+	"POST /settings/fields/member-editable": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.EditableFields = nil })
+		w.page(t, "/settings/fields/member-editable", url.Values{"editable": {"city", "bio"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "settings.member", TargetType: "settings", TargetID: "member",
+			Changes: map[string]roster.Change{"editable_fields": chg([]any{}, []any{"city", "bio"})}}}
+	}}},
+	// The member API: the user acting on their own account.
+	"POST /api/member/v1/sign-in": {{none: "a sign-in is not a change to audit (like POST /api/v1/users/authenticate)", do: func(t *testing.T, w *world) []wantEntry {
+		_, email := w.userWithPassword(t, "member-signin")
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.SignIn = true })
+		w.member(t, "", "POST", "/api/member/v1/sign-in", `{"login":"`+email+`","password":"user-password-1"}`, http.StatusOK)
+		return nil
+	}}},
+	"POST /api/member/v1/refresh": {{none: "new tokens for a session: nothing of the account changes", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-refresh")
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.Refresh = true })
+		_, tok, err := w.ts.Web.Sessions.StartSession(w.ctx, w.storeID(t, u), roster.UserDevice{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.member(t, "", "POST", "/api/member/v1/refresh", `{"refresh_token":"`+tok.Refresh+`"}`, http.StatusOK)
+		return nil
+	}}},
+	"PATCH /api/member/v1/me": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-patch")
+		tok, _ := w.session(t, u)
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.EditableFields = []string{"city"} })
+		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"city":"Lyon"}`, http.StatusOK)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true,
+			Changes: map[string]roster.Change{"city": chg("", "Lyon")}}}
+	}}},
+	"POST /api/member/v1/password": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.userWithPassword(t, "member-password")
+		tok, _ := w.session(t, u)
+		w.member(t, tok, "POST", "/api/member/v1/password", `{"current_password":"user-password-1","new_password":"another-password-2"}`, http.StatusNoContent)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: u, Actor: "user " + u, Hosted: true,
+			Changes: map[string]roster.Change{"password": chg(roster.Redacted, roster.Redacted)}}}
+	}}},
+	"POST /api/member/v1/groups/{id}/join": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-joiner")
+		tok, _ := w.session(t, u)
+		g := w.viewableGroup(t, "Coded", roster.JoinCode)
+		c := w.code(t, g.ID)
+		w.member(t, tok, "POST", "/api/member/v1/groups/"+itoa(g.ID)+"/join", `{"code":"`+c.Code+`"}`, http.StatusOK)
+		return []wantEntry{{Action: "group.join", TargetType: "user", TargetID: u, Note: g.Name + " with code " + c.Hint, Actor: "user " + u, Hosted: true}}
+	}}},
+	"POST /api/member/v1/groups/{id}/leave": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-leaver")
+		tok, _ := w.session(t, u)
+		g := w.viewableGroup(t, "Open", roster.JoinOpen, u)
+		w.member(t, tok, "POST", "/api/member/v1/groups/"+itoa(g.ID)+"/leave", "", http.StatusNoContent)
+		return []wantEntry{{Action: "group.leave", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", g.Name, g.ID), Actor: "user " + u, Hosted: true}}
+	}}},
+	"POST /api/member/v1/push-tokens": {{none: "a device registering its own push token: the profile lists it with its session", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-push")
+		tok, _ := w.session(t, u)
+		w.member(t, tok, "POST", "/api/member/v1/push-tokens", `{"provider":"fcm","token":"abc"}`, http.StatusCreated)
+		return nil
+	}}},
+	"DELETE /api/member/v1/push-tokens/{id}": {{none: "a device removing its own push token", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-unpush")
+		tok, _ := w.session(t, u)
+		id := w.pushToken(t, u, "member-token")
+		w.member(t, tok, "DELETE", "/api/member/v1/push-tokens/"+itoa(id), "", http.StatusNoContent)
+		return nil
+	}}},
+	"DELETE /api/member/v1/sessions": {{none: "a user signing themselves out everywhere", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-out-all")
+		tok, _ := w.session(t, u)
+		w.member(t, tok, "DELETE", "/api/member/v1/sessions", "", http.StatusNoContent)
+		return nil
+	}}},
+	"DELETE /api/member/v1/sessions/{id}": {{none: "a user signing one of their devices out", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-out-one")
+		tok, _ := w.session(t, u)
+		_, other := w.session(t, u)
+		w.member(t, tok, "DELETE", "/api/member/v1/sessions/"+itoa(other), "", http.StatusNoContent)
+		return nil
+	}}},
+	"POST /api/member/v1/sign-out": {{none: "a user signing out", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "member-out")
+		tok, _ := w.session(t, u)
+		w.member(t, tok, "POST", "/api/member/v1/sign-out", "", http.StatusNoContent)
+		return nil
+	}}},
+
 	// Users, API.
 	"POST /api/v1/users": {{do: func(t *testing.T, w *world) []wantEntry {
 		email := w.name("api-new") + "@example.com"

@@ -47,7 +47,8 @@ type errorBody struct {
 		Fields   map[string]string `json:"fields,omitempty"`
 		Position *int              `json:"position,omitempty"`
 		// Reason is the access state of a refused sign-in (the code is
-		// "access_" and the state).
+		// "access_" and the state), or why a session token was refused
+		// (token_expired, token_revoked, ...: roster.TokenError).
 		Reason string `json:"reason,omitempty"`
 	} `json:"error"`
 }
@@ -65,6 +66,9 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		body.Error.Code = roster.ErrorCode(err)
 		body.Error.Message = roster.ErrorMessage(err)
 		body.Error.Fields = roster.ErrorFields(err)
+		if reason := roster.TokenRefused(err); reason != "" {
+			body.Error.Reason, body.Error.Fields = reason, nil
+		}
 		if a := roster.AccessDenied(err); a != "" {
 			body.Error.Code, body.Error.Reason, body.Error.Fields = "access_"+string(a), string(a), nil
 		}

@@ -60,7 +60,14 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 				s.error(w, r, roster.Errorf(roster.EUNAUTHORIZED, "An API token is required: Authorization: Bearer <token>."))
 				return
 			}
-			st, err := s.Staff.FindStaffByToken(r.Context(), strings.TrimSpace(secret))
+			secret = strings.TrimSpace(secret)
+			if strings.HasPrefix(secret, roster.UserAccessPrefix) || strings.HasPrefix(secret, roster.UserRefreshPrefix) {
+				// A user session is for the member API only.
+				w.Header().Set("WWW-Authenticate", `Bearer realm="roster", error="invalid_token"`)
+				s.error(w, r, roster.TokenError(roster.TokenWrongKind))
+				return
+			}
+			st, err := s.Staff.FindStaffByToken(r.Context(), secret)
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="roster", error="invalid_token"`)
 				s.error(w, r, err)

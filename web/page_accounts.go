@@ -20,6 +20,8 @@ type accountsView struct {
 	Errors formErrors
 	Error  string
 	States []roster.AccessStateInfo
+	// Member is the member API's section (nil: no session service).
+	Member *memberForm
 }
 
 // accountsForm is the settings form as typed: link lifetimes in hours
@@ -73,7 +75,7 @@ func (s *Server) handleAccountSettings(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "settings_accounts", "Accounts", accountsView{Form: formOfPolicy(p), States: roster.AccessStates()})
+	s.render(w, r, http.StatusOK, "settings_accounts", "Accounts", accountsView{Form: formOfPolicy(p), States: roster.AccessStates(), Member: s.memberSettings(r)})
 }
 
 func (s *Server) handleAccountSettingsSave(w http.ResponseWriter, r *http.Request) {
@@ -84,7 +86,7 @@ func (s *Server) handleAccountSettingsSave(w http.ResponseWriter, r *http.Reques
 		ConfirmHours:         r.PostFormValue("confirm_hours"),
 		ResetMinutes:         r.PostFormValue("reset_minutes"),
 	}
-	view := accountsView{Form: form, States: roster.AccessStates()}
+	view := accountsView{Form: form, States: roster.AccessStates(), Member: s.memberSettings(r)}
 	p, fe := form.policy()
 	if len(fe) == 0 {
 		err := s.AccountSettings.SetAccountPolicy(r.Context(), p)

@@ -79,6 +79,8 @@ type fieldsView struct {
 	EditErrors formErrors
 	// Error is a problem not tied to one input.
 	Error string
+	// Editable is the "Editable by the user" form (nil: no member API).
+	Editable *editableFields
 }
 
 type fieldRow struct {
@@ -147,6 +149,7 @@ func (s *Server) renderFields(w http.ResponseWriter, r *http.Request, status int
 	if !found {
 		view.Edit = ""
 	}
+	view.Editable = s.editableFieldsOf(r)
 	s.render(w, r, status, "settings_fields", "Custom fields", view)
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,43 @@ type profileView struct {
 	// Ledger is the user's points, notes and tasks (nil when the server
 	// has no ledger).
 	Ledger *ledgerView
+	// Devices are the user's sessions and push tokens (nil: no session
+	// service).
+	Devices *userDevices
+}
+
+// userDevices is the profile's Devices section.
+type userDevices struct {
+	Sessions   []roster.UserSession
+	PushTokens []roster.PushTokenRecord
+	// Device names the session each push token came from.
+	Device map[int64]string
+	Error  string
+}
+
+// devicesFor reads the user's sessions and push tokens for the profile;
+// an error is shown in the section rather than failing the page.
+func (s *Server) devicesFor(r *http.Request, u *roster.User) *userDevices {
+	if s.Sessions == nil {
+		return nil
+	}
+	d := &userDevices{Device: map[int64]string{}}
+	var err error
+	if d.Sessions, err = s.Sessions.FindSessions(r.Context(), u.ID); err == nil {
+		d.PushTokens, err = s.Sessions.PushTokens(r.Context(), u.ID)
+	}
+	if err != nil {
+		s.Logger.Error("devices of user", "user", u.PublicID, "err", err)
+		d.Error = "The devices could not be read."
+	}
+	for _, sess := range d.Sessions {
+		name := sess.Device.Name
+		if name == "" {
+			name = "Session " + strconv.FormatInt(sess.ID, 10)
+		}
+		d.Device[sess.ID] = name
+	}
+	return d
 }
 
 // linkWords are the link lifetimes of the account policy, in words.
@@ -122,6 +160,9 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 		if f.Hidden() || f.Type == roster.TypeTags {
 			continue
 		}
+		if f.Key == "push_tokens" && s.Sessions != nil {
+			continue // records, listed under Devices
+		}
 		pf := profileField{Field: f, Cell: renderCell(f, u.Get(f.Key), loc), Input: inputValue(f, u.Get(f.Key), loc), Kind: inputKind(f)}
 		if c, ok := orgCell(reg, f, u); ok {
 			pf.Cell = c
@@ -144,6 +185,7 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 		s.Logger.Error("profile: points, notes and tasks", "user_id", u.PublicID, "err", err)
 	}
 	view.Ledger = lv
+	view.Devices = s.devicesFor(r, u)
 	return view
 }
 

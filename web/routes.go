@@ -68,11 +68,15 @@ func (s *Server) routes() {
 	s.handle("POST /users/{id}/tasks", roster.PermEditUsers, s.handleTaskCreate)
 	s.handle("POST /users/{id}/tasks/{task}", roster.PermEditUsers, s.handleTaskUpdate)
 	s.handle("GET /tasks", roster.PermViewUsers, s.handleMyTasks)
+	s.handle("POST /users/{id}/sessions/end", roster.PermEditUsers, s.handleUserSessionsEnd)
+	s.handle("POST /users/{id}/sessions/{session}/end", roster.PermEditUsers, s.handleUserSessionEnd)
+	s.handle("POST /users/{id}/push-tokens/{token}/delete", roster.PermEditUsers, s.handleUserPushTokenDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)
 	s.handle("GET /settings/fields", roster.PermViewUsers, s.handleFields)
 	s.handle("POST /settings/fields", roster.PermManageFields, s.handleFieldCreate)
 	s.handle("POST /settings/fields/{key}", roster.PermManageFields, s.handleFieldUpdate)
+	s.handle("POST /settings/fields/member-editable", roster.PermManageFields, s.handleEditableFieldsSave)
 	s.handle("GET /settings/staff", roster.PermManageStaff, s.handleStaffList)
 	s.handle("POST /settings/staff", roster.PermManageStaff, s.handleStaffCreate)
 	s.handle("POST /settings/staff/{id}", roster.PermManageStaff, s.handleStaffUpdate)
@@ -91,6 +95,7 @@ func (s *Server) routes() {
 	s.handle("POST /settings/email/templates/{name}", roster.PermManageStaff, s.handleMailTemplateSave)
 	s.handle("GET /settings/accounts", roster.PermManageStaff, s.handleAccountSettings)
 	s.handle("POST /settings/accounts", roster.PermManageStaff, s.handleAccountSettingsSave)
+	s.handle("POST /settings/accounts/member", roster.PermManageStaff, s.handleMemberSettingsSave)
 
 	// Tags
 	s.handle("GET /tags", roster.PermViewUsers, s.handleTags)
@@ -255,6 +260,16 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/staff/{id}/sessions", roster.PermManageStaff, s.apiListStaffSessions)
 	s.handle("DELETE /api/v1/staff/{id}/sessions", roster.PermManageStaff, s.apiEndStaffSessions)
 	s.handle("DELETE /api/v1/staff/{id}/sessions/{session_id}", roster.PermManageStaff, s.apiEndStaffSession)
+	s.handle("GET /api/v1/users/{id}/sessions", roster.PermViewUsers, s.apiUserSessions)
+	s.handle("DELETE /api/v1/users/{id}/sessions", roster.PermEditUsers, s.apiEndUserSessions)
+	s.handle("DELETE /api/v1/users/{id}/sessions/{session_id}", roster.PermEditUsers, s.apiEndUserSession)
+	s.handle("GET /api/v1/users/{id}/push-tokens", roster.PermViewUsers, s.apiUserPushTokens)
+	s.handle("DELETE /api/v1/users/{id}/push-tokens/{token_id}", roster.PermEditUsers, s.apiDeleteUserPushToken)
+	s.handle("GET /api/v1/settings/member", roster.PermManageStaff, s.apiGetMemberSettings)
+	s.handle("PUT /api/v1/settings/member", roster.PermManageStaff, s.apiPutMemberSettings)
+
+	// The member API: public routes with their own session auth.
+	s.memberRoutes()
 	s.handle("/api", public, s.apiNotFound) // else the mux redirects it, whatever the method, to /api/
 	s.handle("/api/", public, s.apiNotFound)
 	s.handle("/", roster.PermSelf, s.pageNotFound)

@@ -36,6 +36,10 @@ var scopeRoutes = map[string]scopeCase{
 	"DELETE /api/v1/groups/{id}/members/{user_id}": {status: http.StatusNoContent, why: leaveWhy, make: memberOfAnotherGroup},
 	"POST /api/v1/groups/{id}/members/{user_id}": {status: http.StatusOK, why: "a user is not owned by a group: adding a member of another group to this one is what the route is for; the other group must keep its member",
 		make: memberOfAnotherGroup},
+	"POST /users/{id}/sessions/{session}/end":          {status: http.StatusNotFound, make: sessionOfAnotherUser},
+	"DELETE /api/v1/users/{id}/sessions/{session_id}":  {status: http.StatusNotFound, make: sessionOfAnotherUser},
+	"POST /users/{id}/push-tokens/{token}/delete":      {status: http.StatusNotFound, make: pushTokenOfAnotherUser},
+	"DELETE /api/v1/users/{id}/push-tokens/{token_id}": {status: http.StatusNotFound, make: pushTokenOfAnotherUser},
 	// {op} is not a child but the action on the message: any op but
 	// "retry" is refused and leaves a failed message failed.
 	"POST /settings/email/{id}/{op}": {status: http.StatusNotFound, make: func(t *testing.T, w *world) (map[string]string, func(t *testing.T) string) {
@@ -218,4 +222,28 @@ func TestRoutes_NestedAreScoped(t *testing.T) {
 		}
 		t.Logf("%d nested routes checked", covered)
 	})
+}
+
+// sessionOfAnotherUser is user A with a session of its own, and a session
+// of user B.
+func sessionOfAnotherUser(t *testing.T, w *world) (map[string]string, func(t *testing.T) string) {
+	a, _ := w.user(t, "a")
+	b, _ := w.user(t, "b")
+	w.session(t, a)
+	_, id := w.session(t, b)
+	return map[string]string{"id": a, "session": itoa(id), "session_id": itoa(id)}, func(t *testing.T) string {
+		return w.sessionsOf(t, a) + " " + w.sessionsOf(t, b)
+	}
+}
+
+// pushTokenOfAnotherUser is user A with a push token of its own, and one
+// of user B.
+func pushTokenOfAnotherUser(t *testing.T, w *world) (map[string]string, func(t *testing.T) string) {
+	a, _ := w.user(t, "a")
+	b, _ := w.user(t, "b")
+	w.pushToken(t, a, "mine")
+	id := w.pushToken(t, b, "theirs")
+	return map[string]string{"id": a, "token": itoa(id), "token_id": itoa(id)}, func(t *testing.T) string {
+		return w.pushTokensOf(t, a) + " " + w.pushTokensOf(t, b)
+	}
 }

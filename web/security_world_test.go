@@ -16,8 +16,8 @@ import (
 // Helpers of the route tests for the staff security routes: sessions,
 // second factors and push subscriptions made straight in the store.
 
-// session starts a session of staff and returns its id and token.
-func (w *world) session(t *testing.T, staff *roster.Staff) (int64, string) {
+// staffSession starts a session of staff and returns its id and token.
+func (w *world) staffSession(t *testing.T, staff *roster.Staff) (int64, string) {
 	t.Helper()
 	tok, err := w.staff.CreateSession(w.ctx, staff.ID, "192.0.2.50", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
 	if err != nil {
@@ -30,8 +30,8 @@ func (w *world) session(t *testing.T, staff *roster.Staff) (int64, string) {
 	return sess.ID, tok
 }
 
-// sessionsOf describes the sessions of staff, for scope checks.
-func (w *world) sessionsOf(t *testing.T, staff *roster.Staff) string {
+// staffSessionsOf describes the sessions of staff, for scope checks.
+func (w *world) staffSessionsOf(t *testing.T, staff *roster.Staff) string {
 	t.Helper()
 	ss, err := w.staff.FindSessions(w.ctx, staff.ID)
 	if err != nil {
@@ -118,12 +118,12 @@ var securityAuditRoutes = map[string][]auditCase{
 		}},
 	},
 	"POST /account/devices/{session}/end": {{none: "the staff member's own session: no data changes", do: func(t *testing.T, w *world) []wantEntry {
-		id, _ := w.session(t, w.actor)
+		id, _ := w.staffSession(t, w.actor)
 		w.page(t, "/account/devices/"+itoa(id)+"/end", url.Values{}, http.StatusSeeOther)
 		return nil
 	}}},
 	"POST /account/devices/end-all": {{none: "the staff member's own sessions: no data changes", do: func(t *testing.T, w *world) []wantEntry {
-		w.session(t, w.actor)
+		w.staffSession(t, w.actor)
 		w.page(t, "/account/devices/end-all", url.Values{}, http.StatusSeeOther)
 		return nil
 	}}},
@@ -142,14 +142,14 @@ var securityAuditRoutes = map[string][]auditCase{
 	}}},
 	"POST /settings/staff/{id}/devices/{session}/end": {{do: func(t *testing.T, w *world) []wantEntry {
 		st := w.newStaff(t)
-		id, _ := w.session(t, st)
+		id, _ := w.staffSession(t, st)
 		w.page(t, "/settings/staff/"+itoa(st.ID)+"/devices/"+itoa(id)+"/end", url.Values{}, http.StatusSeeOther)
 		return []wantEntry{{Action: "staff.session.end", TargetType: "staff", TargetID: itoa(st.ID), Note: "session " + itoa(id)}}
 	}}},
 	"POST /settings/staff/{id}/devices/end-all": {{do: func(t *testing.T, w *world) []wantEntry {
 		st := w.newStaff(t)
-		w.session(t, st)
-		w.session(t, st)
+		w.staffSession(t, st)
+		w.staffSession(t, st)
 		w.page(t, "/settings/staff/"+itoa(st.ID)+"/devices/end-all", url.Values{}, http.StatusSeeOther)
 		return []wantEntry{{Action: "staff.session.end_all", TargetType: "staff", TargetID: itoa(st.ID), Note: "2 sessions"}}
 	}}},
@@ -172,7 +172,7 @@ var securityAuditRoutes = map[string][]auditCase{
 var securityAPIAuditRoutes = map[string][]auditCase{
 	"DELETE /api/v1/staff/{id}/sessions": {{do: func(t *testing.T, w *world) []wantEntry {
 		st := w.newStaff(t)
-		w.session(t, st)
+		w.staffSession(t, st)
 		if out := w.api(t, "DELETE", "/api/v1/staff/"+itoa(st.ID)+"/sessions", "", http.StatusOK); !strings.Contains(out, `"ended":1`) {
 			t.Errorf("answer %s", out)
 		}
@@ -180,7 +180,7 @@ var securityAPIAuditRoutes = map[string][]auditCase{
 	}}},
 	"DELETE /api/v1/staff/{id}/sessions/{session_id}": {{do: func(t *testing.T, w *world) []wantEntry {
 		st := w.newStaff(t)
-		id, _ := w.session(t, st)
+		id, _ := w.staffSession(t, st)
 		w.api(t, "DELETE", "/api/v1/staff/"+itoa(st.ID)+"/sessions/"+itoa(id), "", http.StatusNoContent)
 		return []wantEntry{{Action: "staff.session.end", TargetType: "staff", TargetID: itoa(st.ID), Note: "session " + itoa(id)}}
 	}}},
@@ -200,9 +200,9 @@ func init() {
 // sessionOfAnotherStaff is staff A with a session, and a session of B.
 func sessionOfAnotherStaff(t *testing.T, w *world) (map[string]string, func(t *testing.T) string) {
 	a, b := w.newStaff(t), w.newStaff(t)
-	w.session(t, a)
-	id, _ := w.session(t, b)
+	w.staffSession(t, a)
+	id, _ := w.staffSession(t, b)
 	return map[string]string{"id": itoa(a.ID), "session": itoa(id), "session_id": itoa(id)}, func(t *testing.T) string {
-		return w.sessionsOf(t, a) + " " + w.sessionsOf(t, b)
+		return w.staffSessionsOf(t, a) + " " + w.staffSessionsOf(t, b)
 	}
 }

@@ -82,6 +82,13 @@ type Server struct {
 	// Subscribers previews subscriber pastes (Users → Subscribers; the
 	// Jobs apply them) and runs the one-click unsubscribe links.
 	Subscribers roster.SubscriberService
+	// Sessions keeps user sessions and push token records: the member
+	// API (/api/member/v1/) and the profile's Devices. When nil, the
+	// member API answers 404 and authenticate starts no session.
+	Sessions roster.UserSessionService
+	// MemberCORSOrigins are the origins (scheme://host[:port]) whose
+	// browser pages may call the member API; none by default.
+	MemberCORSOrigins []string
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.
@@ -117,6 +124,10 @@ func NewServer(s *Server) *Server {
 	s.templates = mustParseTemplates()
 	s.routes()
 	csrf := http.NewCrossOriginProtection()
+	// The member API takes no cookie, only its bearer session: a page of
+	// another origin cannot act with a user's credentials there, and the
+	// allowed origins must reach it (cors).
+	csrf.AddInsecureBypassPattern(memberPrefix)
 	s.handler = s.recoverPanics(s.logRequests(s.securityHeaders(s.canonicalPaths(csrf.Handler(s.mux)))))
 	return s
 }

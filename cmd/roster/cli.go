@@ -64,6 +64,9 @@ func commands() []command {
 		{"bench-mail", "", "measure a bulk invite and its delivery to a local SMTP server", func(ctx context.Context, s streams, a []string) error {
 			return runBenchMail(ctx, a, s.stdout, s.stderr, s.getenv)
 		}},
+		{"bench-member", "", "measure the member API (GET /api/member/v1/me) over N users with sessions, and a sign-out everywhere", func(ctx context.Context, s streams, a []string) error {
+			return runBenchMember(ctx, a, s.stdout, s.stderr, s.getenv)
+		}},
 		{"staff create", "", "create a staff account (the password is read from the terminal or stdin)", func(ctx context.Context, s streams, a []string) error {
 			return runStaffCreate(ctx, a, s.stdin, s.stdout, s.stderr, s.getenv)
 		}},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -24,6 +25,9 @@ type Config struct {
 	// TrustedProxies lists, comma-separated, the CIDRs of the reverse
 	// proxies whose Forwarded/X-Forwarded-For headers name the client.
 	TrustedProxies string
+	// MemberCORSOrigins lists, comma-separated, the origins whose browser
+	// pages may call the member API (default: none).
+	MemberCORSOrigins string
 	// Uploaded imports' limits; zero means csvio's defaults.
 	ImportMaxBytes int64
 	ImportMaxRows  int64
@@ -74,6 +78,7 @@ func (c *Config) options(serving bool) []option {
 		opts = append(opts,
 			option{flag: "addr", env: "ROSTER_ADDR", usage: "address to listen on", str: &c.Addr},
 			option{flag: "demo", env: "ROSTER_DEMO", usage: "on an empty database, seed demo users and create an owner account", boolean: &c.Demo},
+			option{flag: "member-cors-origins", env: "ROSTER_MEMBER_CORS_ORIGINS", usage: "comma-separated origins (https://app.example.com) whose browser pages may call the member API /api/member/ (default: none)", str: &c.MemberCORSOrigins},
 			option{flag: "trusted-proxies", env: "ROSTER_TRUSTED_PROXIES", usage: "comma-separated CIDRs of reverse proxies whose Forwarded/X-Forwarded-For headers name the client, e.g. 10.0.0.0/8,127.0.0.1/32 (default: none; the peer is the client)", str: &c.TrustedProxies},
 			option{flag: "secure-cookies", env: "ROSTER_SECURE_COOKIES", usage: "mark cookies Secure (behind a TLS-terminating proxy)", boolean: &c.SecureCookies},
 			option{flag: "import-max-bytes", env: "ROSTER_IMPORT_MAX_BYTES", usage: "largest CSV file an upload may import, in bytes (0: 1 GiB)", integer: &c.ImportMaxBytes},
@@ -150,6 +155,24 @@ func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
+}
+
+// memberCORSOrigins parses MemberCORSOrigins: each an origin, scheme and
+// host with an optional port, and nothing else.
+func (c *Config) memberCORSOrigins() ([]string, error) {
+	var out []string
+	for _, f := range strings.Split(c.MemberCORSOrigins, ",") {
+		f = strings.TrimSuffix(strings.TrimSpace(f), "/")
+		if f == "" {
+			continue
+		}
+		u, err := url.Parse(f)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" || u.User != nil {
+			return nil, fmt.Errorf("ROSTER_MEMBER_CORS_ORIGINS (--member-cors-origins): %q is not an origin such as https://app.example.com", f)
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // trustedProxies parses TrustedProxies: CIDRs, or single addresses taken

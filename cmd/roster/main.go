@@ -261,6 +261,10 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	origins, err := m.Config.memberCORSOrigins()
+	if err != nil {
+		return nil, err
+	}
 	m.observe(outbox)
 	m.Timeline = []roster.ActivitySource{sqldb.NewLedgerActivity(m.DB)}
 	// Web notifications: the VAPID key is made at first start and kept in
@@ -296,18 +300,20 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
 		Ledger: sqldb.NewLedgerService(m.DB), Notes: sqldb.NewNoteService(m.DB), Tasks: sqldb.NewTaskService(m.DB),
-		Stats:          m.Index,
-		Members:        m.Index,
-		Jobs:           js,
-		ImportLimits:   limits,
-		WakeJobs:       m.Runner.Wake,
-		Ready:          m.ready,
-		Logger:         m.Logger.With("component", "web"),
-		SecureCookies:  m.Config.SecureCookies,
-		TrustedProxies: proxies,
-		Version:        version,
-		Observer:       m.Metrics,
-		Metrics:        metricsHandler,
+		Stats:             m.Index,
+		Members:           m.Index,
+		Jobs:              js,
+		ImportLimits:      limits,
+		WakeJobs:          m.Runner.Wake,
+		Ready:             m.ready,
+		Logger:            m.Logger.With("component", "web"),
+		SecureCookies:     m.Config.SecureCookies,
+		TrustedProxies:    proxies,
+		Sessions:          sqldb.NewUserSessionService(m.DB),
+		MemberCORSOrigins: origins,
+		Version:           version,
+		Observer:          m.Metrics,
+		Metrics:           metricsHandler,
 	}), nil
 }
 
