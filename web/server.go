@@ -54,7 +54,7 @@ type Server struct {
 	Accounts roster.AccountService
 	Outbox   roster.OutboxService
 	// Invites runs bulk invites (as jobs of Jobs) and revokes invites.
-	Invites     roster.InviteService
+	Invites roster.InviteService
 	// AccountSettings holds the account policy (Settings → Accounts).
 	AccountSettings roster.AccountSettings
 	MailEnabled     bool
@@ -63,6 +63,14 @@ type Server struct {
 	// Settings → Email and the API change; MailRenderer previews them.
 	MailSettings roster.MailSettingsService
 	MailRenderer MailPreviewer
+
+	// Events stores the events the API receives (POST /api/v1/events).
+	Events roster.EventService
+	// Timeline are the sources of a user's timeline (the profile's
+	// Activity tab and GET /api/v1/users/{id}/activity), merged newest
+	// first; the order breaks ties between items of the same time. When
+	// nil, NewServer uses Audit alone (staff actions).
+	Timeline []roster.ActivitySource
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.
@@ -93,6 +101,11 @@ type Server struct {
 func NewServer(s *Server) *Server {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
+	}
+	if s.Timeline == nil {
+		if src, ok := s.Audit.(roster.ActivitySource); ok {
+			s.Timeline = []roster.ActivitySource{src}
+		}
 	}
 	s.mux = http.NewServeMux()
 	s.templates = mustParseTemplates()
