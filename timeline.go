@@ -35,7 +35,7 @@ const MaxSessionEvents = 1000
 
 // EventActivities turns events (newest first) into timeline items, newest
 // first. The oldest session may go on in older events than these: open is
-// its time (its newest event's), zero when the oldest event is no visit.
+// its time (its newest event's); zero when there is no session.
 func EventActivities(events []Event, set EventSettings) (items []Activity, open time.Time) {
 	var run []Event // the session being gathered, newest first
 	flush := func() {

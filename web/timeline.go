@@ -146,6 +146,11 @@ func (s *Server) timeline(ctx context.Context, userID int64, cursor string, kind
 	if more && len(all) > 0 {
 		last := all[len(all)-1].At
 		next := timelineCursor{At: last.UnixMilli()}
+		if c != nil && c.At == next.At {
+			// Still within the same millisecond: what earlier pages
+			// showed of it stays shown.
+			next.Seen = append(next.Seen, c.Seen...)
+		}
 		for _, it := range all {
 			if it.At.UnixMilli() == next.At {
 				next.Seen = append(next.Seen, strconv.Itoa(it.src)+":"+it.Cursor)
