@@ -247,3 +247,21 @@ func (s *EventService) PruneEvents(ctx context.Context) (int64, error) {
 	k, _ := res.RowsAffected()
 	return n + k, nil
 }
+
+// StorageBytes returns the space the events and their keys take in the
+// database, indexes included: on PostgreSQL the partitions' and
+// event_keys' relation sizes; on SQLite the pages of the events table and
+// its index (the dbstat table).
+func (s *EventService) StorageBytes(ctx context.Context) (int64, error) {
+	var q string
+	if s.db.Dialect == Postgres {
+		q = `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+			WHERE c.relnamespace = to_regnamespace(current_schema()) AND c.relkind = 'r'
+			AND (c.relname = 'event_keys' OR c.relname LIKE 'events\_y%')`
+	} else {
+		q = "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN ('events', 'events_key')"
+	}
+	var n int64
+	err := s.db.queryRow(ctx, q).Scan(&n)
+	return n, formatError(err, "events storage")
+}

@@ -33,14 +33,14 @@ type testServer struct {
 	Outbox *sqldb.OutboxService
 }
 
-func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
+func mustOpenServer(t testing.TB, db *sqldb.DB) *testServer {
 	t.Helper()
 	return mustOpenServerWith(t, db, nil)
 }
 
 // mustOpenServerWith is mustOpenServer with wire, when not nil, adjusting
 // the server's services before it is built.
-func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *testServer {
+func mustOpenServerWith(t testing.TB, db *sqldb.DB, wire func(*web.Server)) *testServer {
 	t.Helper()
 	staff := sqldb.NewStaffService(db)
 	users, fields := sqldb.NewUserService(db), sqldb.NewFieldService(db)
