@@ -22,12 +22,17 @@ func TestEventRetentionJob(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := time.Now().UTC()
-		if res, err := es.RecordEvents(ctx, []roster.Event{
+		for _, e := range []roster.Event{
 			{User: roster.EventUser{ID: u.PublicID}, Type: "visit", At: now.AddDate(0, -14, 0), Key: "old"},
 			{User: roster.EventUser{ID: u.PublicID}, Type: "visit", At: now.AddDate(0, -1, 0), Key: "new"},
-		}); err != nil || res.Stored != 2 {
-			t.Fatalf("%+v %v", res, err)
+		} {
+			// Each arrives as it happens.
+			db.Now = func() time.Time { return e.At }
+			if res, err := es.RecordEvents(ctx, []roster.Event{e}); err != nil || res.Stored != 1 {
+				t.Fatalf("%+v %v", res, err)
+			}
 		}
+		db.Now = time.Now
 		for range 2 {
 			if err := queuePrune(ctx, js, now); err != nil {
 				t.Fatal(err)

@@ -41,6 +41,9 @@ func (s *EventService) RecordEvents(ctx context.Context, events []roster.Event) 
 		return res, err
 	}
 	now := s.db.Now()
+	// An event older than the retention period would be deleted by the
+	// next pruning, and its month's partition may be gone already.
+	cutoff := now.UTC().AddDate(0, -set.RetentionMonths, 0)
 	ok := make([]bool, len(events))
 	keys := map[string][]string{}
 	for i := range events {
@@ -48,6 +51,11 @@ func (s *EventService) RecordEvents(ctx context.Context, events []roster.Event) 
 		e.User.Email = strings.ToLower(strings.TrimSpace(e.User.Email))
 		if err := set.Check(e, now); err != nil {
 			res.Refused = append(res.Refused, roster.EventResult{Index: i, Err: err})
+			continue
+		}
+		if e.At.Before(cutoff) {
+			msg := fmt.Sprintf("is older than the retention period (%d months)", set.RetentionMonths)
+			res.Refused = append(res.Refused, roster.EventResult{Index: i, Err: roster.FieldErrors{"time": msg}.Err()})
 			continue
 		}
 		if e.Key == "" {
