@@ -142,6 +142,9 @@ func (r *ImportRow) ApplyTo(before *User, reg *Registry, key string, now time.Ti
 			touched[k] = true
 		}
 	}
+	if before != nil {
+		activityFloor(u, before)
+	}
 	// Problems in one order, whatever the map's.
 	slices.SortFunc(errs, func(a, b CellError) int { return strings.Compare(a.Column, b.Column) })
 	StampNewsletter(before, u, Subscription{Source: SourceImport}, now)
@@ -161,6 +164,21 @@ func (r *ImportRow) ApplyTo(before *User, reg *Registry, key string, now time.Ti
 		}
 	}
 	return u, errs
+}
+
+// activityFloor keeps the activity times that events computed: an import
+// sets them for history (from another product) as a floor, never moving
+// last visit or last interaction back, nor first seen forward.
+func activityFloor(u, before *User) {
+	if before.LastVisit.After(u.LastVisit) {
+		u.LastVisit = before.LastVisit
+	}
+	if before.LastInteraction.After(u.LastInteraction) {
+		u.LastInteraction = before.LastInteraction
+	}
+	if !before.FirstSeen.IsZero() && (u.FirstSeen.IsZero() || before.FirstSeen.Before(u.FirstSeen)) {
+		u.FirstSeen = before.FirstSeen
+	}
 }
 
 // ImportTagProblem is why a row cannot give a user the tag named name, or

@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,8 @@ func TestImportRow_ApplyTo(t *testing.T) {
 		Status: StatusActive, Tags: []int64{1}, Custom: map[string]any{}}
 	subscribedAda := *ada
 	subscribedAda.Newsletter, subscribedAda.NewsletterAt, subscribedAda.NewsletterSource = true, time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), SourceAPI
+	seen := &User{ID: 8, PublicID: "u_dddddddddddddddd", Email: "seen@example.com", Status: StatusActive, Custom: map[string]any{},
+		LastVisit: now.AddDate(0, -1, 0), LastInteraction: now.AddDate(0, -1, 0), FirstSeen: now.AddDate(0, -6, 0)}
 	for _, tt := range []struct {
 		name   string
 		before *User
@@ -123,6 +126,22 @@ func TestImportRow_ApplyTo(t *testing.T) {
 			check: func(u *User) string {
 				if !u.NewsletterAt.Equal(now) || u.NewsletterSource != SourceImport {
 					return "an import subscribing a user did not record when and how"
+				}
+				return ""
+			}},
+		{name: "activity times are a floor", before: seen,
+			values: map[string]any{"last_visit": now.AddDate(0, -2, 0), "last_interaction": now, "first_seen": now.AddDate(-1, 0, 0)},
+			check: func(u *User) string {
+				if !u.LastVisit.Equal(seen.LastVisit) || !u.LastInteraction.Equal(now) || !u.FirstSeen.Equal(now.AddDate(-1, 0, 0)) {
+					return fmt.Sprintf("visit %v interaction %v first seen %v", u.LastVisit, u.LastInteraction, u.FirstSeen)
+				}
+				return ""
+			}},
+		{name: "activity times not moved back", before: seen,
+			values: map[string]any{"first_seen": now, "last_visit": time.Time{}},
+			check: func(u *User) string {
+				if !u.FirstSeen.Equal(seen.FirstSeen) || !u.LastVisit.Equal(seen.LastVisit) {
+					return fmt.Sprintf("first seen %v, last visit %v", u.FirstSeen, u.LastVisit)
 				}
 				return ""
 			}},

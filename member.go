@@ -107,8 +107,8 @@ func (d *UserDevice) Validate() error {
 
 // UserSession is one signed-in device of a user.
 type UserSession struct {
-	ID     int64  `json:"id"`
-	UserID int64  `json:"-"` // the store id
+	ID     int64      `json:"id"`
+	UserID int64      `json:"-"` // the store id
 	Device UserDevice `json:"device"`
 	// CreatedAt is the sign-in; LastUsedAt the last request, to the minute.
 	CreatedAt  time.Time `json:"created_at"`

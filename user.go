@@ -89,6 +89,7 @@ type User struct {
 	UpdatedAt       time.Time
 	LastInteraction time.Time // zero: never
 	LastVisit       time.Time
+	FirstSeen       time.Time // the first event's time, or as imported
 	LastLogin       time.Time
 
 	Points             int64

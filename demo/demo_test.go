@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
@@ -388,5 +389,49 @@ func TestLiving(t *testing.T) {
 	}
 	if notes < 100 || tasks < 100 {
 		t.Errorf("%d notes and %d tasks for 200 users: too few to show", notes, tasks)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	g := New(1, testNow)
+	set := roster.DefaultEventSettings()
+	some := 0
+	for i := range 300 {
+		u := g.User(i)
+		u.ID, u.PublicID = int64(i+1), fmt.Sprintf("u_%d", i)
+		evs := Events(u)
+		if len(evs) > 0 {
+			some++
+		}
+		var visit, inter time.Time
+		keys := map[string]bool{}
+		for _, e := range evs {
+			if err := set.Check(&e, testNow); err != nil {
+				t.Fatalf("user %d: %v", i, err)
+			}
+			if e.At.Before(u.CreatedAt) {
+				t.Errorf("user %d: an event at %v before they were created (%v)", i, e.At, u.CreatedAt)
+			}
+			if keys[e.Key] {
+				t.Errorf("user %d: key %s twice", i, e.Key)
+			}
+			keys[e.Key] = true
+			if set.IsVisit(e.Type) && e.At.After(visit) {
+				visit = e.At
+			}
+			if set.IsInteraction(e.Type) && e.At.After(inter) {
+				inter = e.At
+			}
+		}
+		// The events agree with the user's times: they move nothing.
+		if len(evs) > 0 && (visit.After(u.LastVisit) || !inter.Equal(u.LastInteraction)) {
+			t.Errorf("user %d: events end at visit %v interaction %v; the user says %v and %v", i, visit, inter, u.LastVisit, u.LastInteraction)
+		}
+		if again := Events(u); fmt.Sprint(again) != fmt.Sprint(evs) {
+			t.Errorf("user %d: events differ from one call to the next", i)
+		}
+	}
+	if some < 100 {
+		t.Errorf("only %d of 300 users have events", some)
 	}
 }

@@ -97,6 +97,7 @@ func randUser(r *rand.Rand, i int) *roster.User {
 		Status: roster.UserStatus(pick(r, roster.UserStatusNames())),
 		Roles:  randSet(r, members), Badges: randSet(r, members), Missions: randSet(r, members),
 		CreatedAt: randTime(r), LastVisit: randTime(r), LastLogin: randTime(r), PasswordSetAt: randTime(r),
+		LastInteraction: randTime(r), FirstSeen: randTime(r),
 		Newsletter: r.IntN(2) == 0, EmailConfirmed: r.IntN(2) == 0,
 		AppID: pick(r, []string{"", "ios", "android"}), StoreLocation: pick(r, []string{"", "Paris – Rivoli", "Lyon"}),
 	}

@@ -72,7 +72,7 @@ func TestHints(t *testing.T) {
 }
 
 func TestCoversAll(t *testing.T) {
-	inf := func(sign int) float64 { return math.Inf(sign) }
+	inf := math.Inf
 	for _, tc := range []struct {
 		name string
 		rs   []Range

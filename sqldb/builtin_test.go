@@ -140,7 +140,9 @@ func (w *walk) sampleUser(n int) *roster.User {
 	u := &roster.User{}
 	for i, b := range roster.Builtins() {
 		f := b.Field
-		if b.Ptr == nil || (f.ReadOnly && !f.Importable) { // created_at, the subscription record: set on import
+		// Read-only fields that an import sets (created_at, the activity
+		// times) are set here too; the others are Roster's own.
+		if b.Ptr == nil || (f.ReadOnly && !f.Importable) {
 			continue
 		}
 		if !u.Set(f, sampleValue(w.t, f, n, i)) {

@@ -77,6 +77,7 @@ type DB struct {
 	WakeMail func()
 
 	policy policyCache // the account policy (settings_accounts.go)
+	events eventCache  // the event settings and partitions (event_store.go)
 }
 
 // Config says which database to open: PostgreSQL when DatabaseURL is set,

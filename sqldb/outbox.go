@@ -256,23 +256,21 @@ func (s *OutboxService) ClaimOutbox(ctx context.Context, owner string, n int, le
 
 // ReclaimOutbox queues again the messages leased by dead owners.
 func (s *OutboxService) ReclaimOutbox(ctx context.Context, dead func(owner string) bool) (int, error) {
-	rows, err := s.db.query(ctx, "SELECT DISTINCT lease_owner FROM outbox WHERE status = ?", string(roster.OutboxSending))
+	rows, err := s.db.query(ctx, "SELECT DISTINCT lease_owner FROM outbox WHERE status = ?", string(roster.OutboxSending)) //nolint:sqlclosecheck // eachRow closes them
 	if err != nil {
 		return 0, formatError(err, "reclaim outbox")
 	}
 	var gone []string
-	for rows.Next() {
+	if err := eachRow(rows, func() error {
 		var o string
 		if err := rows.Scan(&o); err != nil {
-			rows.Close()
-			return 0, formatError(err, "reclaim outbox")
+			return err
 		}
 		if o != "" && dead(o) {
 			gone = append(gone, o)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return 0, formatError(err, "reclaim outbox")
 	}
 	n := 0

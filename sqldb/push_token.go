@@ -160,7 +160,7 @@ func syncPushTokenRecords(ctx context.Context, tx *Tx, userID int64, list []rost
 	for _, t := range list {
 		have[[2]string{platformProvider(t.Platform), t.Token}] = true
 	}
-	rows, err := tx.query(ctx, "SELECT id, provider, token FROM user_push_tokens WHERE user_id = ?", userID)
+	rows, err := tx.query(ctx, "SELECT id, provider, token FROM user_push_tokens WHERE user_id = ?", userID) //nolint:sqlclosecheck // eachRow closes them
 	if err != nil {
 		return formatError(err, "push tokens")
 	}

@@ -205,7 +205,7 @@ func parseToken(tok, prefix string) error {
 	}
 	for i := 0; i < len(body); i++ {
 		c := body[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' {
 			return roster.TokenError(roster.TokenMalformed)
 		}
 	}

@@ -2,6 +2,7 @@ package sqldb_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -165,13 +166,15 @@ func TestMigrate_PushTokensBecomeRecords(t *testing.T) {
 			if err := db.MigrateUpTo(ctx, "0011_jobs.sql"); err != nil {
 				t.Fatal(err)
 			}
-			users := sqldb.NewUserService(db)
-			u := &roster.User{Email: "tokens@example.com"}
-			none := &roster.User{Email: "none@example.com"}
-			for _, x := range []*roster.User{u, none} {
-				if err := users.CreateUser(staffCtx(), x, ""); err != nil {
-					t.Fatal(err)
-				}
+			// The users are written naming the old schema's columns: the
+			// user service writes every column of today's.
+			u, err := db.InsertOldUser(ctx, "tokens@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			none, err := db.InsertOldUser(ctx, "none@example.com")
+			if err != nil {
+				t.Fatal(err)
 			}
 			rows, err := db.QueryForTest(ctx, `UPDATE users SET push_tokens = ? WHERE id = ?`,
 				`[{"platform":"ios","token":"apns-1"},{"platform":"android","token":"fcm-1"},{"platform":"web","token":"wp-1"},{"platform":"","token":"other-1"},{"platform":"ios","token":""}]`, u.ID)
@@ -205,6 +208,7 @@ func TestMigrate_PushTokensBecomeRecords(t *testing.T) {
 			}
 			// The store keeps both in step from now on: a value set by an
 			// update replaces the records.
+			users := sqldb.NewUserService(db)
 			if _, err := users.UpdateUser(staffCtx(), u.PublicID, roster.UserUpdate{Values: map[string]any{"push_tokens": []roster.PushToken{{Platform: "web", Token: "wp-1"}, {Platform: "ios", Token: "apns-2"}}}}); err != nil {
 				t.Fatal(err)
 			}
@@ -213,7 +217,8 @@ func TestMigrate_PushTokensBecomeRecords(t *testing.T) {
 			for _, r := range got {
 				list = append(list, r.Provider+":"+r.Token)
 			}
-			if len(list) != 2 || !(list[0] == "apns:apns-2" && list[1] == "webpush:wp-1" || list[1] == "apns:apns-2" && list[0] == "webpush:wp-1") {
+			slices.Sort(list)
+			if !slices.Equal(list, []string{"apns:apns-2", "webpush:wp-1"}) {
 				t.Errorf("records after an update: %v", list)
 			}
 			rec := &roster.PushTokenRecord{Provider: "fcm", Token: "fcm-9"}

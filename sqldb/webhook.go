@@ -225,16 +225,14 @@ func (s *WebhookService) FindWebhooks(ctx context.Context) ([]*roster.WebhookEnd
 		return nil, formatError(err, "find webhooks")
 	}
 	var out []*roster.WebhookEndpoint
-	for rows.Next() {
+	if err := eachRow(rows, func() error {
 		e, err := scanEndpoint(rows)
 		if err != nil {
-			rows.Close()
-			return nil, formatError(err, "find webhooks")
+			return err
 		}
 		out = append(out, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, formatError(err, "find webhooks")
 	}
 	for _, e := range out {

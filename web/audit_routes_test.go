@@ -505,6 +505,17 @@ var auditRoutes = map[string][]auditCase{
 		w.api(t, "POST", "/api/v1/users/search", `{"q":"country:FR"}`, http.StatusOK)
 		return nil
 	}}},
+	"POST /api/v1/events": {{none: "what end users did in the operator's app, not staff actions; the events are the record, and last_visit and last_interaction move on the user",
+		do: func(t *testing.T, w *world) []wantEntry {
+			u, _ := w.user(t, "events")
+			w.api(t, "POST", "/api/v1/events", `{"events":[{"user":{"id":"`+u+`"},"type":"visit","id":"v1"}]}`, http.StatusOK)
+			return nil
+		}}},
+	"PUT /api/v1/settings/events": {{do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "PUT", "/api/v1/settings/events", `{"retention_months":14}`, http.StatusOK)
+		return []wantEntry{{Action: "settings.events", TargetType: "settings", TargetID: "events",
+			Changes: map[string]roster.Change{"retention_months": chg(float64(13), float64(14))}}}
+	}}},
 	"POST /api/v1/users/authenticate": {{none: "an end user signing in through the operator's app, not a staff action; last_login is on the user",
 		do: func(t *testing.T, w *world) []wantEntry {
 			u := &roster.User{Email: w.name("login") + "@example.com"}

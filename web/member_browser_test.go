@@ -25,7 +25,11 @@ func TestMember_ProfileBrowser(t *testing.T) {
 		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.SignIn = true })
 		body := w.member(t, "", "POST", "/api/member/v1/sign-in",
 			`{"login":"`+email+`","password":"user-password-1","device_name":"Pixel 9","platform":"android","app_version":"5.0.1"}`, http.StatusOK)
-		tok := body[strings.Index(body, roster.UserAccessPrefix):]
+		at := strings.Index(body, roster.UserAccessPrefix)
+		if at < 0 {
+			t.Fatalf("sign-in: no access token in %s", body)
+		}
+		tok := body[at:]
 		tok = tok[:strings.IndexByte(tok, '"')]
 		open := w.viewableGroup(t, "Runners", roster.JoinOpen)
 		private := w.viewableGroup(t, "Insiders", roster.JoinCode)

@@ -389,7 +389,9 @@ func TestMember_SignInRefreshAndEnds(t *testing.T) {
 		// end (within a second): never served.
 		st, body = w.ts.memberDo(t, mine, "GET", "/api/member/v1/me", "")
 		code, reason, _ := errorReason(t, body)
-		if !(st == http.StatusForbidden && code == "access_banned" && reason == "banned") && !(st == http.StatusUnauthorized && reason == roster.TokenRevoked) {
+		banned := st == http.StatusForbidden && code == "access_banned" && reason == "banned"
+		revoked := st == http.StatusUnauthorized && reason == roster.TokenRevoked
+		if !banned && !revoked {
 			t.Errorf("after a ban: %d %s", st, body)
 		}
 		time.Sleep(1100 * time.Millisecond)

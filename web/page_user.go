@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -34,7 +35,12 @@ type profileView struct {
 	Name     string
 	Tab      string
 	Sections []profileSection
-	Activity []*roster.AuditEntry
+	// The Activity tab: the timeline's page by day, the kinds it can be
+	// filtered by, the kind shown ("": all) and the next page's address.
+	Days     []timelineDay
+	Kinds    []string
+	Kind     string
+	More     string
 	Loc      *time.Location
 	Error    string
 	Statuses []string
@@ -135,13 +141,39 @@ func (s *Server) handleUserActivity(w http.ResponseWriter, r *http.Request) {
 	}
 	view := s.profile(r, u, reg, nil, nil)
 	view.Tab = "activity"
-	entries, err := s.Audit.FindAuditEntries(r.Context(), roster.AuditFilter{TargetType: "user", TargetID: u.PublicID, Limit: 200})
+	q := r.URL.Query()
+	kinds, err := s.parseKinds(q.Get("kind"))
 	if err != nil {
 		s.error(w, r, err)
 		return
 	}
-	view.Activity = entries
+	page, err := s.timeline(r.Context(), u.ID, q.Get("cursor"), kinds, timelinePage)
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
+	view.Days = groupByDay(page.Items, view.Loc)
+	view.Kinds, view.Kind = s.timelineKinds(), q.Get("kind")
+	if page.Next != "" {
+		more := url.Values{"cursor": {page.Next}}
+		if view.Kind != "" {
+			more.Set("kind", view.Kind)
+		}
+		view.More = "/users/" + u.PublicID + "/activity?" + more.Encode()
+	}
 	s.render(w, r, http.StatusOK, "user", view.Name, view)
+}
+
+// LastAccess is when the user last showed up: the latest of their last
+// visit, interaction and login.
+func (v *profileView) LastAccess() time.Time {
+	t := v.User.LastVisit
+	for _, x := range []time.Time{v.User.LastInteraction, v.User.LastLogin} {
+		if x.After(t) {
+			t = x
+		}
+	}
+	return t
 }
 
 // profile builds the Details view; submitted and problems, when not nil,

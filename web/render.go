@@ -70,6 +70,10 @@ func mustParseTemplates() *templates {
 		"staffPasswordMin": func() int { return roster.StaffPasswords.Min },
 		"userPasswordMin":  func() int { return roster.UserPasswords.Min },
 		"passwordMax":      func() int { return roster.MaxPasswordLen },
+
+		// The timeline's words.
+		"clock":     func(t time.Time, loc *time.Location) string { return t.In(loc).Format("15:04") },
+		"kindLabel": kindLabel,
 	}
 	pages, err := fs.Glob(assets, "templates/pages/*.html")
 	if err != nil || len(pages) == 0 {
@@ -83,6 +87,19 @@ func mustParseTemplates() *templates {
 }
 
 // formatWhen shows a time in the staff member's zone, or a dash.
+// kindLabel names a kind of timeline item: "staff" is "Staff action".
+func kindLabel(kind string) string {
+	switch kind {
+	case roster.KindStaff:
+		return "Staff action"
+	case roster.KindVisit:
+		return "Session"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(kind[:1]) + kind[1:]
+}
+
 func formatWhen(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return "—"

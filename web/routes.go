@@ -173,6 +173,12 @@ func (s *Server) routes() {
 	s.handle("POST /api/v1/users/search", roster.PermViewUsers, s.apiSearchUsersJSON)
 	s.handle("POST /api/v1/users/authenticate", roster.PermEditUsers, s.apiAuthenticateUser)
 	s.handle("GET /api/v1/users/{id}", roster.PermViewUsers, s.apiGetUser)
+	s.handle("GET /api/v1/users/{id}/activity", roster.PermViewUsers, s.apiUserActivity)
+	// TODO(member API, issue 15): POST /api/member/v1/events, the same
+	// batch for the signed-in user alone, once user sessions exist.
+	s.handle("POST /api/v1/events", roster.PermEditUsers, s.apiRecordEvents)
+	s.handle("GET /api/v1/settings/events", roster.PermManageStaff, s.apiGetEventSettings)
+	s.handle("PUT /api/v1/settings/events", roster.PermManageStaff, s.apiPutEventSettings)
 	s.handle("POST /api/v1/users", roster.PermManageUsers, s.apiCreateUser)
 	s.handle("PATCH /api/v1/users/{id}", roster.PermEditUsers, s.apiUpdateUser)
 	s.handle("DELETE /api/v1/users/{id}", roster.PermManageUsers, s.apiDeleteUser)

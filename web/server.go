@@ -89,6 +89,13 @@ type Server struct {
 	// MemberCORSOrigins are the origins (scheme://host[:port]) whose
 	// browser pages may call the member API; none by default.
 	MemberCORSOrigins []string
+	// Events stores the events the API receives (POST /api/v1/events).
+	Events roster.EventService
+	// Timeline are the sources of a user's timeline (the profile's
+	// Activity tab and GET /api/v1/users/{id}/activity), merged newest
+	// first; the order breaks ties between items of the same time. When
+	// nil, NewServer uses Audit alone (staff actions).
+	Timeline []roster.ActivitySource
 
 	// Ready reports whether this node can serve: database reachable,
 	// schema current, index built. /readyz answers 503 until it returns nil.
@@ -119,6 +126,11 @@ type Server struct {
 func NewServer(s *Server) *Server {
 	if s.Logger == nil {
 		s.Logger = slog.Default()
+	}
+	if s.Timeline == nil {
+		if src, ok := s.Audit.(roster.ActivitySource); ok {
+			s.Timeline = []roster.ActivitySource{src}
+		}
 	}
 	s.mux = http.NewServeMux()
 	s.templates = mustParseTemplates()

@@ -5,6 +5,7 @@ import (
 
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -32,13 +33,13 @@ type testServer struct {
 	Outbox *sqldb.OutboxService
 }
 
-func mustOpenServer(t *testing.T, db *sqldb.DB) *testServer {
+func mustOpenServer(t testing.TB, db *sqldb.DB) *testServer {
 	t.Helper()
 	return mustOpenServerWith(t, db, nil)
 }
 
 // testVAPIDKey returns the public VAPID key of db's server.
-func testVAPIDKey(t *testing.T, db *sqldb.DB) string {
+func testVAPIDKey(t testing.TB, db *sqldb.DB) string {
 	t.Helper()
 	der, err := sqldb.NewPushService(db).VAPIDKey(context.Background())
 	if err != nil {
@@ -53,7 +54,7 @@ func testVAPIDKey(t *testing.T, db *sqldb.DB) string {
 
 // mustOpenServerWith is mustOpenServer with wire, when not nil, adjusting
 // the server's services before it is built.
-func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *testServer {
+func mustOpenServerWith(t testing.TB, db *sqldb.DB, wire func(*web.Server)) *testServer {
 	t.Helper()
 	staff := sqldb.NewStaffService(db)
 	users, fields := sqldb.NewUserService(db), sqldb.NewFieldService(db)
@@ -72,10 +73,12 @@ func mustOpenServerWith(t *testing.T, db *sqldb.DB, wire func(*web.Server)) *tes
 	mailSettings.Changed = mail.Invalidate
 	mail.UseStore(mailSettings, 0)
 	accounts := sqldb.NewAccountService(db, mail)
+	events, audit := sqldb.NewEventService(db), sqldb.NewAuditService(db)
 	cfg := &web.Server{
+		Events: events, Timeline: []roster.ActivitySource{events, audit},
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailSettings: mailSettings, MailRenderer: mail,
 		AccountSettings: sqldb.NewAccountSettings(db), Subscribers: sqldb.NewSubscriberService(db, mail),
-		Users: users, Fields: fields, Staff: staff, Audit: sqldb.NewAuditService(db), Prefs: sqldb.NewPrefService(db),
+		Users: users, Fields: fields, Staff: staff, Audit: audit, Prefs: sqldb.NewPrefService(db),
 		TwoFactor: staff, Devices: staff, Push: sqldb.NewPushService(db), VAPIDPublicKey: testVAPIDKey(t, db),
 		Sessions: sqldb.NewUserSessionService(db),
 		Search:   ix, CursorKey: []byte("test cursor key"),
@@ -131,14 +134,44 @@ func (ts *testServer) do(t *testing.T, role roster.Role, method, path, body stri
 }
 
 // createUser makes a user through the API and returns its public id.
+//
+// A last_visit or last_interaction in body, which staff cannot set (they
+// follow from events), is sent as a visit or interaction event at that time
+// once the user exists.
 func (ts *testServer) createUser(t *testing.T, body string) string {
 	t.Helper()
-	st, out := ts.do(t, roster.RoleAdmin, "POST", "/api/v1/users", body)
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("create user: the test's body: %v", err)
+	}
+	var events []string
+	for key, typ := range map[string]string{"last_visit": "visit", "last_interaction": "interaction"} {
+		if at, ok := m[key]; ok {
+			events = append(events, fmt.Sprintf(`{"type":%q,"time":%s}`, typ, at))
+			delete(m, key)
+		}
+	}
+	b, _ := json.Marshal(m)
+	st, out := ts.do(t, roster.RoleAdmin, "POST", "/api/v1/users", string(b))
 	if st != http.StatusCreated {
 		t.Fatalf("create user: %d %s", st, out)
 	}
 	var u struct{ ID string }
 	json.Unmarshal([]byte(out), &u)
+	for _, e := range events {
+		var at struct{ Time time.Time }
+		json.Unmarshal([]byte(e), &at)
+		e = `{"user":{"id":"` + u.ID + `"},` + e[1:]
+		// The event arrives as it happens: the fixtures' times may be
+		// older than the retention period now.
+		clock := ts.DB.Now
+		ts.DB.Now = func() time.Time { return at.Time.Add(time.Minute) }
+		st, out := ts.do(t, roster.RoleAdmin, "POST", "/api/v1/events", `{"events":[`+e+`]}`)
+		ts.DB.Now = clock
+		if st != http.StatusOK || !strings.Contains(out, `"accepted":1`) {
+			t.Fatalf("create user: event %s: %d %s", e, st, out)
+		}
+	}
 	return u.ID
 }
 

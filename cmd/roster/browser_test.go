@@ -551,6 +551,10 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("events show on the timeline; Last access opens it", func(t *testing.T) {
+		timelineSteps(t, b, base, token)
+	})
+
 	t.Run("ban a user and see the status in the table", func(t *testing.T) {
 		ctx := b.step(t, b.tab)
 		openOK(t, ctx, base+"/users?q=status:active")

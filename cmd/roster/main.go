@@ -124,6 +124,7 @@ type Main struct {
 	Fields *sqldb.FieldService
 	Staff  *sqldb.StaffService
 	Audit  *sqldb.AuditService
+	Events *sqldb.EventService
 	Index  *index.Index
 	// Runner runs the import jobs uploaded to this server (and takes over
 	// those of dead processes); set by Handler, run by serve.
@@ -177,6 +178,7 @@ func (m *Main) OpenDB(ctx context.Context) error {
 	m.Fields = sqldb.NewFieldService(db)
 	m.Staff = sqldb.NewStaffService(db)
 	m.Audit = sqldb.NewAuditService(db)
+	m.Events = sqldb.NewEventService(db)
 	return nil
 }
 
@@ -253,6 +255,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		return nil, err
 	}
 	m.Runner.Handle(roster.JobInvite, &jobs.Inviter{Invites: accounts, Batch: inviteBatch})
+	m.Runner.Handle(roster.JobPruneEvents, &jobs.EventPruner{Events: m.Events, Log: m.Logger.With("component", "jobs")})
 	js.Mail, js.WakeMail = accounts.Renderer(), m.Mailer.Wake
 	subs := sqldb.NewSubscriberService(m.DB, m.Renderer)
 	subs.Wake = m.Mailer.Wake
@@ -296,6 +299,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Subscribers: subs,
 		Users:       m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		TwoFactor: m.Staff, Devices: m.Staff, Push: push, VAPIDPublicKey: vapidPublic,
+		Events: m.Events, Timeline: append([]roster.ActivitySource{m.Events, m.Audit}, m.Timeline...),
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
 		Tags: sqldb.NewTagService(m.DB), Groups: sqldb.NewGroupService(m.DB),
 		Segments: sqldb.NewSegmentService(m.DB), Months: sqldb.NewMonthService(m.DB),
@@ -518,6 +522,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		<-mailerDone
 		<-pusherDone
 	}()
+	// The events' retention runs as a job, queued once a day.
+	go jobs.SchedulePruning(ctx, sqldb.NewJobService(m.DB), m.Runner.Wake, logger.With("component", "jobs"))
 	go func() {
 		if err := m.BuildIndex(ctx); err != nil && ctx.Err() == nil {
 			// Without its index a node cannot answer searches: stop, and

@@ -79,7 +79,9 @@ func (m *Main) serveMetrics(ctx context.Context, ln net.Listener) {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			m.Logger.Warn("metrics listener: shutdown", "err", err)
+		}
 	}()
 	if err := srv.Serve(ln); err != nil && err != http.ErrServerClosed {
 		m.Logger.Error("metrics listener", "err", err)

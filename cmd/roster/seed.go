@@ -127,6 +127,43 @@ func demoID(seed int64, i int) string {
 // demoOwner is the owner account that --demo creates.
 const demoOwner = "owner@example.com"
 
+// demoEventUsers is how many demo users get events (demo.Events), so
+// that their profiles have a timeline.
+const demoEventUsers = 2000
+
+// seedEvents records the demo events of the first n users.
+func (m *Main) seedEvents(ctx context.Context, n int) error {
+	var batch []roster.Event
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		_, err := m.Events.RecordEvents(ctx, batch)
+		batch = batch[:0]
+		return err
+	}
+	seen := 0
+	err := m.Users.ScanUsers(ctx, 0, 500, func(u *roster.User) error {
+		if seen >= n {
+			return nil
+		}
+		seen++
+		if evs := demo.Events(u); len(batch)+len(evs) > roster.MaxEventBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+			batch = append(batch, evs...)
+		} else {
+			batch = append(batch, evs...)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
 // startDemo makes sure a demo database has users and an owner: it seeds
 // 10,000 demo users when there are none and creates the owner account when
 // there is no staff, printing its generated password once. Checking each
@@ -148,6 +185,9 @@ func (m *Main) startDemo(ctx context.Context, stdout io.Writer) error {
 			return err
 		}
 		users = 10000
+		if err := m.seedEvents(ctx, demoEventUsers); err != nil {
+			return err
+		}
 	}
 	if len(staff) > 0 {
 		fmt.Fprintf(stdout, "Demo data is already here (%d users). Sign in with the account printed when it was created,\nor set a new password with: roster staff password --email %s\n", users, staff[0].Email)

@@ -149,7 +149,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkVAPID(r *http.Request) (string, error) {
 	v, ok := strings.CutPrefix(r.Header.Get("Authorization"), "vapid ")
 	if !ok {
-		return "", fmt.Errorf("Authorization %q is not vapid", r.Header.Get("Authorization"))
+		return "", fmt.Errorf("the Authorization header %q is not vapid", r.Header.Get("Authorization"))
 	}
 	var jwt, k string
 	for part := range strings.SplitSeq(v, ",") {
