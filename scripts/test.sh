@@ -264,9 +264,11 @@ bindir=$(mktemp -d "${TMPDIR:-/tmp}/roster-bin.XXXXXX")
 say "go build -o $bindir/roster ./cmd/roster  (the binary the kill test runs)"
 go build -o "$bindir/roster" ./cmd/roster || die "go build failed"
 export ROSTER_TEST_BINARY="$bindir/roster"
-say "go test -race -count=1 -v ${extra[*]+${extra[*]} }./...  (full output: $gotestlog)"
+# The web package's browser and end-to-end tests take longer than go
+# test's default limit of 10 minutes per package under the race detector.
+say "go test -race -count=1 -timeout 70m -v ${extra[*]+${extra[*]} }./...  (full output: $gotestlog)"
 rc=0
-go test -race -count=1 -v ${extra[@]+"${extra[@]}"} ./... >"$gotestlog" 2>&1 || rc=$?
+go test -race -count=1 -timeout 70m -v ${extra[@]+"${extra[@]}"} ./... >"$gotestlog" 2>&1 || rc=$?
 grep -E '^(ok|FAIL|--- (PASS|FAIL|SKIP))|^ +--- (PASS|FAIL|SKIP): [^ ]+/(sqlite|postgres) ' "$gotestlog" || true
 if (( rc != 0 )); then
 	say "failures:"
