@@ -2,9 +2,7 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -45,22 +43,8 @@ func (db *DB) EventSettings(ctx context.Context) (roster.EventSettings, error) {
 	return s, nil
 }
 
-func readEventSettings(ctx context.Context, q interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}, db *DB) (roster.EventSettings, error) {
-	s := roster.DefaultEventSettings()
-	var v string
-	err := q.QueryRowContext(ctx, db.rebind("SELECT value FROM settings WHERE key = ?"), eventSettingsKey).Scan(&v)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return s, nil
-	case err != nil:
-		return s, formatError(err, "event settings")
-	}
-	if err := json.Unmarshal([]byte(v), &s); err != nil {
-		return s, fmt.Errorf("event settings: %w", err)
-	}
-	return s, nil
+func readEventSettings(ctx context.Context, q rowQuerier, db *DB) (roster.EventSettings, error) {
+	return readJSONSetting(ctx, q, db, eventSettingsKey, "event settings", roster.DefaultEventSettings())
 }
 
 // EventSettings returns the settings in force.

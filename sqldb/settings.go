@@ -3,7 +3,10 @@ package sqldb
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 )
 
@@ -28,4 +31,27 @@ func (db *DB) Secret(ctx context.Context, name string) ([]byte, error) {
 		return nil, fmt.Errorf("secret %s: %w", name, err)
 	}
 	return key, nil
+}
+
+// rowQuerier is a pool or a transaction: where a setting is read from.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// readJSONSetting reads the setting key, stored as JSON, through q into a
+// copy of def, which it returns as it is when the setting was never
+// saved. what names the setting in errors.
+func readJSONSetting[T any](ctx context.Context, q rowQuerier, db *DB, key, what string, def T) (T, error) {
+	var v string
+	err := q.QueryRowContext(ctx, db.rebind("SELECT value FROM settings WHERE key = ?"), key).Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return def, nil
+	case err != nil:
+		return def, formatError(err, what)
+	}
+	if err := json.Unmarshal([]byte(v), &def); err != nil {
+		return def, fmt.Errorf("%s: %w", what, err)
+	}
+	return def, nil
 }

@@ -2,9 +2,7 @@ package sqldb
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -56,22 +54,8 @@ func (db *DB) AccessRule(ctx context.Context) (roster.AccessRule, error) {
 }
 
 // readPolicy reads the policy through q (a pool or a transaction).
-func readPolicy(ctx context.Context, q interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}, db *DB) (roster.AccountPolicy, error) {
-	p := roster.DefaultAccountPolicy()
-	var v string
-	err := q.QueryRowContext(ctx, db.rebind("SELECT value FROM settings WHERE key = ?"), policyKey).Scan(&v)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return p, nil
-	case err != nil:
-		return p, formatError(err, "account policy")
-	}
-	if err := json.Unmarshal([]byte(v), &p); err != nil {
-		return p, fmt.Errorf("account policy: %w", err)
-	}
-	return p, nil
+func readPolicy(ctx context.Context, q rowQuerier, db *DB) (roster.AccountPolicy, error) {
+	return readJSONSetting(ctx, q, db, policyKey, "account policy", roster.DefaultAccountPolicy())
 }
 
 // SetAccountPolicy validates and saves p, audited with the policy before

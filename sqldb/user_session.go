@@ -551,22 +551,8 @@ func (s *UserSessionService) MemberPolicy(ctx context.Context) (roster.MemberPol
 	return p, nil
 }
 
-func readMemberPolicy(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, db *DB) (roster.MemberPolicy, error) {
-	p := roster.DefaultMemberPolicy()
-	var v string
-	err := q.QueryRowContext(ctx, db.rebind("SELECT value FROM settings WHERE key = ?"), memberPolicyKey).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, nil
-	}
-	if err != nil {
-		return p, formatError(err, "session policy")
-	}
-	if err := json.Unmarshal([]byte(v), &p); err != nil {
-		return p, fmt.Errorf("session policy: %w", err)
-	}
-	return p, nil
+func readMemberPolicy(ctx context.Context, q rowQuerier, db *DB) (roster.MemberPolicy, error) {
+	return readJSONSetting(ctx, q, db, memberPolicyKey, "session policy", roster.DefaultMemberPolicy())
 }
 
 // SetMemberPolicy changes the session policy, audited.
