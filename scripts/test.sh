@@ -271,8 +271,11 @@ rc=0
 go test -race -count=1 -timeout 70m -v ${extra[@]+"${extra[@]}"} ./... >"$gotestlog" 2>&1 || rc=$?
 grep -E '^(ok|FAIL|--- (PASS|FAIL|SKIP))|^ +--- (PASS|FAIL|SKIP): [^ ]+/(sqlite|postgres) ' "$gotestlog" || true
 if (( rc != 0 )); then
+	# Last, so that a console cut to its head and tail still shows them:
+	# the failing tests, their messages, panics and build errors.
 	say "failures:"
-	grep -E -- '--- FAIL|_test\.go:[0-9]+:|^panic:|^fatal error:|\[build failed\]|cannot|undefined' "$gotestlog" | head -n 300 || true
+	grep -E -- '^ *--- FAIL|^ +[a-z_0-9]+_test\.go:[0-9]+: |^panic:|^fatal error:|^WARNING: DATA RACE|\[build failed\]|^[^ ]+\.go:[0-9]+:[0-9]+: ' "$gotestlog" |
+		grep -v -- '--- PASS' | tail -n 100 || true
 fi
 # The race detector slows the pure-Go SQLite driver tenfold, so under -race
 # the index-versus-SQL property test runs a few hundred cases; here it runs
