@@ -48,8 +48,9 @@ func NewUserSessionService(db *DB) *UserSessionService {
 const (
 	// sessionPollEvery is how stale a node's view of ended sessions may
 	// be: at most this long after an end on another node, its cache
-	// drops the session.
-	sessionPollEvery = time.Second
+	// drops the session. Half the promised second, so that a busy node
+	// still keeps the promise.
+	sessionPollEvery = 500 * time.Millisecond
 	// userSessionTouchEvery limits last-used writes to one a minute per
 	// session.
 	userSessionTouchEvery = time.Minute
