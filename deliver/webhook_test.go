@@ -433,7 +433,7 @@ func TestWebhooks_RedirectIsAFailure(t *testing.T) {
 		if err := sqldb.NewUserService(db).CreateUser(ctx, &roster.User{Email: "r@example.com"}, ""); err != nil {
 			t.Fatal(err)
 		}
-		deliver.NewWebhookWorker(hooks, deliver.WebhookConfig{AllowPrivate: true}, quietLog()).RunBatch(ctx)
+		deliver.NewWebhookWorker(hooks, deliver.WebhookConfig{AllowPrivate: true, Backoff: time.Millisecond}, quietLog()).RunBatch(ctx)
 		ds, _ := hooks.FindWebhookDeliveries(ctx, roster.WebhookDeliveryFilter{})
 		if len(ds) != 1 || ds[0].Status != roster.WebhookQueued || !strings.Contains(ds[0].LastError, "redirects are not followed") || hit {
 			t.Fatalf("%+v, target reached %v", ds, hit)

@@ -566,7 +566,11 @@ func TestUserService_Search(t *testing.T) {
 		}
 
 		t.Run("every sort", func(t *testing.T) {
-			for _, f := range []query.Filter{{}, {Words: []string{"zoe"}}, {Conds: []query.Cond{not("roles", query.OpEmpty)}}} {
+			filters := []query.Filter{{}, {Words: []string{"zoe"}}, {Conds: []query.Cond{not("roles", query.OpEmpty)}}}
+			if raceEnabled {
+				filters = filters[:1]
+			}
+			for _, f := range filters {
 				for _, keys := range sorts {
 					p, err := query.Compile(f, reg, time.UTC)
 					if err != nil {
@@ -604,6 +608,11 @@ func TestUserService_Search(t *testing.T) {
 				p := &query.Plan{Sort: keys}
 				want := refSearch(p, reg, users)
 				for k, u := range want {
+					// Under the race detector, every seventh position and
+					// the last ones.
+					if raceEnabled && k%7 != 0 && k < len(want)-3 {
+						continue
+					}
 					a := &query.After{ID: u.PublicID}
 					for _, key := range keys {
 						a.Values = append(a.Values, query.SortValue(key.Field, u))
