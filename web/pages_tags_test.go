@@ -55,10 +55,11 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 	return v
 }
 
-// waitFor polls expr until it is true, for up to 10 seconds.
+// waitFor polls expr until it is true, for up to 30 seconds (a loaded
+// machine under the race detector is slow).
 func waitFor(t *testing.T, ctx context.Context, what, expr string) {
 	t.Helper()
-	poll(t, ctx, what, expr, 10*time.Second)
+	poll(t, ctx, what, expr, 30*time.Second)
 }
 
 // poll evaluates expr every 50 ms until it is true, for up to limit. A

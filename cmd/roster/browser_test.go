@@ -36,7 +36,7 @@ import (
 
 // browserStepTimeout bounds each scenario, so that a hang fails it instead
 // of blocking the suite.
-const browserStepTimeout = 45 * time.Second
+const browserStepTimeout = 2 * time.Minute
 
 // browser is the signed-in tab shared by the scenarios.
 type browser struct {

@@ -95,7 +95,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *server {
 		s.done <- Run(ctx, args, strings.NewReader(""), s.stdout, s.stderr, envFunc(env))
 	}()
 	t.Cleanup(func() { s.stop(t) })
-	deadline := time.Now().Add(90 * time.Second)
+	deadline := time.Now().Add(4 * time.Minute)
 	for {
 		if m := runningRE.FindStringSubmatch(s.stdout.String()); m != nil {
 			s.addr = m[1]
@@ -110,7 +110,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *server {
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("roster %s: no %q line after 90s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), "Roster is running at", s.stdout, s.stderr)
+			t.Fatalf("roster %s: no %q line after 4 minutes\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), "Roster is running at", s.stdout, s.stderr)
 		}
 	}
 }
@@ -119,7 +119,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) *server {
 // says it is not ready (503) until its search index is built.
 func waitReady(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		resp, err := http.Get(base + "/readyz")
 		if err == nil {
@@ -133,7 +133,7 @@ func waitReady(t *testing.T, base string) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not ready after 30s: %v", err)
+			t.Fatalf("not ready after 2 minutes: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -90,8 +90,8 @@ func Tab(t testing.TB, width, height int) context.Context {
 		if err != nil {
 			t.Fatalf("start Chromium %s: %v\noutput:\n%s", path, err, output)
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("start Chromium %s: no tab after 30s\noutput:\n%s", path, output)
+	case <-time.After(90 * time.Second):
+		t.Fatalf("start Chromium %s: no tab after 90s\noutput:\n%s", path, output)
 	}
 	return tab
 }
