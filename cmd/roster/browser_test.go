@@ -761,9 +761,9 @@ func TestBrowser(t *testing.T) {
 		// The listener sees a dialog when there is one.
 		openOK(t, ctx, base+"/users?q="+url.QueryEscape(xssEmail))
 		act(t, ctx, "open a probe alert", chromedp.Evaluate[chromedp.Void](`setTimeout(() => alert("probe"), 0)`))
-		for deadline := time.Now().Add(5 * time.Second); len(seen()) == 0; {
+		for deadline := time.Now().Add(20 * time.Second); len(seen()) == 0; {
 			if time.Now().After(deadline) {
-				t.Fatalf("the dialog listener did not see a probe alert within 5s")
+				t.Fatalf("the dialog listener did not see a probe alert within 20s")
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
