@@ -229,12 +229,12 @@ type WebhookDisablePolicy struct {
 // row or 24 hours of nothing but failures.
 var DefaultWebhookDisablePolicy = WebhookDisablePolicy{Failures: 100, Failing: 24 * time.Hour}
 
-// WebhookDeliveryFilter selects deliveries. Before, when set, keeps those
+// WebhookDeliveryFilter selects deliveries. BeforeID, when set, keeps those
 // older than that delivery id: the next page of a log read newest first.
 type WebhookDeliveryFilter struct {
 	EndpointID int64
 	Status     WebhookStatus
-	Before     int64
+	BeforeID   int64
 	Limit      int
 }
 

@@ -298,8 +298,8 @@ func (s *WebhookService) FindWebhookDeliveries(ctx context.Context, f roster.Web
 	if f.Status != "" {
 		where, args = append(where, "d.status = ?"), append(args, string(f.Status))
 	}
-	if f.Before > 0 {
-		where, args = append(where, "d.id < ?"), append(args, f.Before)
+	if f.BeforeID > 0 {
+		where, args = append(where, "d.id < ?"), append(args, f.BeforeID)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 500 {
