@@ -302,9 +302,10 @@ func (s *WebhookService) FindWebhookDeliveries(ctx context.Context, f roster.Web
 		where, args = append(where, "d.id < ?"), append(args, f.BeforeID)
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 100
 	}
+	limit = min(limit, 1000)
 	rows, err := s.db.query(ctx, "SELECT "+deliveryColumnsD+", "+lastAttemptColumns+" FROM webhook_deliveries d"+lastAttemptJoin+
 		" WHERE "+strings.Join(where, " AND ")+" ORDER BY d.id DESC LIMIT ?", append(args, limit)...)
 	if err != nil {

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,7 +55,7 @@ func (f webhookForm) events() []roster.WebhookEvent {
 			out = append(out, i.Event)
 		}
 	}
-	for ev := range f.Events {
+	for _, ev := range slices.Sorted(maps.Keys(f.Events)) {
 		if !roster.KnownWebhookEvent(ev) {
 			out = append(out, ev)
 		}
