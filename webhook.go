@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -81,35 +82,40 @@ type WebhookEndpoint struct {
 	UpdatedAt    time.Time
 }
 
-// Validate checks the endpoint's URL and events.
+// Validate checks the endpoint's URL and events; the error names each
+// field that is wrong (url, description, events).
 func (e *WebhookEndpoint) Validate() error {
+	fe := FieldErrors{}
 	e.URL = strings.TrimSpace(e.URL)
 	u, err := url.Parse(e.URL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return Errorf(EINVALID, "url: want an http or https URL such as https://example.com/hooks, not %q.", e.URL)
-	}
-	if u.User != nil {
-		return Errorf(EINVALID, "url: must not carry a user name or password.")
-	}
-	if len(e.URL) > 2000 {
-		return Errorf(EINVALID, "url: at most 2000 characters.")
+	switch {
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
+		fe.Add("url", fmt.Sprintf("want an http or https URL such as https://example.com/hooks, not %q.", e.URL))
+	case u.User != nil:
+		fe.Add("url", "must not carry a user name or password.")
+	case len(e.URL) > 2000:
+		fe.Add("url", "at most 2000 characters.")
 	}
 	if len(e.Description) > 500 {
-		return Errorf(EINVALID, "description: at most 500 characters.")
+		fe.Add("description", "at most 500 characters.")
 	}
 	if len(e.Events) == 0 {
-		return Errorf(EINVALID, "events: choose at least one event.")
+		fe.Add("events", "choose at least one event.")
 	}
 	seen := map[WebhookEvent]bool{}
-	out := e.Events[:0]
+	out := make([]WebhookEvent, 0, len(e.Events))
 	for _, ev := range e.Events {
 		if !KnownWebhookEvent(ev) {
-			return Errorf(EINVALID, "events: unknown event %q.", ev)
+			fe.Add("events", fmt.Sprintf("unknown event %q.", ev))
+			continue
 		}
 		if !seen[ev] {
 			seen[ev] = true
 			out = append(out, ev)
 		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	e.Events = out
 	return nil
@@ -178,6 +184,9 @@ type WebhookDelivery struct {
 	NextAttemptAt time.Time
 	CreatedAt     time.Time
 	DeliveredAt   time.Time
+	// Last is the latest attempt (nil: none yet), filled in by
+	// FindWebhookDeliveries for the delivery log.
+	Last *WebhookAttempt
 }
 
 // MessageID is the webhook-id header: the same on every attempt and replay,
@@ -220,10 +229,12 @@ type WebhookDisablePolicy struct {
 // row or 24 hours of nothing but failures.
 var DefaultWebhookDisablePolicy = WebhookDisablePolicy{Failures: 100, Failing: 24 * time.Hour}
 
-// WebhookDeliveryFilter selects deliveries.
+// WebhookDeliveryFilter selects deliveries. BeforeID, when set, keeps those
+// older than that delivery id: the next page of a log read newest first.
 type WebhookDeliveryFilter struct {
 	EndpointID int64
 	Status     WebhookStatus
+	BeforeID   int64
 	Limit      int
 }
 
@@ -242,8 +253,11 @@ type WebhookService interface {
 	FindWebhook(ctx context.Context, id int64) (*WebhookEndpoint, error)
 	// FindWebhooks returns every endpoint, secrets blanked.
 	FindWebhooks(ctx context.Context) ([]*WebhookEndpoint, error)
-	// FindWebhookDeliveries returns deliveries matching f, newest first.
+	// FindWebhookDeliveries returns deliveries matching f, newest first,
+	// each with its latest attempt.
 	FindWebhookDeliveries(ctx context.Context, f WebhookDeliveryFilter) ([]*WebhookDelivery, error)
+	// FindWebhookDelivery returns delivery id with its latest attempt.
+	FindWebhookDelivery(ctx context.Context, id int64) (*WebhookDelivery, error)
 	// FindWebhookAttempts returns the attempts of delivery id, newest first.
 	FindWebhookAttempts(ctx context.Context, deliveryID int64) ([]*WebhookAttempt, error)
 	// ReplayWebhookDelivery queues delivery id again, due now, audited.

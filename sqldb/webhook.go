@@ -262,33 +262,74 @@ func scanDelivery(row interface{ Scan(...any) error }) (*roster.WebhookDelivery,
 	return d, err
 }
 
-// FindWebhookDeliveries returns deliveries matching f, newest first.
+// lastAttemptJoin adds each delivery's latest attempt (columns a.*) to a
+// query of deliveries d.
+const lastAttemptJoin = ` LEFT JOIN webhook_attempts a ON a.id = (SELECT MAX(x.id) FROM webhook_attempts x WHERE x.delivery_id = d.id)`
+
+// lastAttemptColumns are the latest attempt's columns, zero when none.
+const lastAttemptColumns = "COALESCE(a.id, 0), a.at, COALESCE(a.status_code, 0), COALESCE(a.duration_ms, 0), COALESCE(a.response, ''), COALESCE(a.error, '')"
+
+// deliveryColumnsD are deliveryColumns of the deliveries named d.
+const deliveryColumnsD = "d.id, d.endpoint_id, d.event, COALESCE(d.user_id, 0), d.user_public_id, d.data, d.status, d.attempts, d.last_error, d.next_attempt_at, d.created_at, d.delivered_at"
+
+// scanDeliveryWithLast scans deliveryColumnsD then
+// lastAttemptColumns.
+func scanDeliveryWithLast(row interface{ Scan(...any) error }) (*roster.WebhookDelivery, error) {
+	d := &roster.WebhookDelivery{}
+	a := &roster.WebhookAttempt{}
+	var ms int64
+	err := row.Scan(&d.ID, &d.EndpointID, (*string)(&d.Event), &d.UserID, &d.UserPublicID, &d.Data, (*string)(&d.Status), &d.Attempts, &d.LastError,
+		timeScan{&d.NextAttemptAt}, timeScan{&d.CreatedAt}, timeScan{&d.DeliveredAt},
+		&a.ID, timeScan{&a.At}, &a.StatusCode, &ms, &a.Response, &a.Error)
+	if a.ID != 0 {
+		a.DeliveryID, a.EndpointID, a.Duration = d.ID, d.EndpointID, time.Duration(ms)*time.Millisecond
+		d.Last = a
+	}
+	return d, err
+}
+
+// FindWebhookDeliveries returns deliveries matching f, newest first, each
+// with its latest attempt.
 func (s *WebhookService) FindWebhookDeliveries(ctx context.Context, f roster.WebhookDeliveryFilter) ([]*roster.WebhookDelivery, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	if f.EndpointID != 0 {
-		where, args = append(where, "endpoint_id = ?"), append(args, f.EndpointID)
+		where, args = append(where, "d.endpoint_id = ?"), append(args, f.EndpointID)
 	}
 	if f.Status != "" {
-		where, args = append(where, "status = ?"), append(args, string(f.Status))
+		where, args = append(where, "d.status = ?"), append(args, string(f.Status))
+	}
+	if f.BeforeID > 0 {
+		where, args = append(where, "d.id < ?"), append(args, f.BeforeID)
 	}
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
+	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.query(ctx, "SELECT "+deliveryColumns+" FROM webhook_deliveries WHERE "+strings.Join(where, " AND ")+" ORDER BY id DESC LIMIT ?", append(args, limit)...)
+	limit = min(limit, 1000)
+	rows, err := s.db.query(ctx, "SELECT "+deliveryColumnsD+", "+lastAttemptColumns+" FROM webhook_deliveries d"+lastAttemptJoin+
+		" WHERE "+strings.Join(where, " AND ")+" ORDER BY d.id DESC LIMIT ?", append(args, limit)...)
 	if err != nil {
 		return nil, formatError(err, "find webhook deliveries")
 	}
 	defer rows.Close()
 	var out []*roster.WebhookDelivery
 	for rows.Next() {
-		d, err := scanDelivery(rows)
+		d, err := scanDeliveryWithLast(rows)
 		if err != nil {
 			return nil, formatError(err, "find webhook deliveries")
 		}
 		out = append(out, d)
 	}
 	return out, formatError(rows.Err(), "find webhook deliveries")
+}
+
+// FindWebhookDelivery returns delivery id with its latest attempt.
+func (s *WebhookService) FindWebhookDelivery(ctx context.Context, id int64) (*roster.WebhookDelivery, error) {
+	d, err := scanDeliveryWithLast(s.db.queryRow(ctx, "SELECT "+deliveryColumnsD+", "+lastAttemptColumns+" FROM webhook_deliveries d"+lastAttemptJoin+" WHERE d.id = ?", id))
+	if err != nil {
+		return nil, notFound(err, "webhook delivery", "find webhook delivery")
+	}
+	return d, nil
 }
 
 // FindWebhookAttempts returns the attempts of delivery id, newest first.

@@ -603,6 +603,70 @@ var auditRoutes = map[string][]auditCase{
 		return []wantEntry{{Action: "token.revoke", TargetType: "token", TargetID: itoa(tok.ID)}}
 	}}},
 
+	// Webhooks: Settings → Webhooks and the API.
+	"POST /settings/webhooks": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, recv := w.webhooks(t)
+		u := recv.URL + "/" + w.name("page")
+		w.page(t, "/settings/webhooks", url.Values{"url": {u}, "events": {"user.deleted", "user.created"}}, http.StatusCreated)
+		return []wantEntry{{Action: "webhook.create", TargetType: "webhook", TargetID: itoa(w.webhookByURL(t, u)),
+			Changes: map[string]roster.Change{"url": chg(nil, u), "events": chg(nil, []string{"user.created", "user.deleted"}), "enabled": chg(nil, true), "secret": chg(nil, roster.Redacted)}}}
+	}}},
+	"POST /settings/webhooks/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		e := w.webhook(t)
+		w.page(t, "/settings/webhooks/"+itoa(e.ID), url.Values{"url": {e.URL}, "description": {"edited"}, "events": {"user.created"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "webhook.update", TargetType: "webhook", TargetID: itoa(e.ID), Changes: map[string]roster.Change{"description": chg("", "edited")}}}
+	}}},
+	"POST /settings/webhooks/{id}/enabled": {{do: func(t *testing.T, w *world) []wantEntry {
+		e := w.webhook(t)
+		w.page(t, "/settings/webhooks/"+itoa(e.ID)+"/enabled", url.Values{"enabled": {"0"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "webhook.update", TargetType: "webhook", TargetID: itoa(e.ID), Changes: map[string]roster.Change{"enabled": chg(true, false)}}}
+	}}},
+	"POST /settings/webhooks/{id}/rotate-secret": {{do: func(t *testing.T, w *world) []wantEntry {
+		e := w.webhook(t)
+		w.page(t, "/settings/webhooks/"+itoa(e.ID)+"/rotate-secret", url.Values{}, http.StatusOK)
+		return []wantEntry{{Action: "webhook.rotate_secret", TargetType: "webhook", TargetID: itoa(e.ID), Changes: map[string]roster.Change{"secret": chg(roster.Redacted, roster.Redacted)}}}
+	}}},
+	"POST /settings/webhooks/{id}/delete": {{do: func(t *testing.T, w *world) []wantEntry {
+		e := w.webhook(t)
+		w.page(t, "/settings/webhooks/"+itoa(e.ID)+"/delete", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "webhook.delete", TargetType: "webhook", TargetID: itoa(e.ID), Changes: map[string]roster.Change{"url": chg(e.URL, nil)}}}
+	}}},
+	"POST /settings/webhooks/{id}/deliveries/{delivery}/replay": {{do: func(t *testing.T, w *world) []wantEntry {
+		e, d := w.deliveredWebhook(t)
+		w.page(t, "/settings/webhooks/"+itoa(e.ID)+"/deliveries/"+itoa(d.ID)+"/replay", url.Values{}, http.StatusSeeOther)
+		return []wantEntry{{Action: "webhook.replay", TargetType: "webhook_delivery", TargetID: itoa(d.ID),
+			Changes: map[string]roster.Change{"status": chg("delivered", "queued")}, Note: "endpoint " + itoa(e.ID)}}
+	}}},
+	"POST /api/v1/webhooks": {{do: func(t *testing.T, w *world) []wantEntry {
+		_, recv := w.webhooks(t)
+		u := recv.URL + "/" + w.name("api")
+		w.api(t, "POST", "/api/v1/webhooks", `{"url":"`+u+`","events":["user.updated"]}`, http.StatusCreated)
+		return []wantEntry{{Action: "webhook.create", TargetType: "webhook", TargetID: itoa(w.webhookByURL(t, u)),
+			Changes: map[string]roster.Change{"url": chg(nil, u), "events": chg(nil, []string{"user.updated"}), "enabled": chg(nil, true), "secret": chg(nil, roster.Redacted)}}}
+	}}},
+	"PATCH /api/v1/webhooks/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		e := w.webhook(t)
+		w.api(t, "PATCH", "/api/v1/webhooks/"+itoa(e.ID), `{"events":["user.created","user.banned"]}`, http.StatusOK)
+		return []wantEntry{{Action: "webhook.update", TargetType: "webhook", TargetID: itoa(e.ID),
+			Changes: map[string]roster.Change{"events": chg([]string{"user.created"}, []string{"user.created", "user.banned"})}}}
+	}}},
+	"DELETE /api/v1/webhooks/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		e := w.webhook(t)
+		w.api(t, "DELETE", "/api/v1/webhooks/"+itoa(e.ID), "", http.StatusNoContent)
+		return []wantEntry{{Action: "webhook.delete", TargetType: "webhook", TargetID: itoa(e.ID), Changes: map[string]roster.Change{"url": chg(e.URL, nil)}}}
+	}}},
+	"POST /api/v1/webhooks/{id}/rotate-secret": {{do: func(t *testing.T, w *world) []wantEntry {
+		e := w.webhook(t)
+		w.api(t, "POST", "/api/v1/webhooks/"+itoa(e.ID)+"/rotate-secret", "", http.StatusOK)
+		return []wantEntry{{Action: "webhook.rotate_secret", TargetType: "webhook", TargetID: itoa(e.ID), Changes: map[string]roster.Change{"secret": chg(roster.Redacted, roster.Redacted)}}}
+	}}},
+	"POST /api/v1/webhooks/{id}/deliveries/{delivery}/replay": {{do: func(t *testing.T, w *world) []wantEntry {
+		e, d := w.deliveredWebhook(t)
+		w.api(t, "POST", "/api/v1/webhooks/"+itoa(e.ID)+"/deliveries/"+itoa(d.ID)+"/replay", "", http.StatusAccepted)
+		return []wantEntry{{Action: "webhook.replay", TargetType: "webhook_delivery", TargetID: itoa(d.ID),
+			Changes: map[string]roster.Change{"status": chg("delivered", "queued")}, Note: "endpoint " + itoa(e.ID)}}
+	}}},
+
 	// Tags, pages.
 	"POST /tags": {{do: func(t *testing.T, w *world) []wantEntry {
 		name := w.name("PageTag")

@@ -48,6 +48,11 @@ type homeView struct {
 	// Failures are the recent failed sign-ins on the staff member's own
 	// account, shown from roster.NotifyAt on.
 	Failures roster.Failures
+	// DisabledWebhooks are the endpoints the webhook worker disabled
+	// after sustained failure; staff who manage staff (ManageWebhooks)
+	// get a link to each, the others are told who can act.
+	DisabledWebhooks []*roster.WebhookEndpoint
+	ManageWebhooks   bool
 }
 
 // statCard is one number of the summary, linking to the users behind it.
@@ -143,7 +148,31 @@ func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) {
 	} else if f.N >= roster.NotifyAt {
 		view.Failures = f
 	}
+	if view.DisabledWebhooks, err = s.disabledWebhooks(ctx); err != nil {
+		s.error(w, r, err)
+		return
+	}
+	view.ManageWebhooks = staff.Can(roster.PermManageStaff)
 	s.render(w, r, http.StatusOK, "home", "Dashboard", view)
+}
+
+// disabledWebhooks returns the endpoints the worker disabled (those staff
+// disabled have no reason): the dashboard's notice.
+func (s *Server) disabledWebhooks(ctx context.Context) ([]*roster.WebhookEndpoint, error) {
+	if s.Webhooks == nil {
+		return nil, nil
+	}
+	list, err := s.Webhooks.FindWebhooks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*roster.WebhookEndpoint
+	for _, e := range list {
+		if !e.Enabled && e.DisabledReason != "" {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // dashboardStats fills the numbers of view from the index, as of now.

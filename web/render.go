@@ -59,6 +59,9 @@ func mustParseTemplates() *templates {
 		"bulkpanel":   func(f *bulkForm, st tableState) bulkPanel { return bulkPanel{Form: f, State: st} },
 		"ledgerdata":  func(p page, u *roster.User, v *ledgerView) ledgerData { return ledgerData{Page: p, User: u, View: v} },
 		"groupfields": func(f groupForm, e formErrors) groupFields { return groupFields{Form: f, Errors: e} },
+		"webhookfields": func(prefix string, f webhookForm, e formErrors) webhookFields {
+			return webhookFields{P: prefix, F: f, E: e, Events: roster.WebhookEvents}
+		},
 		"providerName": func(p string) string {
 			return map[string]string{roster.ProviderFCM: "FCM", roster.ProviderAPNs: "APNs", roster.ProviderWebPush: "Web Push"}[p]
 		},

@@ -37,6 +37,8 @@ type world struct {
 
 	mark int64 // the newest audit entry before the request under test
 	seq  int   // makes names unique
+
+	hookRecv *hookReceiver // every test webhook's receiver (webhooks_test.go)
 }
 
 func newWorld(t *testing.T, db *sqldb.DB) *world {
@@ -47,7 +49,7 @@ func newWorld(t *testing.T, db *sqldb.DB) *world {
 		ts: ts, db: db, ctx: roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"}),
 		users: sqldb.NewUserService(db), fields: sqldb.NewFieldService(db), staff: sqldb.NewStaffService(db),
 		tags: sqldb.NewTagService(db), groups: sqldb.NewGroupService(db), segments: sqldb.NewSegmentService(db),
-		jobs: js, audit: sqldb.NewAuditService(db),
+		jobs: js, audit: sqldb.NewAuditService(db), hookRecv: newHookReceiver(t),
 	}
 	var err error
 	if w.actor, err = w.staff.FindStaffByEmail(w.ctx, "admin@staff.example.com"); err != nil {

@@ -36,10 +36,12 @@ var scopeRoutes = map[string]scopeCase{
 	"DELETE /api/v1/groups/{id}/members/{user_id}": {status: http.StatusNoContent, why: leaveWhy, make: memberOfAnotherGroup},
 	"POST /api/v1/groups/{id}/members/{user_id}": {status: http.StatusOK, why: "a user is not owned by a group: adding a member of another group to this one is what the route is for; the other group must keep its member",
 		make: memberOfAnotherGroup},
-	"POST /users/{id}/sessions/{session}/end":          {status: http.StatusNotFound, make: sessionOfAnotherUser},
-	"DELETE /api/v1/users/{id}/sessions/{session_id}":  {status: http.StatusNotFound, make: sessionOfAnotherUser},
-	"POST /users/{id}/push-tokens/{token}/delete":      {status: http.StatusNotFound, make: pushTokenOfAnotherUser},
-	"DELETE /api/v1/users/{id}/push-tokens/{token_id}": {status: http.StatusNotFound, make: pushTokenOfAnotherUser},
+	"POST /users/{id}/sessions/{session}/end":                   {status: http.StatusNotFound, make: sessionOfAnotherUser},
+	"DELETE /api/v1/users/{id}/sessions/{session_id}":           {status: http.StatusNotFound, make: sessionOfAnotherUser},
+	"POST /users/{id}/push-tokens/{token}/delete":               {status: http.StatusNotFound, make: pushTokenOfAnotherUser},
+	"DELETE /api/v1/users/{id}/push-tokens/{token_id}":          {status: http.StatusNotFound, make: pushTokenOfAnotherUser},
+	"POST /settings/webhooks/{id}/deliveries/{delivery}/replay": {status: http.StatusNotFound, make: deliveryOfAnotherWebhook},
+	"POST /api/v1/webhooks/{id}/deliveries/{delivery}/replay":   {status: http.StatusNotFound, make: deliveryOfAnotherWebhook},
 	// {op} is not a child but the action on the message: any op but
 	// "retry" is refused and leaves a failed message failed.
 	"POST /settings/email/{id}/{op}": {status: http.StatusNotFound, make: func(t *testing.T, w *world) (map[string]string, func(t *testing.T) string) {

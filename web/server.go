@@ -89,6 +89,12 @@ type Server struct {
 	// MemberCORSOrigins are the origins (scheme://host[:port]) whose
 	// browser pages may call the member API; none by default.
 	MemberCORSOrigins []string
+	// Webhooks stores the webhook endpoints and their delivery log
+	// (Settings → Webhooks, /api/v1/webhooks); WakeWebhooks, when set,
+	// tells the webhook worker that a replayed delivery is due. When
+	// Webhooks is nil, the pages and the API answer 404.
+	Webhooks     roster.WebhookService
+	WakeWebhooks func()
 	// Events stores the events the API receives (POST /api/v1/events).
 	Events roster.EventService
 	// Timeline are the sources of a user's timeline (the profile's

@@ -43,6 +43,9 @@ type Config struct {
 	// not served there).
 	MetricsAddr  string
 	MetricsToken string
+	// WebhooksAllowPrivate lets webhooks reach loopback, private and
+	// link-local addresses (off: refused, against SSRF).
+	WebhooksAllowPrivate bool
 }
 
 // DefaultConfig returns the configuration of a plain `roster serve`.
@@ -88,6 +91,7 @@ func (c *Config) options(serving bool) []option {
 			option{flag: "public-url", env: "ROSTER_PUBLIC_URL", usage: "base of every link in a message, e.g. https://roster.example.com (default: http:// and the listening address)", str: &c.PublicURL},
 			option{flag: "mail-rate", env: "ROSTER_MAIL_RATE", usage: "most messages sent per second (0: no limit)", integer: &c.MailRate},
 			option{flag: "metrics-addr", env: "ROSTER_METRICS_ADDR", usage: "a separate address serving /metrics (Prometheus) and /debug/pprof/, e.g. 127.0.0.1:9090 (default: none)", str: &c.MetricsAddr},
+			option{flag: "webhooks-allow-private", env: "ROSTER_WEBHOOKS_ALLOW_PRIVATE", usage: "let webhooks reach loopback, private and link-local addresses (default: refused)", boolean: &c.WebhooksAllowPrivate},
 			option{flag: "metrics-token", env: "ROSTER_METRICS_TOKEN", usage: "serve /metrics on the main address to requests carrying this bearer token (default: not served there)", str: &c.MetricsToken},
 		)
 	}

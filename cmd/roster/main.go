@@ -136,6 +136,9 @@ type Main struct {
 	// Pusher delivers staff's web notifications; set by Handler, run by
 	// serve.
 	Pusher *deliver.PushWorker
+	// Webhooker delivers the webhook outbox; set by Handler, run by
+	// serve.
+	Webhooker *deliver.WebhookWorker
 	// Metrics counts what the process does; set by Handler.
 	Metrics *metrics.Metrics
 	// Timeline are the sources of a user's timeline that this package
@@ -289,6 +292,9 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	hooks := sqldb.NewWebhookService(m.DB)
+	m.Webhooker = deliver.NewWebhookWorker(hooks, deliver.WebhookConfig{AllowPrivate: m.Config.WebhooksAllowPrivate, Owner: jobs.Owner("webhook")},
+		m.Logger.With("component", "webhooks"))
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
@@ -296,8 +302,8 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	return web.NewServer(&web.Server{
 		Accounts: accounts, Outbox: outbox, Invites: accounts, MailEnabled: m.Mailer.Enabled(), WakeMail: m.Mailer.Wake,
 		MailSettings: mail, MailRenderer: m.Renderer, AccountSettings: sqldb.NewAccountSettings(m.DB),
-		Subscribers: subs,
-		Users:       m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
+		Subscribers: subs, Webhooks: hooks, WakeWebhooks: m.Webhooker.Wake,
+		Users: m.Users, Fields: m.Fields, Staff: m.Staff, Audit: m.Audit,
 		TwoFactor: m.Staff, Devices: m.Staff, Push: push, VAPIDPublicKey: vapidPublic,
 		Events: m.Events, Timeline: append([]roster.ActivitySource{m.Events, m.Audit}, m.Timeline...),
 		Prefs: sqldb.NewPrefService(m.DB), Search: m.Metrics.Searcher(m.Index), CursorKey: key,
@@ -516,11 +522,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		defer close(pusherDone)
 		m.Pusher.Run(ctx)
 	}()
+	// The webhook worker finishes the request in flight and gives the
+	// rest of its batch back.
+	webhookerDone := make(chan struct{})
+	go func() {
+		defer close(webhookerDone)
+		m.Webhooker.Run(ctx)
+	}()
 	defer func() {
 		cancel(nil)
 		<-runnerDone
 		<-mailerDone
 		<-pusherDone
+		<-webhookerDone
 	}()
 	// The events' retention runs as a job, queued once a day.
 	go jobs.SchedulePruning(ctx, sqldb.NewJobService(m.DB), m.Runner.Wake, logger.With("component", "jobs"))
