@@ -237,3 +237,26 @@ func TestFieldType(t *testing.T) {
 		}
 	}
 }
+
+// TestUserEditable: the one rule of what users may edit themselves.
+func TestUserEditable(t *testing.T) {
+	for _, f := range roster.BuiltinFields() {
+		want := !f.ReadOnly && !f.Counter && !f.System && !f.Hidden()
+		if f.UserEditable() != want {
+			t.Errorf("%s: UserEditable %v", f.Key, f.UserEditable())
+		}
+	}
+	for key, want := range map[string]bool{
+		"city": true, "bio": true, "first_name": true, "addresses": true,
+		"points": false, "last_visit": false, "last_interaction": false, "access": false, "status": false,
+		"roles": false, "badges": false, "tags": false, "groups": false, "password": false, "created_at": false, "email_confirmed": false,
+	} {
+		b, ok := roster.BuiltinOf(key)
+		if !ok || b.Field.UserEditable() != want {
+			t.Errorf("%s: UserEditable %v, want %v", key, b.Field.UserEditable(), want)
+		}
+	}
+	if !(roster.Field{Key: "nick", Type: roster.TypeText}).UserEditable() {
+		t.Error("a custom field is not editable by the user")
+	}
+}

@@ -588,3 +588,53 @@ func TestMember_CORS(t *testing.T) {
 		t.Errorf("the staff API answered CORS: %v", h)
 	}
 }
+
+// TestMember_SystemFieldsNotEditable: computed, counter and system fields
+// are neither offered nor accepted as "editable by the user", on the page
+// or the API, and PATCH /api/member/v1/me refuses them by name even when
+// a policy saved before the rule lists them.
+func TestMember_SystemFieldsNotEditable(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		system := []string{"points", "last_visit", "last_interaction", "access", "status", "roles", "email_confirmed", "tags", "created_at"}
+		page := w.b.get("/settings/fields")
+		if !strings.Contains(page.Body, `name="editable" value="city"`) {
+			t.Fatal("Settings → Fields does not offer city")
+		}
+		for _, key := range system {
+			if strings.Contains(page.Body, `name="editable" value="`+key+`"`) {
+				t.Errorf("Settings → Fields offers %s as editable by the user", key)
+			}
+			resp := w.page(t, "/settings/fields/member-editable", map[string][]string{"editable": {"city", key}}, http.StatusUnprocessableEntity)
+			if !strings.Contains(resp.Body, key) {
+				t.Errorf("the refused form does not name %s: %.300s", key, resp.Body)
+			}
+			st, body := w.ts.do(t, roster.RoleOwner, "PUT", "/api/v1/settings/member", `{"editable_fields":["city","`+key+`"]}`)
+			if _, _, f := errorReason(t, body); st != http.StatusUnprocessableEntity || !strings.Contains(f["editable_fields"], `"`+key+`"`) {
+				t.Errorf("PUT editable_fields [city %s]: %d %s", key, st, body)
+			}
+		}
+		if p, _ := w.ts.Web.Sessions.MemberPolicy(w.ctx); len(p.EditableFields) != 0 {
+			t.Errorf("a refused policy was saved: %v", p.EditableFields)
+		}
+		// A policy written before the rule (straight to the store).
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.EditableFields = []string{"city", "points", "status"} })
+		u, _ := w.user(t, "sys")
+		tok, _ := w.session(t, u)
+		for _, body := range []string{`{"points":5}`, `{"status":"active"}`, `{"city":"Lyon","points":5}`} {
+			st, resp := w.ts.memberDo(t, tok, "PATCH", "/api/member/v1/me", body)
+			_, _, f := errorReason(t, resp)
+			named := ""
+			for k := range f {
+				named = k
+			}
+			if st != http.StatusUnprocessableEntity || (f["points"] == "" && f["status"] == "") {
+				t.Errorf("PATCH me %s: %d %s (named %q)", body, st, resp, named)
+			}
+		}
+		if me := w.member(t, tok, "GET", "/api/member/v1/me", "", http.StatusOK); !strings.Contains(me, `"points":0`) || !strings.Contains(me, `"city":""`) {
+			t.Errorf("a refused PATCH changed the user: %.400s", me)
+		}
+		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"city":"Lyon"}`, http.StatusOK)
+	})
+}
