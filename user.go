@@ -124,6 +124,14 @@ type User struct {
 	// GroupService, never by an update of the user.
 	Tags   []int64
 	Groups []int64
+
+	// SessionsLastSeen and Platforms are read from the user's sessions,
+	// those the store keeps (live, or ended or expired within the last 30
+	// days): the newest use of any of them (zero: none), and the
+	// platforms their devices named, sorted. The store fills them when it
+	// loads a user; nothing else writes them.
+	SessionsLastSeen time.Time
+	Platforms        []string
 }
 
 // TotalFollowers is derived, so it can never be out of step with its parts.
