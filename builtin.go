@@ -26,6 +26,10 @@ type Builtin struct {
 	// Nullable is true when an empty value is stored as NULL, so that the
 	// column's unique index lets any number of users go without one.
 	Nullable bool
+	// Records is true for a field a User holds as a member that the store
+	// keeps outside the users table, in records of its own, which it
+	// reads and writes itself (push_tokens: user_push_tokens).
+	Records bool
 	// Ptr, for a field a User holds as a member, is a func(*User) *T
 	// returning the member's address, where T is the Go type of the
 	// field's values (see User.Get): string, bool, int64, float64, Date,
@@ -95,7 +99,8 @@ func secret(a access) access {
 var none = access{}
 
 // def makes a row of the table. Flags are those of field, plus n: an
-// empty value is stored as NULL (Nullable).
+// empty value is stored as NULL (Nullable), and x: kept in records of its
+// own (Records).
 func def(key, label string, t FieldType, section, flags, column string, a access, example string) Builtin {
 	f := field(key, label, t, section, flags)
 	switch t {
@@ -104,7 +109,7 @@ func def(key, label string, t FieldType, section, flags, column string, a access
 	case TypeAccess:
 		f.Choices = AccessStateNames() // and the access states in access.go
 	}
-	return Builtin{Field: f, Column: column, Nullable: strings.ContainsRune(flags, 'n'),
+	return Builtin{Field: f, Column: column, Nullable: strings.ContainsRune(flags, 'n'), Records: strings.ContainsRune(flags, 'x'),
 		Ptr: a.ptr, Value: a.value, Example: example, addr: a.addr, get: a.get, set: a.set}
 }
 
@@ -163,7 +168,9 @@ var builtins = []Builtin{
 		at(func(u *User) *string { return &u.StoreLocation }), "London Soho"),
 	def("teams", "Teams", TypeSet, SectionCommunity, "fie", "teams",
 		at(func(u *User) *[]string { return &u.Teams }), "design|events"),
-	def("push_tokens", "Push tokens", TypeDevices, SectionAccount, "fiey", "push_tokens",
+	// Push tokens are records (user_push_tokens): the store reads and
+	// writes this value through them, never a column of users.
+	def("push_tokens", "Push tokens", TypeDevices, SectionAccount, "fieyx", "",
 		at(func(u *User) *[]PushToken { return &u.PushTokens }),
 		`[{"platform":"ios","token":"3580ff0b7f88107d3fd52f2f5130628301036f1fd27f079c"}]`),
 	def("created_at", "Created", TypeTimestamp, SectionActivity, "rfsie", "created_at",

@@ -47,8 +47,8 @@ func TestBuiltins(t *testing.T) {
 			t.Errorf("%s: builtin %v, IsBuiltinKey %v, repeated %v", f.Key, f.Builtin, roster.IsBuiltinKey(f.Key), keys[f.Key])
 		}
 		keys[f.Key] = true
-		if (b.Column != "") != (b.Ptr != nil) {
-			t.Errorf("%s: column %q but Ptr %T: a stored field is a member of User, and the reverse", f.Key, b.Column, b.Ptr)
+		if (b.Column != "" || b.Records) != (b.Ptr != nil) || (b.Column != "" && b.Records) {
+			t.Errorf("%s: column %q, records %v but Ptr %T: a stored field (in a column or records) is a member of User, and the reverse", f.Key, b.Column, b.Records, b.Ptr)
 		}
 		if b.Column != "" && cols[b.Column] {
 			t.Errorf("%s: column %s is taken", f.Key, b.Column)

@@ -446,6 +446,15 @@ func (d Dialect) predSQL(pr query.Pred, r roster.AccessRule) (sqlFrag, error) {
 		if !f.Builtin {
 			return sqlFrag{}, planError(f.Key, "presence of custom fields is not supported")
 		}
+		if f.Key == "push_tokens" { // records, not a column
+			switch pr.Op {
+			case query.OpEmpty:
+				return sqlFrag{"NOT " + pushTokensExists, nil}, nil
+			case query.OpNotEmpty:
+				return sqlFrag{pushTokensExists, nil}, nil
+			}
+			return bad()
+		}
 		col, err := d.column(f)
 		if err != nil {
 			return sqlFrag{}, err

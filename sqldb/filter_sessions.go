@@ -32,9 +32,16 @@ func (d Dialect) sessionExpr(key string) string {
 	return ""
 }
 
-// attachSessions fills SessionsLastSeen and Platforms of users, whose ids
-// are where's (a condition on user_id with its arguments).
+// pushTokensExists is "the outer users row has a push token record".
+const pushTokensExists = "EXISTS (SELECT 1 FROM user_push_tokens p WHERE p.user_id = users.id)"
+
+// attachSessions fills SessionsLastSeen, Platforms and PushTokens of
+// users, whose ids are where's (a condition on user_id with its
+// arguments).
 func (db *DB) attachSessions(ctx context.Context, q querier, byID map[int64]*roster.User, where string, args []any) error {
+	if err := db.attachPushTokens(ctx, q, byID, where, args); err != nil {
+		return err
+	}
 	rows, err := q.QueryContext(ctx, db.rebind("SELECT user_id, platform, max(last_used_at) FROM user_sessions WHERE "+where+" GROUP BY user_id, platform"), args...)
 	if err != nil {
 		return formatError(err, "load sessions")
@@ -60,4 +67,25 @@ func (db *DB) attachSessions(ctx context.Context, q querier, byID map[int64]*ros
 		}
 	}
 	return formatError(rows.Err(), "load sessions")
+}
+
+// attachPushTokens fills PushTokens of users from their records, oldest
+// first, each with the platform its provider stands for.
+func (db *DB) attachPushTokens(ctx context.Context, q querier, byID map[int64]*roster.User, where string, args []any) error {
+	rows, err := q.QueryContext(ctx, db.rebind("SELECT user_id, provider, token FROM user_push_tokens WHERE "+where+" ORDER BY user_id, created_at, id"), args...)
+	if err != nil {
+		return formatError(err, "load push tokens")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid int64
+		var provider, token string
+		if err := rows.Scan(&uid, &provider, &token); err != nil {
+			return formatError(err, "load push tokens")
+		}
+		if u := byID[uid]; u != nil {
+			u.PushTokens = append(u.PushTokens, roster.PushToken{Platform: providerPlatform[provider], Token: token})
+		}
+	}
+	return formatError(rows.Err(), "load push tokens")
 }

@@ -22,7 +22,7 @@ func (db *DB) attachRefs(ctx context.Context, q querier, users []*roster.User, l
 	byID := make(map[int64]*roster.User, len(users))
 	for _, u := range users {
 		u.Tags, u.Groups = nil, nil
-		u.SessionsLastSeen, u.Platforms = time.Time{}, nil
+		u.SessionsLastSeen, u.Platforms, u.PushTokens = time.Time{}, nil, nil
 		byID[u.ID] = u
 	}
 	// A dense run of ids (a build's batch) is read by range; scattered
