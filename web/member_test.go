@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -636,5 +637,63 @@ func TestMember_SystemFieldsNotEditable(t *testing.T) {
 			t.Errorf("a refused PATCH changed the user: %.400s", me)
 		}
 		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"city":"Lyon"}`, http.StatusOK)
+	})
+}
+
+// TestUsers_SessionFields: push_tokens, sessions.last_seen and platform
+// filter users (API and the table), show in the Fields panel and as
+// columns, and follow sign-ins and push tokens at once.
+func TestUsers_SessionFields(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		u, email := w.user(t, "seen")
+		_, otherEmail := w.user(t, "unseen")
+		for q, want := range map[string]int{
+			"platform:ios email:" + email:              0,
+			"push_tokens:none email:" + email:          1,
+			"sessions.last_seen:none email:" + email:   1,
+			"sessions.last_seen:any email:" + email:    0,
+			"platform:ios,android email:" + otherEmail: 0,
+		} {
+			if got := w.search(t, q); got != want {
+				t.Errorf("before: %s finds %d, want %d", q, got, want)
+			}
+		}
+		w.session(t, u) // platform ios, now
+		w.pushToken(t, u, "seen-token")
+		today := time.Now().UTC().Format(time.DateOnly)
+		for q, want := range map[string]int{
+			"platform:ios email:" + email:                         1,
+			"platform:android,ios email:" + email:                 1,
+			"platform:android email:" + email:                     0,
+			"-platform:ios email:" + email:                        0,
+			"push_tokens:any email:" + email:                      1,
+			"push_tokens:none email:" + email:                     0,
+			"sessions.last_seen:" + today + " email:" + email:     1,
+			"sessions.last_seen:<" + today + " email:" + email:    0,
+			"sessions.last_seen:2000-01-01.. email:" + email:      1,
+			"push_tokens:any email:" + otherEmail:                 0,
+			"sessions.last_seen:any platform:ios email:" + email:  1,
+			"sessions.last_seen:none platform:ios email:" + email: 0,
+		} {
+			if got := w.search(t, q); got != want {
+				t.Errorf("after: %s finds %d, want %d", q, got, want)
+			}
+		}
+		// An unknown platform value or a bad date is refused by name.
+		st, body := w.ts.do(t, roster.RoleAdmin, "POST", "/api/v1/users/search", `{"q":"sessions.last_seen:yesterdayish"}`)
+		if st != http.StatusUnprocessableEntity && st != http.StatusBadRequest || !strings.Contains(body, "sessions.last_seen") {
+			t.Errorf("a bad date: %d %s", st, body)
+		}
+		// The table: the Fields panel offers them, and they are columns.
+		page := w.b.get("/users?q=" + url.QueryEscape("platform:ios email:"+email) + "&cols=email,sessions.last_seen,platform,push_tokens")
+		for _, want := range []string{`name="f.platform.v"`, `name="f.sessions.last_seen.`, `name="f.push_tokens.`, "Last seen in the app", "Platforms", email, ">ios<"} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("the users table lacks %s", want)
+			}
+		}
+		if strings.Contains(page.Body, otherEmail) {
+			t.Error("the filtered table shows a user without sessions")
+		}
 	})
 }
