@@ -26,6 +26,10 @@ type Builtin struct {
 	// Nullable is true when an empty value is stored as NULL, so that the
 	// column's unique index lets any number of users go without one.
 	Nullable bool
+	// Records is true for a field a User holds as a member that the store
+	// keeps outside the users table, in records of its own, which it
+	// reads and writes itself (push_tokens: user_push_tokens).
+	Records bool
 	// Ptr, for a field a User holds as a member, is a func(*User) *T
 	// returning the member's address, where T is the Go type of the
 	// field's values (see User.Get): string, bool, int64, float64, Date,
@@ -95,7 +99,8 @@ func secret(a access) access {
 var none = access{}
 
 // def makes a row of the table. Flags are those of field, plus n: an
-// empty value is stored as NULL (Nullable).
+// empty value is stored as NULL (Nullable), and x: kept in records of its
+// own (Records).
 func def(key, label string, t FieldType, section, flags, column string, a access, example string) Builtin {
 	f := field(key, label, t, section, flags)
 	switch t {
@@ -104,7 +109,7 @@ func def(key, label string, t FieldType, section, flags, column string, a access
 	case TypeAccess:
 		f.Choices = AccessStateNames() // and the access states in access.go
 	}
-	return Builtin{Field: f, Column: column, Nullable: strings.ContainsRune(flags, 'n'),
+	return Builtin{Field: f, Column: column, Nullable: strings.ContainsRune(flags, 'n'), Records: strings.ContainsRune(flags, 'x'),
 		Ptr: a.ptr, Value: a.value, Example: example, addr: a.addr, get: a.get, set: a.set}
 }
 
@@ -116,19 +121,20 @@ func choices(b Builtin, cs []string) Builtin {
 
 // builtins are the built-in fields in table order. Flags: r read-only, f
 // filterable, s sortable, i importable, e exportable, k keyword
-// searchable, n stored as NULL when empty, c a counter (Field.Counter).
+// searchable, n stored as NULL when empty, c a counter (Field.Counter), y a
+// system field (Field.System: never editable by the user).
 var builtins = []Builtin{
 	def("id", "User ID", TypeText, SectionIdentity, "rfse", "public_id",
 		at(func(u *User) *string { return &u.PublicID }), ""),
-	def("client_id", "Client ID", TypeText, SectionIdentity, "fsien", "client_id",
+	def("client_id", "Client ID", TypeText, SectionIdentity, "fsieny", "client_id",
 		at(func(u *User) *string { return &u.ClientID }), "sso-1001"),
-	def("app_id", "App ID", TypeText, SectionIdentity, "fsie", "app_id",
+	def("app_id", "App ID", TypeText, SectionIdentity, "fsiey", "app_id",
 		at(func(u *User) *string { return &u.AppID }), "ios"),
-	def("stripe_id", "Stripe ID", TypeText, SectionIdentity, "fsie", "stripe_id",
+	def("stripe_id", "Stripe ID", TypeText, SectionIdentity, "fsiey", "stripe_id",
 		at(func(u *User) *string { return &u.StripeID }), "cus_9s6XKzkNRiz8i3"),
 	def("email", "Email", TypeEmail, SectionContact, "fsiekn", "email",
 		at(func(u *User) *string { return &u.Email }), "ada@example.com"),
-	def("email_confirmed", "Email confirmed", TypeBoolean, SectionContact, "fsie", "email_confirmed",
+	def("email_confirmed", "Email confirmed", TypeBoolean, SectionContact, "fsiey", "email_confirmed",
 		at(func(u *User) *bool { return &u.EmailConfirmed }), ""),
 	def("email_confirmed_at", "Email confirmed on", TypeTimestamp, SectionContact, "rfs", "email_confirmed_at",
 		at(func(u *User) *time.Time { return &u.EmailConfirmedAt }), ""),
@@ -162,7 +168,9 @@ var builtins = []Builtin{
 		at(func(u *User) *string { return &u.StoreLocation }), "London Soho"),
 	def("teams", "Teams", TypeSet, SectionCommunity, "fie", "teams",
 		at(func(u *User) *[]string { return &u.Teams }), "design|events"),
-	def("push_tokens", "Push tokens", TypeDevices, SectionAccount, "ie", "push_tokens",
+	// Push tokens are records (user_push_tokens): the store reads and
+	// writes this value through them, never a column of users.
+	def("push_tokens", "Push tokens", TypeDevices, SectionAccount, "fieyx", "",
 		at(func(u *User) *[]PushToken { return &u.PushTokens }),
 		`[{"platform":"ios","token":"3580ff0b7f88107d3fd52f2f5130628301036f1fd27f079c"}]`),
 	def("created_at", "Created", TypeTimestamp, SectionActivity, "rfsie", "created_at",
@@ -175,15 +183,19 @@ var builtins = []Builtin{
 		at(func(u *User) *time.Time { return &u.LastVisit }), "2025-03-02T09:30:00Z"),
 	def("first_seen", "First seen", TypeTimestamp, SectionActivity, "rfsie", "first_seen",
 		at(func(u *User) *time.Time { return &u.FirstSeen }), "2025-03-01T12:05:00Z"),
-	def("last_login", "Last login", TypeTimestamp, SectionActivity, "fsie", "last_login",
+	def("sessions.last_seen", "Last seen in the app", TypeTimestamp, SectionActivity, "rfs", "",
+		computed(func(u *User) time.Time { return u.SessionsLastSeen }), ""),
+	def("platform", "Platforms", TypeSet, SectionAccount, "rf", "",
+		computed(func(u *User) []string { return u.Platforms }), ""),
+	def("last_login", "Last login", TypeTimestamp, SectionActivity, "fsiey", "last_login",
 		at(func(u *User) *time.Time { return &u.LastLogin }), "2025-03-02T09:25:00Z"),
 	def("points", "Points", TypeInteger, SectionCommunity, "fsiec", "points",
 		at(func(u *User) *int64 { return &u.Points }), "1200"),
-	def("roles", "Roles", TypeSet, SectionCommunity, "fie", "roles",
+	def("roles", "Roles", TypeSet, SectionCommunity, "fiey", "roles",
 		at(func(u *User) *[]string { return &u.Roles }), "member|vip"),
-	def("badges", "Badges", TypeSet, SectionCommunity, "fie", "badges",
+	def("badges", "Badges", TypeSet, SectionCommunity, "fiey", "badges",
 		at(func(u *User) *[]string { return &u.Badges }), "verified|mentor"),
-	def("missions", "Missions", TypeSet, SectionCommunity, "fie", "missions",
+	def("missions", "Missions", TypeSet, SectionCommunity, "fiey", "missions",
 		at(func(u *User) *[]string { return &u.Missions }), "complete-profile|join-a-team"),
 	def("tags", "Tags", TypeTags, SectionCommunity, "rfie", "",
 		computed(func(u *User) []string { return refValues(u.Tags) }), "vip|early-adopter"),
@@ -198,12 +210,12 @@ var builtins = []Builtin{
 		at(func(u *User) *int64 { return &u.YouTubeFollowers }), "0"),
 	def("total_followers", "Total followers", TypeInteger, SectionSocial, "rfse", "",
 		computed((*User).TotalFollowers), ""),
-	def("status", "Status", TypeStatus, SectionAccount, "fsie", "status",
+	def("status", "Status", TypeStatus, SectionAccount, "fsiey", "status",
 		at(func(u *User) *string { return (*string)(&u.Status) }), ""),
 	def("access", "Access", TypeAccess, SectionAccount, "rfse", "", none, ""), // AccessRule.Of
 	def("newsletter", "Newsletter", TypeBoolean, SectionAccount, "fsie", "newsletter",
 		at(func(u *User) *bool { return &u.Newsletter }), ""),
-	def("newsletter_at", "Subscribed on", TypeTimestamp, SectionAccount, "fsie", "newsletter_at",
+	def("newsletter_at", "Subscribed on", TypeTimestamp, SectionAccount, "fsiey", "newsletter_at",
 		at(func(u *User) *time.Time { return &u.NewsletterAt }), "2025-03-01T12:00:00Z"),
 	choices(def("newsletter_source", "Subscription source", TypeChoice, SectionAccount, "rfsie", "newsletter_source",
 		at(func(u *User) *string { return (*string)(&u.NewsletterSource) }), "import"), SubscriptionSourceNames()),
@@ -290,6 +302,8 @@ func field(key, label string, t FieldType, section string, flags string) Field {
 			f.Searchable = true
 		case 'c':
 			f.Counter = true
+		case 'y':
+			f.System = true
 		}
 	}
 	switch t {

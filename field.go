@@ -85,7 +85,11 @@ type Field struct {
 	// Counter fields are balances kept by a ledger (LedgerService): given
 	// when a user is created or imported, and changed afterwards only by a
 	// ledger entry with a reason, never by an edit.
-	Counter    bool     `json:"counter,omitempty"`
+	Counter bool `json:"counter,omitempty"`
+	// System fields are kept by Roster or set by staff and the operator's
+	// backend (identifiers from other systems, the status, roles and
+	// badges, when the email was confirmed): never by the user themself.
+	System     bool     `json:"system,omitempty"`
 	Filterable bool     `json:"filterable"`
 	Sortable   bool     `json:"sortable"`
 	Importable bool     `json:"importable"`
@@ -106,6 +110,14 @@ type Field struct {
 // access field).
 func (f Field) Hidden() bool {
 	return f.Type == TypePassword || f.Key == "password_hash" || f.Key == "password_set_at"
+}
+
+// UserEditable reports whether the operator may let users change f
+// themselves (Settings → Fields, "Editable by the user", and
+// PATCH /api/member/v1/me): not a read-only (computed) field, a counter, a
+// system field or a hidden one. It is the one rule both apply.
+func (f Field) UserEditable() bool {
+	return !f.ReadOnly && !f.Counter && !f.System && !f.Hidden()
 }
 
 // Profile sections, in display order.

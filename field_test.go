@@ -47,8 +47,8 @@ func TestBuiltins(t *testing.T) {
 			t.Errorf("%s: builtin %v, IsBuiltinKey %v, repeated %v", f.Key, f.Builtin, roster.IsBuiltinKey(f.Key), keys[f.Key])
 		}
 		keys[f.Key] = true
-		if (b.Column != "") != (b.Ptr != nil) {
-			t.Errorf("%s: column %q but Ptr %T: a stored field is a member of User, and the reverse", f.Key, b.Column, b.Ptr)
+		if (b.Column != "" || b.Records) != (b.Ptr != nil) || (b.Column != "" && b.Records) {
+			t.Errorf("%s: column %q, records %v but Ptr %T: a stored field (in a column or records) is a member of User, and the reverse", f.Key, b.Column, b.Records, b.Ptr)
 		}
 		if b.Column != "" && cols[b.Column] {
 			t.Errorf("%s: column %s is taken", f.Key, b.Column)
@@ -235,5 +235,28 @@ func TestFieldType(t *testing.T) {
 		if got, want := typ.IsTextual(), goType == reflect.TypeFor[string](); got != want {
 			t.Errorf("%s.IsTextual() = %v", typ, got)
 		}
+	}
+}
+
+// TestUserEditable: the one rule of what users may edit themselves.
+func TestUserEditable(t *testing.T) {
+	for _, f := range roster.BuiltinFields() {
+		want := !f.ReadOnly && !f.Counter && !f.System && !f.Hidden()
+		if f.UserEditable() != want {
+			t.Errorf("%s: UserEditable %v", f.Key, f.UserEditable())
+		}
+	}
+	for key, want := range map[string]bool{
+		"city": true, "bio": true, "first_name": true, "addresses": true,
+		"points": false, "last_visit": false, "last_interaction": false, "access": false, "status": false,
+		"roles": false, "badges": false, "tags": false, "groups": false, "password": false, "created_at": false, "email_confirmed": false,
+	} {
+		b, ok := roster.BuiltinOf(key)
+		if !ok || b.Field.UserEditable() != want {
+			t.Errorf("%s: UserEditable %v, want %v", key, b.Field.UserEditable(), want)
+		}
+	}
+	if !(roster.Field{Key: "nick", Type: roster.TypeText}).UserEditable() {
+		t.Error("a custom field is not editable by the user")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -124,6 +125,14 @@ type User struct {
 	// GroupService, never by an update of the user.
 	Tags   []int64
 	Groups []int64
+
+	// SessionsLastSeen and Platforms are read from the user's sessions,
+	// those the store keeps (live, or ended or expired within the last 30
+	// days): the newest use of any of them (zero: none), and the
+	// platforms their devices named, sorted. The store fills them when it
+	// loads a user; nothing else writes them.
+	SessionsLastSeen time.Time
+	Platforms        []string
 }
 
 // TotalFollowers is derived, so it can never be out of step with its parts.
@@ -463,39 +472,106 @@ func checkCount(n int64) string {
 	return ""
 }
 
+// MaxAddresses and MaxLinks bound the lists of a user.
+const (
+	MaxAddresses = 20
+	MaxLinks     = 20
+	// MaxPostalCode bounds a postal code.
+	MaxPostalCode = 16
+)
+
+// Problems returns what is wrong with the address, by member (its JSON
+// key): the one check of an address, which Validate applies to the
+// addresses field and the profile's editor to each row.
+func (a Address) Problems() map[string]string {
+	p := map[string]string{}
+	if a.Line1 == "" {
+		p["line1"] = "is required"
+	}
+	for _, m := range AddressMembers() {
+		if s := *m.Ptr(&a); utf8.RuneCountInString(s) > MaxTextLen || !utf8.ValidString(s) {
+			p[m.Key] = "is longer than 255 characters"
+		}
+	}
+	if a.Country != "" {
+		if _, ok := CountryName(a.Country); !ok {
+			p["country"] = quote(a.Country) + " is not an ISO 3166-1 alpha-2 country code"
+		}
+	}
+	if a.PostalCode != "" && p["postal_code"] == "" && !validPostalCode(a.PostalCode) {
+		p["postal_code"] = quote(a.PostalCode) + " is not a postal code (letters, digits, spaces and hyphens, at most 16)"
+	}
+	return p
+}
+
+// validPostalCode reports whether s looks like a postal code of some
+// country: letters and digits, with spaces and hyphens between them.
+func validPostalCode(s string) bool {
+	if len(s) > MaxPostalCode {
+		return false
+	}
+	digitOrLetter := false
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			digitOrLetter = true
+		case r == ' ' || r == '-':
+		default:
+			return false
+		}
+	}
+	return digitOrLetter
+}
+
 // checkAddresses checks a list of postal addresses.
 func checkAddresses(x []Address) string {
-	if len(x) > 20 {
+	if len(x) > MaxAddresses {
 		return "has more than 20 addresses"
 	}
 	for _, a := range x {
-		if a.Line1 == "" {
+		p := a.Problems()
+		switch {
+		case p["line1"] == "is required":
 			return "each address needs line1"
+		case p["country"] != "":
+			return p["country"]
 		}
-		if a.Country != "" {
-			if _, ok := CountryName(a.Country); !ok {
-				return quote(a.Country) + " is not an ISO 3166-1 alpha-2 country code"
-			}
-		}
-		for _, s := range []string{a.Label, a.Line1, a.Line2, a.City, a.Region, a.PostalCode} {
-			if utf8.RuneCountInString(s) > MaxTextLen || !utf8.ValidString(s) {
+		for _, m := range AddressMembers() {
+			if p[m.Key] == "is longer than 255 characters" {
 				return "an address line is longer than 255 characters"
 			}
+		}
+		if p["postal_code"] != "" {
+			return "postal code " + p["postal_code"]
 		}
 	}
 	return ""
 }
 
+// Problems returns what is wrong with the link, by member: the one check
+// of a social link (Validate, and the profile's editor per row).
+func (l SocialLink) Problems() map[string]string {
+	p := map[string]string{}
+	if l.Network == "" || utf8.RuneCountInString(l.Network) > MaxSetItemLen {
+		p["network"] = "is required, at most 100 characters"
+	}
+	if !ValidURL(l.URL) || len(l.URL) > MaxURLLen {
+		p["url"] = "is not a valid http(s) URL"
+	}
+	return p
+}
+
 // checkLinks checks a list of social links.
 func checkLinks(x []SocialLink) string {
-	if len(x) > 20 {
+	if len(x) > MaxLinks {
 		return "has more than 20 links"
 	}
 	for _, l := range x {
-		if l.Network == "" || utf8.RuneCountInString(l.Network) > MaxSetItemLen {
+		p := l.Problems()
+		if p["network"] != "" {
 			return "each link needs a network name of at most 100 characters"
 		}
-		if !ValidURL(l.URL) || len(l.URL) > MaxURLLen {
+		if p["url"] != "" {
 			return "link " + quote(l.Network) + " is not a valid http(s) URL"
 		}
 	}

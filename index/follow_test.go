@@ -185,3 +185,82 @@ func TestCatchUpSkipsOwnCommits(t *testing.T) {
 		}
 	})
 }
+
+// TestIndexFollowsSessions: a sign-in, a use of a session and push tokens
+// made through one node reach the other node's index through the change
+// log: platform, sessions.last_seen and push_tokens filter there too.
+func TestIndexFollowsSessions(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx, cancel := context.WithCancel(roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"}))
+		defer cancel()
+		other, err := sqldb.Open(ctx, db.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		users := sqldb.NewUserService(db)
+		u := &roster.User{Email: "sessions@example.com"}
+		if err := users.CreateUser(ctx, u, ""); err != nil {
+			t.Fatal(err)
+		}
+		b := mustOpenIndex(t, ctx, other)
+		go b.Follow(ctx, 100*time.Millisecond)
+		reg, _ := sqldb.NewFieldService(db).Registry(ctx)
+		count := func(q string) int {
+			f, err := query.Parse(q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := query.Compile(f, reg, time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := b.Search(ctx, p, query.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Total
+		}
+		eventually := func(what, q string, want int) {
+			t.Helper()
+			deadline := time.Now().Add(2 * time.Second)
+			for count(q) != want {
+				if time.Now().After(deadline) {
+					t.Fatalf("other node, %s: %q finds %d users, want %d", what, q, count(q), want)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+		eventually("before", "platform:ios", 0)
+		eventually("before", "push_tokens:none", 1)
+		eventually("before", "sessions.last_seen:none", 1)
+
+		sessions := sqldb.NewUserSessionService(db)
+		signIn := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Millisecond)
+		db.Now = func() time.Time { return signIn }
+		_, tok, err := sessions.StartSession(ctx, u.ID, roster.UserDevice{Name: "phone", Platform: "iOS"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually("sign-in", "platform:ios", 1)
+		eventually("sign-in", "sessions.last_seen:"+signIn.Format(time.RFC3339Nano), 1)
+		// A use an hour later moves sessions.last_seen.
+		used := signIn.Add(time.Hour)
+		db.Now = func() time.Time { return used }
+		if _, err := sessions.CheckSession(ctx, tok.Access); err != nil {
+			t.Fatal(err)
+		}
+		eventually("use", "sessions.last_seen:"+used.Format(time.RFC3339Nano), 1)
+		eventually("use", "sessions.last_seen:<"+used.Format(time.RFC3339Nano), 0)
+
+		pt := roster.PushTokenRecord{Provider: "fcm", Token: "followed"}
+		if err := sessions.AddPushToken(ctx, u.ID, &pt); err != nil {
+			t.Fatal(err)
+		}
+		eventually("push token", "push_tokens:any", 1)
+		if err := sessions.DeletePushToken(ctx, u.ID, pt.ID); err != nil {
+			t.Fatal(err)
+		}
+		eventually("push token removed", "push_tokens:any", 0)
+	})
+}

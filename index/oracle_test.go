@@ -155,6 +155,9 @@ func randUser(r *rand.Rand, i int) *roster.User {
 
 // randValue returns a value typed as a person would for field f.
 func randValue(r *rand.Rand, f roster.Field) string {
+	if f.Key == "platform" {
+		return pick(r, []string{"ios", "IOS", "android", "web", "café", "nothing"})
+	}
 	switch f.Type {
 	case roster.TypeInteger:
 		return fmt.Sprint(pick(r, bigCounts))
@@ -190,6 +193,86 @@ func randValue(r *rand.Rand, f roster.Field) string {
 		return "u_nothing"
 	}
 	return pick(r, append(append(words, names...), cities...))
+}
+
+// platforms are the platforms sessions name, as clients send them (the
+// store lower-cases them).
+var platforms = []string{"ios", "android", "web", "", "iOS", "Café"}
+
+// sessionsWorld gives users sessions and push tokens at random: what the
+// sessions.last_seen, platform and push_tokens fields read. It records in
+// want what each user's sessions should read as, which the users the
+// store loads must match.
+type sessionsWorld struct {
+	db       *sqldb.DB
+	sessions *sqldb.UserSessionService
+	want     map[int64]wantSessions
+}
+
+type wantSessions struct {
+	lastSeen  time.Time
+	platforms []string
+}
+
+func newSessionsWorld(db *sqldb.DB) *sessionsWorld {
+	return &sessionsWorld{db: db, sessions: sqldb.NewUserSessionService(db), want: map[int64]wantSessions{}}
+}
+
+// start signs user id in on a random platform at a random time near
+// baseTime.
+func (w *sessionsWorld) start(t *testing.T, ctx context.Context, r *rand.Rand, id int64) {
+	t.Helper()
+	at := randTime(r)
+	if at.IsZero() {
+		at = baseTime
+	}
+	was := w.db.Now
+	w.db.Now = func() time.Time { return at }
+	defer func() { w.db.Now = was }()
+	d := roster.UserDevice{Name: "phone", Platform: pick(r, platforms)}
+	if _, _, err := w.sessions.StartSession(ctx, id, d); err != nil {
+		t.Fatal(err)
+	}
+	ws := w.want[id]
+	if at.After(ws.lastSeen) {
+		ws.lastSeen = at
+	}
+	if p := strings.ToLower(d.Platform); p != "" && !slices.Contains(ws.platforms, p) {
+		ws.platforms = append(ws.platforms, p)
+		slices.Sort(ws.platforms)
+	}
+	w.want[id] = ws
+}
+
+// pushToken adds a push token to user id, or removes one it has.
+func (w *sessionsWorld) pushToken(t *testing.T, ctx context.Context, r *rand.Rand, id int64) {
+	t.Helper()
+	have, err := w.sessions.PushTokens(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(have) > 0 && r.IntN(2) == 0 {
+		if err := w.sessions.DeletePushToken(ctx, id, pick(r, have).ID); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	tok := roster.PushTokenRecord{Provider: pick(r, []string{"fcm", "apns", "webpush"}), Token: fmt.Sprintf("tok-%d-%d", id, r.IntN(1000))}
+	if err := w.sessions.AddPushToken(ctx, id, &tok); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// check fails when a user the store loaded does not read its sessions as
+// they were made.
+func (w *sessionsWorld) check(t *testing.T, users []*roster.User) {
+	t.Helper()
+	for _, u := range users {
+		ws := w.want[u.ID]
+		if !u.SessionsLastSeen.Equal(ws.lastSeen) || !slices.Equal(u.Platforms, ws.platforms) {
+			t.Fatalf("user %d reads sessions.last_seen %v platform %v, want %v %v", u.ID, u.SessionsLastSeen, u.Platforms, ws.lastSeen, ws.platforms)
+		}
+	}
 }
 
 func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
@@ -367,6 +450,15 @@ func TestIndexMatchesSQL(t *testing.T) {
 		}
 		oracle := &goOracle{tags: map[int64]string{}, groups: map[int64]string{}}
 		organise(t, ctx, r, db, ids, oracle)
+		sw := newSessionsWorld(db)
+		for _, id := range ids {
+			for range pick(r, []int{0, 0, 1, 1, 2, 3}) {
+				sw.start(t, ctx, r, id)
+			}
+			if r.IntN(3) == 0 {
+				sw.pushToken(t, ctx, r, id)
+			}
+		}
 		// The store and the index read one clock, which the test moves so
 		// that users cross the expiry cutoff between checks: it starts
 		// about 15 months (the default expiry) after the users' times.
@@ -398,6 +490,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
+			sw.check(t, oracle.users)
 			for c := range n {
 				f := randFilter(r, reg)
 				if focus {
@@ -472,6 +565,13 @@ func TestIndexMatchesSQL(t *testing.T) {
 			us, _ := users.FindUsersByIDs(ctx, []int64{id})
 			if len(us) == 0 {
 				continue
+			}
+			// Sessions and push tokens change beside the user's fields.
+			switch r.IntN(4) {
+			case 0:
+				sw.start(t, ctx, r, id)
+			case 1:
+				sw.pushToken(t, ctx, r, id)
 			}
 			switch i % 7 {
 			case 0:

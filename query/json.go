@@ -124,7 +124,7 @@ func jsonCond(raw json.RawMessage, where string) (Cond, error) {
 		if c.Field == "" {
 			return Cond{}, errAt(-1, "%s: field is required", where)
 		}
-		return Cond{}, errAt(-1, "%s: field %s is not a field name (letters, digits and _)", where, roster.Quote(c.Field))
+		return Cond{}, errAt(-1, "%s: field %s is not a field name (letters, digits and _, parts joined by dots)", where, roster.Quote(c.Field))
 	}
 	if !validOp(c.Op) {
 		names := make([]string, len(Ops))

@@ -312,12 +312,19 @@ func errAfterQuote(s string, j int) error {
 	return errAt(j, "unexpected %q after a closing quote: add a space or quote the whole value", r)
 }
 
-// fieldNameLen returns the length of the field name [A-Za-z_][A-Za-z0-9_]* at
-// the start of s, 0 when there is none.
+// fieldNameLen returns the length of the field name at the start of s, 0
+// when there is none: parts [A-Za-z_][A-Za-z0-9_]* joined by dots
+// (sessions.last_seen).
 func fieldNameLen(s string) int {
+	start := true // at the start of a part
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || (i > 0 && '0' <= c && c <= '9') {
+		switch {
+		case c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || (!start && '0' <= c && c <= '9'):
+			start = false
+			continue
+		case c == '.' && !start && i+1 < len(s) && (s[i+1] == '_' || ('a' <= s[i+1] && s[i+1] <= 'z') || ('A' <= s[i+1] && s[i+1] <= 'Z')):
+			start = true
 			continue
 		}
 		return i

@@ -174,7 +174,8 @@ func sqlStringType(t roster.FieldType) bool {
 
 var sqlCustomKey = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// column returns the users column of built-in field f.
+// column returns the users column of built-in field f, or for a field read
+// from sessions its subquery (sessionExpr).
 func (d Dialect) column(f roster.Field) (string, error) {
 	if f.Type == roster.TypePassword || f.Key == "password_hash" {
 		return "", planError(f.Key, "cannot be searched")
@@ -184,6 +185,9 @@ func (d Dialect) column(f roster.Field) (string, error) {
 	}
 	if f.Key == "id" {
 		return "public_id", nil
+	}
+	if x := d.sessionExpr(f.Key); x != "" {
+		return x, nil
 	}
 	return f.Key, nil
 }
@@ -441,6 +445,15 @@ func (d Dialect) predSQL(pr query.Pred, r roster.AccessRule) (sqlFrag, error) {
 	case query.KindPresence:
 		if !f.Builtin {
 			return sqlFrag{}, planError(f.Key, "presence of custom fields is not supported")
+		}
+		if f.Key == "push_tokens" { // records, not a column
+			switch pr.Op {
+			case query.OpEmpty:
+				return sqlFrag{"NOT " + pushTokensExists, nil}, nil
+			case query.OpNotEmpty:
+				return sqlFrag{pushTokensExists, nil}, nil
+			}
+			return bad()
 		}
 		col, err := d.column(f)
 		if err != nil {

@@ -141,6 +141,8 @@ func (d Dialect) ordered(f roster.Field) (ordCol, error) {
 		o.null = "" // never empty
 	case f.Builtin && (o.dom == domInt || f.Key == "created_at" || f.Key == "updated_at"):
 		o.null = "" // NOT NULL columns
+	case f.Builtin && d.sessionExpr(f.Key) != "":
+		o.null = d.sessionExpr(f.Key)
 	case f.Builtin:
 		o.null = f.Key // the bare column
 	default:

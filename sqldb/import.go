@@ -385,13 +385,8 @@ func (w *importWriter) created(ctx context.Context, users []*roster.User) error 
 		if err := w.tx.emailMessages(ctx, u, "", true); err != nil {
 			return err
 		}
-		if len(u.PushTokens) > 0 {
-			if err := syncPushTokenRecords(ctx, w.tx, u.ID, u.PushTokens); err != nil {
-				return err
-			}
-		}
 	}
-	return nil
+	return insertPushTokens(ctx, w.tx, users)
 }
 
 func (w *importWriter) Owners(ctx context.Context, values map[string][]string) (roster.UniqueOwners, error) {

@@ -3,15 +3,15 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
+	"strings"
 
 	"roster"
 )
 
-// Push tokens are records (user_push_tokens). The users table's
-// push_tokens value follows them, written in the same transaction, so
-// that the push_tokens field filters, sorts and exports as before.
+// Push tokens are records (user_push_tokens), the only place they are
+// kept: the push_tokens field of a user is read from them
+// (attachPushTokens) and written to them (syncPushTokenRecords).
 
 const pushTokenColumns = "id, provider, token, coalesce(session_id, 0), created_at, last_sent_at"
 
@@ -113,30 +113,10 @@ func (s *UserSessionService) DeletePushToken(ctx context.Context, userID, id int
 // provider.
 var providerPlatform = map[string]string{roster.ProviderAPNs: "ios", roster.ProviderFCM: "android", roster.ProviderWebPush: "web"}
 
-// mirrorPushTokens writes the user's records into users.push_tokens and
-// logs the change for the query index.
+// mirrorPushTokens records that the user's push tokens changed: their
+// updated_at, and a change for the query index (push_tokens).
 func mirrorPushTokens(ctx context.Context, tx *Tx, userID int64) error {
-	rows, err := tx.query(ctx, "SELECT provider, token FROM user_push_tokens WHERE user_id = ? ORDER BY created_at, id", userID)
-	if err != nil {
-		return formatError(err, "push tokens")
-	}
-	list := []roster.PushToken{}
-	err = eachRow(rows, func() error {
-		var p, t string
-		if err := rows.Scan(&p, &t); err != nil {
-			return err
-		}
-		list = append(list, roster.PushToken{Platform: providerPlatform[p], Token: t})
-		return nil
-	})
-	if err != nil {
-		return formatError(err, "push tokens")
-	}
-	b, err := json.Marshal(list)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, "UPDATE users SET push_tokens = ?, updated_at = ? WHERE id = ?", string(b), tx.db.timeArg(tx.now), userID); err != nil {
+	if _, err := tx.exec(ctx, "UPDATE users SET updated_at = ? WHERE id = ?", tx.db.timeArg(tx.now), userID); err != nil {
 		return formatError(err, "push tokens")
 	}
 	return tx.logChange(ctx, userID, roster.ChangeUpsert)
@@ -197,4 +177,39 @@ func syncPushTokenRecords(ctx context.Context, tx *Tx, userID int64, list []rost
 		}
 	}
 	return nil
+}
+
+// insertPushTokens adds the records of the push_tokens values of users
+// just inserted (their ids set; 0: skipped), with multi-row inserts.
+func insertPushTokens(ctx context.Context, tx *Tx, users []*roster.User) error {
+	const perStatement = 250
+	var args []any
+	rows := 0
+	flush := func() error {
+		if rows == 0 {
+			return nil
+		}
+		q := "INSERT INTO user_push_tokens (user_id, provider, token, created_at) VALUES " +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?),", rows), ",") + " ON CONFLICT DO NOTHING"
+		_, err := tx.exec(ctx, q, args...)
+		args, rows = args[:0], 0
+		return formatError(err, "push tokens")
+	}
+	for _, u := range users {
+		if u.ID == 0 {
+			continue
+		}
+		for _, t := range u.PushTokens {
+			if t.Token == "" {
+				continue
+			}
+			args = append(args, u.ID, platformProvider(t.Platform), t.Token, tx.db.timeArg(tx.now))
+			if rows++; rows == perStatement {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
 }

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"strings"
+	"time"
 
 	"roster"
 )
@@ -12,7 +13,8 @@ import (
 // nothing when the tables are empty, unlike a subquery per user row.
 
 // attachRefs fills Tags and Groups of users, all of whose
-// ids lie in [lo, hi].
+// ids lie in [lo, hi], and what they read of their sessions
+// (attachSessions).
 func (db *DB) attachRefs(ctx context.Context, q querier, users []*roster.User, lo, hi int64) error {
 	if len(users) == 0 {
 		return nil
@@ -20,6 +22,7 @@ func (db *DB) attachRefs(ctx context.Context, q querier, users []*roster.User, l
 	byID := make(map[int64]*roster.User, len(users))
 	for _, u := range users {
 		u.Tags, u.Groups = nil, nil
+		u.SessionsLastSeen, u.Platforms, u.PushTokens = time.Time{}, nil, nil
 		byID[u.ID] = u
 	}
 	// A dense run of ids (a build's batch) is read by range; scattered
@@ -62,7 +65,7 @@ func (db *DB) attachRefs(ctx context.Context, q querier, users []*roster.User, l
 		func(u *roster.User, ref int64) { u.Groups = append(u.Groups, ref) }); err != nil {
 		return formatError(err, "load groups")
 	}
-	return nil
+	return db.attachSessions(ctx, q, byID, where, args)
 }
 
 // idSpan returns the lowest and highest id of users.

@@ -457,6 +457,9 @@ func (s *UserService) CreateUsers(ctx context.Context, users []*roster.User) err
 	if err := tx.insertUsers(ctx, users, false); err != nil {
 		return err
 	}
+	if err := insertPushTokens(ctx, tx, users); err != nil {
+		return err
+	}
 	if err := tx.audit(ctx, "user.create_many", "user", "", nil, fmt.Sprintf("%d users", len(users))); err != nil {
 		return err
 	}

@@ -251,6 +251,10 @@ func (s *UserSessionService) StartSession(ctx context.Context, userID int64, d r
 	if err != nil {
 		return nil, tok, formatError(err, "start session")
 	}
+	// The user's sessions.last_seen and platform changed.
+	if err := tx.logChange(ctx, userID, roster.ChangeUpsert); err != nil {
+		return nil, tok, err
+	}
 	// Old rows are swept here now and then rather than by a timer.
 	if rand.IntN(100) == 0 {
 		if err := s.sweep(ctx, tx); err != nil {
@@ -271,8 +275,22 @@ func (s *UserSessionService) sweep(ctx context.Context, tx *Tx) error {
 		return formatError(err, "sweep sessions")
 	}
 	month := s.db.timeArg(tx.now.Add(-30 * 24 * time.Hour))
-	_, err := tx.exec(ctx, "DELETE FROM user_sessions WHERE ended_at < ? OR expires_at < ?", month, month)
-	return formatError(err, "sweep sessions")
+	// Their users' sessions.last_seen and platform may change.
+	ids, err := tx.ids(ctx, "SELECT DISTINCT user_id FROM user_sessions WHERE ended_at < ? OR expires_at < ?", month, month)
+	if err != nil {
+		return formatError(err, "sweep sessions")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	users := make([]*roster.User, len(ids))
+	for i, id := range ids {
+		users[i] = &roster.User{ID: id}
+	}
+	if _, err := tx.exec(ctx, "DELETE FROM user_sessions WHERE ended_at < ? OR expires_at < ?", month, month); err != nil {
+		return formatError(err, "sweep sessions")
+	}
+	return tx.logChanges(ctx, users, roster.ChangeUpsert)
 }
 
 // CheckSession returns the live session of an access token.
@@ -305,13 +323,30 @@ func (s *UserSessionService) CheckSession(ctx context.Context, access string) (*
 		s.cache.put(hash, sess, gen)
 	}
 	if now.Sub(sess.LastUsedAt) > userSessionTouchEvery {
-		if _, err := s.db.write.ExecContext(ctx, s.db.rebind("UPDATE user_sessions SET last_used_at = ? WHERE id = ?"), s.db.timeArg(now), sess.ID); err != nil {
-			return nil, formatError(err, "touch session")
+		if err := s.touch(ctx, &sess, now); err != nil {
+			return nil, err
 		}
 		sess.LastUsedAt, sess.IdleExpiresAt = now, now.Add(p.IdleTTL)
 		s.cache.touch(hash, now)
 	}
 	return &sess, nil
+}
+
+// touch records a use of sess at now: its last use, and a change of its
+// user (sessions.last_seen) for the index.
+func (s *UserSessionService) touch(ctx context.Context, sess *roster.UserSession, now time.Time) error {
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.exec(ctx, "UPDATE user_sessions SET last_used_at = ? WHERE id = ?", s.db.timeArg(now), sess.ID); err != nil {
+		return formatError(err, "touch session")
+	}
+	if err := tx.logChange(ctx, sess.UserID, roster.ChangeUpsert); err != nil {
+		return err
+	}
+	return tx.commit()
 }
 
 // readSession reads the session of an access token hash; an ended one,
@@ -413,6 +448,9 @@ func (s *UserSessionService) Refresh(ctx context.Context, refresh string, d rost
 	// The old access token dies: other nodes drop it from their caches.
 	if _, err := tx.exec(ctx, "INSERT INTO user_session_ends (user_id, session_id, ended_at) VALUES (?, ?, ?)", sess.UserID, sess.ID, s.db.timeArg(tx.now)); err != nil {
 		return nil, tok, formatError(err, "refresh session")
+	}
+	if err := tx.logChange(ctx, sess.UserID, roster.ChangeUpsert); err != nil { // sessions.last_seen
+		return nil, tok, err
 	}
 	if err := tx.commit(); err != nil {
 		return nil, tok, err

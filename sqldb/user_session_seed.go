@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+
+	"roster"
 )
 
 // SeedSessions adds n sessions to the user userID, or to every user when
@@ -37,6 +39,16 @@ FROM users u CROSS JOIN k`+where, args...)
 		return 0, formatError(err, "seed sessions")
 	}
 	added, _ := res.RowsAffected()
+	// The users' sessions.last_seen and platform changed: the index
+	// follows the log.
+	if userID != 0 {
+		err = tx.logChange(ctx, userID, roster.ChangeUpsert)
+	} else {
+		err = tx.appendChanges(ctx, "SELECT id, ?, ? FROM users", false, string(roster.ChangeUpsert), s.db.timeArg(tx.now))
+	}
+	if err != nil {
+		return 0, err
+	}
 	if err := tx.commit(); err != nil {
 		return 0, err
 	}

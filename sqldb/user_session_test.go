@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"roster"
+	"roster/query"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
 )
@@ -225,6 +226,94 @@ func TestMigrate_PushTokensBecomeRecords(t *testing.T) {
 			}
 			if len(after.PushTokens) != 3 || after.PushTokens[2] != (roster.PushToken{Platform: "android", Token: "fcm-9"}) {
 				t.Errorf("push_tokens after a record was added: %+v", after.PushTokens)
+			}
+		})
+	}
+}
+
+// TestMigrate_PushTokensColumnGoes: migration 0018 carries the tokens the
+// users table still held as JSON (and the records lacked) into records,
+// then drops the column; the push_tokens field reads the records, and
+// filters by them.
+func TestMigrate_PushTokensColumnGoes(t *testing.T) {
+	for _, d := range sqldbtest.Dialects {
+		t.Run(d.String(), func(t *testing.T) {
+			ctx := context.Background()
+			cfg := sqldb.Config{DataDir: t.TempDir()}
+			if d == sqldb.Postgres {
+				cfg = sqldb.Config{DatabaseURL: sqldbtest.FreshSchema(t)}
+			}
+			db, err := sqldb.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if err := db.MigrateUpTo(ctx, "0016_ledger.sql"); err != nil {
+				t.Fatal(err)
+			}
+			u, err := db.InsertOldUser(ctx, "kept@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			none, err := db.InsertOldUser(ctx, "none@example.com")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []struct {
+				sql  string
+				args []any
+			}{
+				{`UPDATE users SET push_tokens = ? WHERE id = ?`, []any{`[{"platform":"ios","token":"apns-1"},{"platform":"web","token":"wp-1"},{"platform":"","token":""}]`, u.ID}},
+				// One of them is a record already: it is not doubled.
+				{`INSERT INTO user_push_tokens (user_id, provider, token, created_at) VALUES (?, 'apns', 'apns-1', ?)`, []any{u.ID, "2025-01-01T00:00:00.000Z"}},
+			} {
+				args := q.args
+				if d == sqldb.Postgres && len(args) == 2 && args[1] == "2025-01-01T00:00:00.000Z" {
+					args = []any{u.ID, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+				}
+				rows, err := db.QueryForTest(ctx, q.sql, args...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rows.Close()
+			}
+			if err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if rows, err := db.QueryForTest(ctx, `SELECT push_tokens FROM users`); err == nil {
+				rows.Close()
+				t.Error("users.push_tokens is still there")
+			}
+			users := sqldb.NewUserService(db)
+			got, err := users.FindUserByID(ctx, u.PublicID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var list []string
+			for _, p := range got.PushTokens {
+				list = append(list, p.Platform+":"+p.Token)
+			}
+			slices.Sort(list)
+			if !slices.Equal(list, []string{"ios:apns-1", "web:wp-1"}) {
+				t.Errorf("push_tokens after 0018: %v", list)
+			}
+			reg, err := sqldb.NewFieldService(db).Registry(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for q, want := range map[string][]int64{"push_tokens:any": {u.ID}, "push_tokens:none": {none.ID}} {
+				f, err := query.Parse(q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p, err := query.Compile(f, reg, time.UTC)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids, err := users.Match(ctx, p)
+				if err != nil || !slices.Equal(ids, want) {
+					t.Errorf("%s: %v %v, want %v", q, ids, err, want)
+				}
 			}
 		})
 	}

@@ -239,21 +239,25 @@ func (s *Server) memberPatchMe(w http.ResponseWriter, r *http.Request, m member)
 		s.error(w, r, err)
 		return
 	}
+	reg, err := s.Fields.Registry(r.Context())
+	if err != nil {
+		s.error(w, r, err)
+		return
+	}
 	fe := roster.FieldErrors{}
 	for key := range body {
+		f, known := reg.Field(key)
 		switch {
 		case key == "password":
 			fe.Add(key, "is changed with POST /api/member/v1/password (current_password and new_password)")
+		case known && !f.UserEditable():
+			// Even when an older policy lists it: the rule is the field's.
+			fe.Add(key, "is kept by Roster or staff and is not editable by the user")
 		case !p.Editable(key):
 			fe.Add(key, "is not editable by the user")
 		}
 	}
 	if err := fe.Err(); err != nil {
-		s.error(w, r, err)
-		return
-	}
-	reg, err := s.Fields.Registry(r.Context())
-	if err != nil {
 		s.error(w, r, err)
 		return
 	}

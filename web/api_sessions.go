@@ -180,7 +180,8 @@ func (s *Server) apiPutMemberSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkEditableFields refuses, by the field editable_fields, keys that are
-// not fields a user could edit: unknown, read-only or the password.
+// not fields a user could edit: unknown, or not roster.Field.UserEditable
+// (computed, counters, system fields, the password).
 func (s *Server) checkEditableFields(r *http.Request, keys []string) error {
 	reg, err := s.Fields.Registry(r.Context())
 	if err != nil {
@@ -192,8 +193,8 @@ func (s *Server) checkEditableFields(r *http.Request, keys []string) error {
 		switch {
 		case !ok:
 			return roster.FieldErrors{"editable_fields": quoteKey(k) + " is not a field" + suggest(reg, k)}.Err()
-		case f.ReadOnly || f.Hidden():
-			return roster.FieldErrors{"editable_fields": quoteKey(k) + " cannot be edited by users"}.Err()
+		case !f.UserEditable():
+			return roster.FieldErrors{"editable_fields": quoteKey(k) + " (" + f.Label + ") is kept by Roster or staff and cannot be edited by users"}.Err()
 		case seen[k]:
 			return roster.FieldErrors{"editable_fields": quoteKey(k) + " is listed twice"}.Err()
 		}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -587,4 +588,112 @@ func TestMember_CORS(t *testing.T) {
 	if _, _, h := on.memberDoHeader(t, on.Tokens[roster.RoleOwner], "GET", "/api/v1/fields", "", map[string]string{"Origin": "https://app.example.com"}); h.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("the staff API answered CORS: %v", h)
 	}
+}
+
+// TestMember_SystemFieldsNotEditable: computed, counter and system fields
+// are neither offered nor accepted as "editable by the user", on the page
+// or the API, and PATCH /api/member/v1/me refuses them by name even when
+// a policy saved before the rule lists them.
+func TestMember_SystemFieldsNotEditable(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		system := []string{"points", "last_visit", "last_interaction", "access", "status", "roles", "email_confirmed", "tags", "created_at"}
+		page := w.b.get("/settings/fields")
+		if !strings.Contains(page.Body, `name="editable" value="city"`) {
+			t.Fatal("Settings → Fields does not offer city")
+		}
+		for _, key := range system {
+			if strings.Contains(page.Body, `name="editable" value="`+key+`"`) {
+				t.Errorf("Settings → Fields offers %s as editable by the user", key)
+			}
+			resp := w.page(t, "/settings/fields/member-editable", map[string][]string{"editable": {"city", key}}, http.StatusUnprocessableEntity)
+			if !strings.Contains(resp.Body, key) {
+				t.Errorf("the refused form does not name %s: %.300s", key, resp.Body)
+			}
+			st, body := w.ts.do(t, roster.RoleOwner, "PUT", "/api/v1/settings/member", `{"editable_fields":["city","`+key+`"]}`)
+			if _, _, f := errorReason(t, body); st != http.StatusUnprocessableEntity || !strings.Contains(f["editable_fields"], `"`+key+`"`) {
+				t.Errorf("PUT editable_fields [city %s]: %d %s", key, st, body)
+			}
+		}
+		if p, _ := w.ts.Web.Sessions.MemberPolicy(w.ctx); len(p.EditableFields) != 0 {
+			t.Errorf("a refused policy was saved: %v", p.EditableFields)
+		}
+		// A policy written before the rule (straight to the store).
+		w.memberPolicy(t, func(p *roster.MemberPolicy) { p.EditableFields = []string{"city", "points", "status"} })
+		u, _ := w.user(t, "sys")
+		tok, _ := w.session(t, u)
+		for _, body := range []string{`{"points":5}`, `{"status":"active"}`, `{"city":"Lyon","points":5}`} {
+			st, resp := w.ts.memberDo(t, tok, "PATCH", "/api/member/v1/me", body)
+			_, _, f := errorReason(t, resp)
+			named := ""
+			for k := range f {
+				named = k
+			}
+			if st != http.StatusUnprocessableEntity || (f["points"] == "" && f["status"] == "") {
+				t.Errorf("PATCH me %s: %d %s (named %q)", body, st, resp, named)
+			}
+		}
+		if me := w.member(t, tok, "GET", "/api/member/v1/me", "", http.StatusOK); !strings.Contains(me, `"points":0`) || !strings.Contains(me, `"city":""`) {
+			t.Errorf("a refused PATCH changed the user: %.400s", me)
+		}
+		w.member(t, tok, "PATCH", "/api/member/v1/me", `{"city":"Lyon"}`, http.StatusOK)
+	})
+}
+
+// TestUsers_SessionFields: push_tokens, sessions.last_seen and platform
+// filter users (API and the table), show in the Fields panel and as
+// columns, and follow sign-ins and push tokens at once.
+func TestUsers_SessionFields(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		w := newWorld(t, db)
+		u, email := w.user(t, "seen")
+		_, otherEmail := w.user(t, "unseen")
+		for q, want := range map[string]int{
+			"platform:ios email:" + email:              0,
+			"push_tokens:none email:" + email:          1,
+			"sessions.last_seen:none email:" + email:   1,
+			"sessions.last_seen:any email:" + email:    0,
+			"platform:ios,android email:" + otherEmail: 0,
+		} {
+			if got := w.search(t, q); got != want {
+				t.Errorf("before: %s finds %d, want %d", q, got, want)
+			}
+		}
+		w.session(t, u) // platform ios, now
+		w.pushToken(t, u, "seen-token")
+		today := time.Now().UTC().Format(time.DateOnly)
+		for q, want := range map[string]int{
+			"platform:ios email:" + email:                         1,
+			"platform:android,ios email:" + email:                 1,
+			"platform:android email:" + email:                     0,
+			"-platform:ios email:" + email:                        0,
+			"push_tokens:any email:" + email:                      1,
+			"push_tokens:none email:" + email:                     0,
+			"sessions.last_seen:" + today + " email:" + email:     1,
+			"sessions.last_seen:<" + today + " email:" + email:    0,
+			"sessions.last_seen:2000-01-01.. email:" + email:      1,
+			"push_tokens:any email:" + otherEmail:                 0,
+			"sessions.last_seen:any platform:ios email:" + email:  1,
+			"sessions.last_seen:none platform:ios email:" + email: 0,
+		} {
+			if got := w.search(t, q); got != want {
+				t.Errorf("after: %s finds %d, want %d", q, got, want)
+			}
+		}
+		// An unknown platform value or a bad date is refused by name.
+		st, body := w.ts.do(t, roster.RoleAdmin, "POST", "/api/v1/users/search", `{"q":"sessions.last_seen:yesterdayish"}`)
+		if st != http.StatusUnprocessableEntity && st != http.StatusBadRequest || !strings.Contains(body, "sessions.last_seen") {
+			t.Errorf("a bad date: %d %s", st, body)
+		}
+		// The table: the Fields panel offers them, and they are columns.
+		page := w.b.get("/users?q=" + url.QueryEscape("platform:ios email:"+email) + "&cols=email,sessions.last_seen,platform,push_tokens")
+		for _, want := range []string{`name="f.platform.v"`, `name="f.sessions.last_seen.`, `name="f.push_tokens.`, "Last seen in the app", "Platforms", email, ">ios<"} {
+			if !strings.Contains(page.Body, want) {
+				t.Errorf("the users table lacks %s", want)
+			}
+		}
+		if strings.Contains(page.Body, otherEmail) {
+			t.Error("the filtered table shows a user without sessions")
+		}
+	})
 }

@@ -120,7 +120,7 @@ func (s *Server) editableFieldsOf(r *http.Request) *editableFields {
 	}
 	out := &editableFields{}
 	for _, f := range reg.Fields {
-		if f.ReadOnly || f.Hidden() || f.Type == roster.TypePassword {
+		if !f.UserEditable() {
 			continue
 		}
 		out.Fields = append(out.Fields, editableField{Key: f.Key, Label: f.Label, Section: f.Section, Checked: p.Editable(f.Key)})

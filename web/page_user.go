@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -22,7 +23,12 @@ type profileField struct {
 	Cell  cell
 	Input string // the value as an input holds it
 	Error string
-	Kind  string // input kind: text, textarea, number, date, datetime, checkbox, select, json, list
+	Kind  string // input kind: text, textarea, number, date, datetime, checkbox, select, json, list, rows
+	// Rows, for Kind rows (addresses, social links): the editor's rows,
+	// of Members, each named Noun in messages (profile_rows.go).
+	Rows    []profileRow
+	Members []rowMember
+	Noun    string
 }
 
 type profileSection struct {
@@ -203,6 +209,10 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 			pf.Input = v
 		}
 		pf.Error = problems[f.Key]
+		if rf, ok := editsAsRows(f); ok && !f.ReadOnly {
+			pf.Kind, pf.Members, pf.Noun = "rows", rf.Members, rf.Noun
+			pf.Rows = rowsOf(f, rf, pf.Input, problems, 1)
+		}
 		i, ok := index[f.Section]
 		if !ok {
 			i = len(view.Sections)
@@ -308,6 +318,7 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 	submitted := map[string]string{}
 	problems := roster.FieldErrors{}
 	values := map[string]any{}
+	rowErrors := map[string]string{} // the rows editors' problems, by KEY.N.MEMBER
 	for _, key := range r.PostForm["field"] {
 		f, ok := reg.Field(key)
 		if !ok || f.ReadOnly || f.Counter || f.Type == roster.TypePassword {
@@ -315,6 +326,26 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		in := r.PostFormValue("v." + key)
+		if rf, ok := editsAsRows(f); ok {
+			list, rowProblems, msg := readRows(f, rf, r.PostForm)
+			submitted[key] = list
+			if msg != "" {
+				problems.Add(key, msg)
+				maps.Copy(rowErrors, rowProblems)
+				continue
+			}
+			v, err := f.ParseText(list)
+			if err != nil {
+				problems.Add(key, err.Error())
+				continue
+			}
+			if in = inputValue(f, v, loc); in == inputValue(f, u.Get(key), loc) {
+				continue
+			}
+			submitted[key] = in
+			values[key] = v
+			continue
+		}
 		if f.Type == roster.TypeBoolean {
 			in = "false"
 			if r.PostFormValue("v."+key) != "" {
@@ -331,6 +362,14 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		values[key] = v
+	}
+	if add := r.PostFormValue("add_row"); add != "" && len(problems) == 0 {
+		// "Add a row": the form again, as typed, with one more blank row;
+		// nothing is saved.
+		view := s.profile(r, u, reg, submitted, nil)
+		view.addBlankRow(add)
+		s.render(w, r, http.StatusOK, "user", view.Name, view)
+		return
 	}
 	if len(problems) == 0 && len(values) > 0 {
 		_, err := s.Users.UpdateUser(r.Context(), u.PublicID, roster.UserUpdate{Values: values})
@@ -355,7 +394,10 @@ func (s *Server) handleUserUpdate(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/users/"+u.PublicID, http.StatusSeeOther)
 		return
 	}
-	view := s.profile(r, u, reg, submitted, problems)
+	all := map[string]string{}
+	maps.Copy(all, rowErrors)
+	maps.Copy(all, problems)
+	view := s.profile(r, u, reg, submitted, all)
 	view.Error = "Not saved: check the fields marked below."
 	s.render(w, r, http.StatusUnprocessableEntity, "user", view.Name, view)
 }
