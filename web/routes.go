@@ -168,7 +168,9 @@ func (s *Server) routes() {
 	s.handle("GET /users/import/template", roster.PermImport, s.handleImportTemplate)
 	s.handle("GET /users/template.csv", roster.PermImport, s.handleTemplateCSV)
 
-	// JSON API, authenticated by bearer token.
+	// JSON API, authenticated by bearer token. Its description is public
+	// (handleOpenAPI says why).
+	s.handle("GET /api/openapi.json", public, s.handleOpenAPI)
 	s.handle("GET /api/v1/users", roster.PermViewUsers, s.apiSearchUsers)
 	s.handle("POST /api/v1/users/search", roster.PermViewUsers, s.apiSearchUsersJSON)
 	s.handle("POST /api/v1/users/authenticate", roster.PermEditUsers, s.apiAuthenticateUser)

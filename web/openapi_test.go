@@ -1,0 +1,307 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"roster"
+	"roster/sqldb"
+	"roster/sqldb/sqldbtest"
+	"roster/web"
+)
+
+// loadOpenAPI loads and validates the server's description with
+// kin-openapi (OpenAPI 3.1, JSON Schema 2020-12).
+func loadOpenAPI(ctx context.Context, doc []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	t, err := loader.LoadFromData(doc)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Validate(ctx); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// validators caches one router per description (every test server of a
+// run describes the same API).
+var validators sync.Map // string(doc) → routers.Router or error
+
+func openAPIRouter(t testing.TB, doc []byte) routers.Router {
+	if v, ok := validators.Load(string(doc)); ok {
+		if err, bad := v.(error); bad {
+			t.Fatalf("the API description: %v", err)
+		}
+		return v.(routers.Router)
+	}
+	d, err := loadOpenAPI(context.Background(), doc)
+	var r routers.Router
+	if err == nil {
+		r, err = legacy.NewRouter(d)
+	}
+	if err != nil {
+		validators.Store(string(doc), err)
+		t.Fatalf("the API description: %v", err)
+	}
+	validators.Store(string(doc), r)
+	return r
+}
+
+// serve starts s as a test server whose /api/ answers are each validated
+// against the API description: every API test checks the description by
+// running. A benchmark's server is not checked (the check would weigh on
+// what it measures).
+func serve(t testing.TB, s *web.Server) *httptest.Server {
+	t.Helper()
+	if _, bench := t.(*testing.B); bench {
+		return httptest.NewServer(s)
+	}
+	return httptest.NewServer(validateAPI(t, s, openAPIRouter(t, s.OpenAPI())))
+}
+
+// recorder passes an answer on and keeps a copy of it.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (rec *recorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	rec.body.Write(b)
+	return rec.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+func (rec *recorder) Flush() {
+	if f, ok := rec.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// validateAPI wraps h: each answer to an /api/ request that the
+// description routes is checked against the operation's responses (its
+// status must be described, its body must match the schema), and a
+// mismatch fails t with the request and the answer.
+func validateAPI(t testing.TB, h http.Handler, router routers.Router) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/api/") {
+			h.ServeHTTP(w, r)
+			return
+		}
+		// The route is found on a copy: the handler may read the body.
+		probe := r.Clone(r.Context())
+		probe.Body = http.NoBody
+		route, params, err := router.FindRoute(probe)
+		rec := &recorder{ResponseWriter: w}
+		h.ServeHTTP(rec, r)
+		if err != nil {
+			return // not an operation: an unknown path, a wrong method, a preflight
+		}
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route},
+			Status:                 rec.status,
+			Header:                 rec.Header(),
+			Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+		}
+		in.SetBodyBytes(rec.body.Bytes())
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			body := rec.body.String()
+			if len(body) > 600 {
+				body = body[:600] + "…"
+			}
+			t.Errorf("OpenAPI: %s %s (operation %s %s) answered %d, which the description does not allow: %v\nbody: %s",
+				r.Method, r.URL.RequestURI(), route.Method, route.Path, rec.status, err, body)
+		}
+	})
+}
+
+// TestOpenAPI_Coverage: every /api/ route of the route table is an
+// operation of the description, with its method, path and permission, and
+// the description has no other operation.
+func TestOpenAPI_Coverage(t *testing.T) {
+	ts := mustOpenServer(t, sqldbtest.MustOpenDB(t, sqldb.SQLite))
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Permission  string `json:"x-roster-permission"`
+			Description string `json:"description"`
+			Security    []map[string][]string
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(ts.Web.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	undescribed := web.UndescribedAPIRoutes()
+	ops := web.OperationPatterns()
+	described := map[string]bool{}
+	for _, rt := range ts.Web.Routes() {
+		if !strings.HasPrefix(rt.Path(), "/api") {
+			continue
+		}
+		if why, ok := undescribed[rt.Pattern]; ok {
+			t.Logf("%s is not an operation: %s", rt.Pattern, why)
+			continue
+		}
+		described[rt.Pattern] = true
+		if !ops[rt.Pattern] {
+			t.Errorf("route %q has no operation: add its entry to operations in web/openapi_ops.go", rt.Pattern)
+			continue
+		}
+		op, ok := doc.Paths[rt.Path()][strings.ToLower(rt.Method())]
+		if !ok {
+			t.Errorf("route %q: the description has no operation %s %s", rt.Pattern, rt.Method(), rt.Path())
+			continue
+		}
+		want := string(rt.Perm)
+		switch {
+		case rt.Perm != "":
+		case strings.HasPrefix(rt.Path(), "/api/member/v1/") && len(op.Security) > 0:
+			want = "member"
+		default:
+			want = "public"
+		}
+		if op.Permission != want {
+			t.Errorf("route %q needs %q; the description says %q", rt.Pattern, want, op.Permission)
+		}
+		if !strings.Contains(op.Description, "Permission: "+want) {
+			t.Errorf("route %q: the operation's description does not say its permission %q: %q", rt.Pattern, want, op.Description)
+		}
+		if rt.Perm != "" && (len(op.Security) != 1 || op.Security[0]["apiToken"] == nil) {
+			t.Errorf("route %q needs a staff API token; the description's security is %v", rt.Pattern, op.Security)
+		}
+	}
+	for pattern := range ops {
+		if !described[pattern] {
+			t.Errorf("operation %q of web/openapi_ops.go describes no route of the route table", pattern)
+		}
+	}
+	n := 0
+	for path, item := range doc.Paths {
+		for method := range item {
+			n++
+			if !described[strings.ToUpper(method)+" "+path] {
+				t.Errorf("the description has %s %s, which is no route", strings.ToUpper(method), path)
+			}
+		}
+	}
+	t.Logf("%d operations", n)
+}
+
+// TestOpenAPI_Valid: the description served at /api/openapi.json, without
+// a token, loads and validates as OpenAPI 3.1, and its main resources have
+// object schemas with required members.
+func TestOpenAPI_Valid(t *testing.T) {
+	ts := mustOpenServer(t, sqldbtest.MustOpenDB(t, sqldb.SQLite))
+	resp, err := http.Get(ts.URL + "/api/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Fatalf("GET /api/openapi.json: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	doc, err := loadOpenAPI(context.Background(), b)
+	if err != nil {
+		t.Fatalf("the description does not validate: %v", err)
+	}
+	if doc.OpenAPI != "3.1.0" || !doc.IsOpenAPI31OrLater() {
+		t.Errorf("openapi = %q, want 3.1.0", doc.OpenAPI)
+	}
+	for _, name := range []string{"User", "Field", "Tag", "Group", "Code", "Segment", "Import", "AuditEntry", "Session",
+		"EventAnswer", "Ledger", "LedgerEntry", "Note", "Task", "Error", "Membership", "Month", "PushToken"} {
+		s := doc.Components.Schemas[name]
+		switch {
+		case s == nil || s.Value == nil:
+			t.Errorf("schema %s is missing", name)
+		case !s.Value.Type.Is("object") || len(s.Value.Required) == 0 || len(s.Value.Properties) == 0:
+			t.Errorf("schema %s is not an object with required members: %v %v", name, s.Value.Type, s.Value.Required)
+		}
+	}
+	for _, scheme := range []string{"apiToken", "memberSession"} {
+		if doc.Components.SecuritySchemes[scheme] == nil {
+			t.Errorf("security scheme %s is missing", scheme)
+		}
+	}
+	// Every operation answers its errors in the one error shape, and has
+	// a success answer.
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.Responses.Default() == nil {
+				t.Errorf("%s %s: no default (error) answer", method, path)
+			}
+			if op.Responses.Len() < 2 {
+				t.Errorf("%s %s: no success answer", method, path)
+			}
+		}
+	}
+}
+
+// TestOpenAPI_ValidationCatches: the answer check of every API test does
+// fail on an answer the description does not allow.
+func TestOpenAPI_ValidationCatches(t *testing.T) {
+	ts := mustOpenServer(t, sqldbtest.MustOpenDB(t, sqldb.SQLite))
+	router := openAPIRouter(t, ts.Web.OpenAPI())
+	for _, c := range []struct {
+		name, method, path string
+		status             int
+		body               string
+	}{
+		{"a tag without its name", "GET", "/api/v1/tags/1", 200, `{"id": 1, "color": "#000000", "users": 0, "created_at": "2026-01-01T00:00:00Z"}`},
+		{"an undescribed success status", "GET", "/api/v1/tags/1", 201, `{"id": 1}`},
+		{"an error in another shape", "GET", "/api/v1/tags/1", 404, `{"message": "not found"}`},
+		{"a deletion answering 200 with a body", "DELETE", "/api/v1/segments/1", 200, `{"deleted": true}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fake := &fakeT{TB: t}
+			h := validateAPI(fake, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(c.status)
+				w.Write([]byte(c.body))
+			}), router)
+			req := httptest.NewRequest(c.method, c.path, nil)
+			req.Header.Set("Authorization", "Bearer "+ts.Tokens[roster.RoleOwner])
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if len(fake.errors) == 0 {
+				t.Errorf("%s was not caught", c.name)
+			} else {
+				t.Logf("caught: %.200s", fake.errors[0])
+			}
+		})
+	}
+}
+
+// fakeT keeps the errors a check reports instead of failing the test.
+type fakeT struct {
+	testing.TB
+	errors []string
+}
+
+func (f *fakeT) Errorf(format string, args ...any) {
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+}
