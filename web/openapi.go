@@ -203,14 +203,14 @@ func (s *Server) describe(rt Route, op operation) js {
 	}
 	desc += "\n\n" + permissionText(rt, op)
 	out := js{
-		"operationId":          operationID(rt),
-		"summary":              op.Summary,
-		"description":          desc,
-		"tags":                 []string{op.Tag},
-		"x-roster-permission":  permissionName(rt, op),
-		"responses":            js{"default": js{"$ref": "#/components/responses/Error"}},
-		"x-roster-route":       rt.Pattern,
-		"x-roster-curl":        curlFor(rt, op),
+		"operationId":         operationID(rt),
+		"summary":             op.Summary,
+		"description":         desc,
+		"tags":                []string{op.Tag},
+		"x-roster-permission": permissionName(rt, op),
+		"responses":           js{"default": js{"$ref": "#/components/responses/Error"}},
+		"x-roster-route":      rt.Pattern,
+		"x-roster-curl":       curlFor(rt, op),
 	}
 	switch permissionName(rt, op) {
 	case "member":

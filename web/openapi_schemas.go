@@ -138,8 +138,8 @@ var schemas = js{
 			"suggest": str("A condition to write instead.")})),
 	}),
 	"SearchRequest": object("", js{
-		"q":      str("A filter in the filter language."),
-		"words":  array(str("A keyword.")),
+		"q":     str("A filter in the filter language."),
+		"words": array(str("A keyword.")),
 		"conditions": array(object("field op", js{"field": str("A field key."),
 			"op":     enum("The comparison.", "eq", "all", "contains", "lt", "le", "gt", "ge", "between", "empty", "not_empty"),
 			"values": array(anyValue("A value.")), "negate": boolean("Exclude what it matches.")})),
@@ -191,8 +191,8 @@ var schemas = js{
 		"code_id": integer("The code used."), "joined_at": orNull(timestamp("")),
 	}),
 	"MemberRequest": object("user_id", js{"user_id": str("The user's public id."), "code": str("A join code.")}),
-	"BulkRequest": object("", js{"q": str("A filter: the users to change."), "all": boolean("Every user (q empty).")}),
-	"BulkResult": object("count matched", js{"count": integer("Users changed."), "matched": integer("Users the filter matched.")}),
+	"BulkRequest":   object("", js{"q": str("A filter: the users to change."), "all": boolean("Every user (q empty).")}),
+	"BulkResult":    object("count matched", js{"count": integer("Users changed."), "matched": integer("Users the filter matched.")}),
 
 	"Segment": withExample(object("id name q include exclude created_at updated_at", js{
 		"id": integer(""), "name": str(""), "q": str("The filter."),
@@ -210,7 +210,7 @@ var schemas = js{
 
 	"Import": withExample(object("id status url errors_url failed_rows_url progress", js{
 		"id": integer(""), "status": str("queued, running, needs_mapping, done, failed, canceled."),
-		"options":  object("", js{"mode": str(""), "key": str(""), "dry_run": boolean("")}),
+		"options":   object("", js{"mode": str(""), "key": str(""), "dry_run": boolean("")}),
 		"file_name": str(""), "counts": ref("ImportCounts"), "progress": number("0 to 1."),
 		"url": str(""), "errors_url": str(""), "failed_rows_url": str(""),
 		"unknown_columns": array(str("A column that matches no field.")),
