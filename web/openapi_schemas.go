@@ -80,8 +80,11 @@ func enum(doc string, values ...string) js {
 	return js{"type": "string", "enum": values, "description": doc}
 }
 
-// anyValue is any JSON value.
-func anyValue(doc string) js { return js{"description": doc} }
+// anyValue is any JSON value, null included (kin-openapi reads a schema
+// without a type as not nullable).
+func anyValue(doc string) js {
+	return js{"type": []string{"null", "boolean", "number", "string", "array", "object"}, "description": doc}
+}
 
 // schemas are the named schemas of the description.
 var schemas = js{

@@ -73,6 +73,7 @@ func (s *Server) routes() {
 	s.handle("POST /users/{id}/push-tokens/{token}/delete", roster.PermEditUsers, s.handleUserPushTokenDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)
+	s.handle("GET /settings/api", roster.PermSelf, s.handleAPIReference)
 	s.handle("GET /settings/fields", roster.PermViewUsers, s.handleFields)
 	s.handle("POST /settings/fields", roster.PermManageFields, s.handleFieldCreate)
 	s.handle("POST /settings/fields/{key}", roster.PermManageFields, s.handleFieldUpdate)

@@ -115,9 +115,10 @@ type Server struct {
 	SecureCookies bool
 	Version       string
 
-	mux       *http.ServeMux
-	table     []Route // every route, in registration order
-	openapi   []byte  // the API's description, built from table
+	mux     *http.ServeMux
+	table   []Route // every route, in registration order
+	openapi []byte  // the API's description, built from table
+	apiRefState
 	templates *templates
 	handler   http.Handler
 }
