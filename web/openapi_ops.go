@@ -26,6 +26,7 @@ var (
 	messageAnswer  = object("message", js{"message": ref("Message")})
 	ledgerExample  = js{"amount": 50, "reason": "Won the spring challenge", "idempotency_key": "challenge-2026-u_123"}
 	bulkExample    = js{"q": "country:FR points:>100"}
+	pasteExample   = js{"addresses": []string{"ann@example.com", "bob@example.com"}, "mode": "subscribe", "create": true}
 	sessionsAnswer = list("sessions", ref("Session"))
 )
 
@@ -70,10 +71,13 @@ var operations = map[string]operation{
 	"POST /api/v1/users/{id}/confirm": {Tag: "Users", Summary: "Mark the user's address confirmed",
 		Body: object("", js{"reason": str("Why staff confirm it.")}), BodyExample: js{"reason": "Confirmed by phone"}, Answer: ref("User")},
 	"POST /api/v1/subscribers/preview": {Tag: "Users", Summary: "What pasting a list of subscribers would do",
-		Body: object("text", js{"text": str("The pasted list."), "tags": anyValue(""), "groups": anyValue("")}), BodyExample: js{"text": "ann@example.com"},
-		Answer: js{"type": "object", "description": "The preview: counts and examples per outcome."}},
+		Body: ref("PasteRequest"), BodyExample: pasteExample,
+		Answer: object("options total writes outcomes", js{"options": ref("PasteOptions"), "total": integer("Addresses read."),
+			"writes": integer("Entries applying would write."),
+			"outcomes": array(object("outcome label count", js{"outcome": str(""), "label": str(""), "count": integer(""),
+				"entries": orNull(array(anyValue("An entry."))), "lines": orNull(array(integer("A line of the paste.")))}))})},
 	"POST /api/v1/subscribers/apply": {Tag: "Users", Summary: "Apply a pasted list of subscribers, as a job",
-		Body: object("text", js{"text": str("The pasted list.")}), BodyExample: js{"text": "ann@example.com"}, Status: 202, Answer: ref("PasteJob")},
+		Body: ref("PasteRequest"), BodyExample: pasteExample, Status: 202, Answer: ref("PasteJob")},
 	"GET /api/v1/subscribers/{id}": {Tag: "Users", Summary: "Follow a subscribers job", Answer: ref("PasteJob")},
 	"GET /api/v1/users/{id}/data": {Tag: "Exports", Summary: "Everything Roster holds about a user, as one document",
 		Answer: ref("UserData")},

@@ -331,6 +331,11 @@ var schemas = js{
 		"balances": orNull(array(object("counter balance", js{"counter": ref("Counter"), "balance": integer("")}))),
 		"points":   orNull(array(ref("LedgerEntry"))), "notes": orNull(array(ref("Note"))), "tasks": orNull(array(ref("Task"))),
 	}),
+	"PasteOptions": object("", js{"mode": str("subscribe or unsubscribe."), "create": boolean("Create unknown addresses."),
+		"consent": str("The consent recorded."), "validate": boolean("Check the addresses.")}),
+	"PasteRequest": js{"type": "object", "required": []string{"addresses"}, "allOf": []any{ref("PasteOptions")},
+		"properties": js{"addresses": js{"description": "One text, or an array of addresses.",
+			"anyOf": []any{js{"type": "string"}, array(js{"type": "string"})}}}},
 	"EventSettings": object("visit_types interaction_types restrict_types custom_types retention_months", js{
 		"visit_types": orNull(array(str(""))), "interaction_types": orNull(array(str(""))),
 		"restrict_types": boolean("Refuse types neither built in nor listed."), "custom_types": orNull(array(str(""))),

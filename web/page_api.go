@@ -74,6 +74,7 @@ type apiGroupView struct {
 
 type apiOpView struct {
 	ID, Method, Path, Permission, Summary string
+	Roles                                 string   // " (roles: owner, admin)"
 	Doc                                   []string // paragraphs
 	Params                                []apiFieldView
 	BodyType, BodyName                    string
@@ -109,6 +110,10 @@ func buildAPIReference(doc []byte) (*apiRefView, error) {
 			v := apiOpView{ID: op.ID, Method: strings.ToUpper(method), Path: path, Permission: op.Permission,
 				Summary: op.Summary, Curl: op.Curl}
 			for _, p := range strings.Split(op.Description, "\n\n")[1:] {
+				if rest, ok := strings.CutPrefix(p, "Permission: "); ok {
+					v.Roles = strings.TrimSuffix(strings.TrimPrefix(rest, op.Permission), ".")
+					continue
+				}
 				v.Doc = append(v.Doc, p)
 			}
 			for _, p := range op.Parameters {
@@ -279,10 +284,14 @@ func (s *Server) handleAPIReference(w http.ResponseWriter, r *http.Request) {
 		s.error(w, r, err)
 		return
 	}
+	scheme := "http"
+	if r.TLS != nil || s.SecureCookies {
+		scheme = "https"
+	}
 	s.render(w, r, http.StatusOK, "settings_api", "API reference", struct {
 		*apiRefView
 		Origin string
-	}{ref, "https://" + r.Host})
+	}{ref, scheme + "://" + r.Host})
 }
 
 // apiRefState is the page's parsed description, read on first use.
