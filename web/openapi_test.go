@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,136 +8,34 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"roster"
 	"roster/sqldb"
 	"roster/sqldb/sqldbtest"
 	"roster/web"
+	"roster/web/openapitest"
 )
 
-// loadOpenAPI loads and validates the server's description with
-// kin-openapi (OpenAPI 3.1, JSON Schema 2020-12).
-func loadOpenAPI(ctx context.Context, doc []byte) (*openapi3.T, error) {
-	loader := openapi3.NewLoader()
-	t, err := loader.LoadFromData(doc)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.Validate(ctx); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// validators caches one router per description (every test server of a
-// run describes the same API).
-var validators sync.Map // string(doc) → routers.Router or error
-
-func openAPIRouter(t testing.TB, doc []byte) routers.Router {
-	if v, ok := validators.Load(string(doc)); ok {
-		if err, bad := v.(error); bad {
-			t.Fatalf("the API description: %v", err)
-		}
-		return v.(routers.Router)
-	}
-	d, err := loadOpenAPI(context.Background(), doc)
-	var r routers.Router
-	if err == nil {
-		r, err = legacy.NewRouter(d)
-	}
-	if err != nil {
-		validators.Store(string(doc), err)
-		t.Fatalf("the API description: %v", err)
-	}
-	validators.Store(string(doc), r)
-	return r
-}
-
-// serve starts s as a test server whose /api/ answers are each validated
-// against the API description: every API test checks the description by
-// running. A benchmark's server is not checked (the check would weigh on
-// what it measures).
+// serve starts s as a test server whose /api/ answers are each checked
+// against the API description (openapitest): every API test checks the
+// description by running. A benchmark's server is not checked (the check
+// would weigh on what it measures).
 func serve(t testing.TB, s *web.Server) *httptest.Server {
 	t.Helper()
 	if _, bench := t.(*testing.B); bench {
 		return httptest.NewServer(s)
 	}
-	return httptest.NewServer(validateAPI(t, s, openAPIRouter(t, s.OpenAPI())))
+	return httptest.NewServer(openapitest.Handler(t, s, mustChecker(t, s)))
 }
 
-// recorder passes an answer on and keeps a copy of it.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (rec *recorder) WriteHeader(status int) {
-	if rec.status == 0 {
-		rec.status = status
+func mustChecker(t testing.TB, s *web.Server) *openapitest.Checker {
+	t.Helper()
+	c, err := openapitest.New(s.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
 	}
-	rec.ResponseWriter.WriteHeader(status)
-}
-
-func (rec *recorder) Write(b []byte) (int, error) {
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	rec.body.Write(b)
-	return rec.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
-
-func (rec *recorder) Flush() {
-	if f, ok := rec.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// validateAPI wraps h: each answer to an /api/ request that the
-// description routes is checked against the operation's responses (its
-// status must be described, its body must match the schema), and a
-// mismatch fails t with the request and the answer.
-func validateAPI(t testing.TB, h http.Handler, router routers.Router) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/api/") {
-			h.ServeHTTP(w, r)
-			return
-		}
-		// The route is found on a copy: the handler may read the body.
-		probe := r.Clone(r.Context())
-		probe.Body = http.NoBody
-		route, params, err := router.FindRoute(probe)
-		rec := &recorder{ResponseWriter: w}
-		h.ServeHTTP(rec, r)
-		if err != nil {
-			return // not an operation: an unknown path, a wrong method, a preflight
-		}
-		in := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: probe, PathParams: params, Route: route},
-			Status:                 rec.status,
-			Header:                 rec.Header(),
-			Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-		}
-		in.SetBodyBytes(rec.body.Bytes())
-		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-			body := rec.body.String()
-			if len(body) > 600 {
-				body = body[:600] + "…"
-			}
-			t.Errorf("OpenAPI: %s %s (operation %s %s) answered %d, which the description does not allow: %v\nbody: %s",
-				r.Method, r.URL.RequestURI(), route.Method, route.Path, rec.status, err, body)
-		}
-	})
+	return c
 }
 
 // TestOpenAPI_Coverage: every /api/ route of the route table is an
@@ -226,7 +123,7 @@ func TestOpenAPI_Valid(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Fatalf("GET /api/openapi.json: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	doc, err := loadOpenAPI(context.Background(), b)
+	doc, err := openapitest.Load(context.Background(), b)
 	if err != nil {
 		t.Fatalf("the description does not validate: %v", err)
 	}
@@ -266,7 +163,7 @@ func TestOpenAPI_Valid(t *testing.T) {
 // fail on an answer the description does not allow.
 func TestOpenAPI_ValidationCatches(t *testing.T) {
 	ts := mustOpenServer(t, sqldbtest.MustOpenDB(t, sqldb.SQLite))
-	router := openAPIRouter(t, ts.Web.OpenAPI())
+	checker := mustChecker(t, ts.Web)
 	for _, c := range []struct {
 		name, method, path string
 		status             int
@@ -279,11 +176,11 @@ func TestOpenAPI_ValidationCatches(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			fake := &fakeT{TB: t}
-			h := validateAPI(fake, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := openapitest.Handler(fake, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(c.status)
 				w.Write([]byte(c.body))
-			}), router)
+			}), checker)
 			req := httptest.NewRequest(c.method, c.path, nil)
 			req.Header.Set("Authorization", "Bearer "+ts.Tokens[roster.RoleOwner])
 			h.ServeHTTP(httptest.NewRecorder(), req)
