@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -201,4 +202,48 @@ type fakeT struct {
 
 func (f *fakeT) Errorf(format string, args ...any) {
 	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+}
+
+// TestAPIReference_Page: the reference page shows every operation of the
+// description, with its method, path, permission and curl command, to
+// any signed-in staff, and a link to it in the Settings menu.
+func TestAPIReference_Page(t *testing.T) {
+	ts := mustOpenServer(t, sqldbtest.MustOpenDB(t, sqldb.SQLite))
+	var doc struct {
+		Paths map[string]map[string]struct {
+			ID         string `json:"operationId"`
+			Permission string `json:"x-roster-permission"`
+			Curl       string `json:"x-roster-curl"`
+		}
+	}
+	if err := json.Unmarshal(ts.Web.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, ts)
+	b.signIn(roster.RoleViewer, "/")
+	page := b.page("/settings/api")
+	n := 0
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			n++
+			i := strings.Index(page, `<article class="api-op" id="`+op.ID+`"`)
+			if i < 0 {
+				t.Errorf("%s %s: not on the page", strings.ToUpper(method), path)
+				continue
+			}
+			art := page[i:]
+			art = art[:strings.Index(art, "</article>")]
+			for _, want := range []string{">" + strings.ToUpper(method) + "<", ">" + path + "<", "Permission: <code>" + op.Permission + "</code>", op.Curl, "Copy as curl"} {
+				if !strings.Contains(art, want) {
+					t.Errorf("%s %s: the page's operation lacks %q", strings.ToUpper(method), path, want)
+				}
+			}
+		}
+	}
+	if !strings.Contains(page, "The "+strconv.Itoa(n)+" operations") {
+		t.Errorf("the page does not count %d operations", n)
+	}
+	if !strings.Contains(b.page("/account"), `<a href="/settings/api">API reference</a>`) {
+		t.Error("the Settings menu has no link to the API reference")
+	}
 }
