@@ -137,7 +137,7 @@ func pathParams(path string) []js {
 	return out
 }
 
-// tagOf returns the operation's tag, in the order of the reference page.
+// tagOrder lists the operations' tags in the order of the reference page.
 var tagOrder = []string{"Users", "Search", "Events", "Sessions", "Fields", "Tags", "Groups", "Segments",
 	"Member of the Month", "Imports", "Exports", "Points", "Notes", "Tasks", "Audit", "Mail", "Settings", "Staff", "Member API", "Description"}
 
@@ -209,7 +209,6 @@ func (s *Server) describe(rt Route, op operation) js {
 		"tags":                []string{op.Tag},
 		"x-roster-permission": permissionName(rt, op),
 		"responses":           js{"default": js{"$ref": "#/components/responses/Error"}},
-		"x-roster-route":      rt.Pattern,
 		"x-roster-curl":       curlFor(rt, op),
 	}
 	switch permissionName(rt, op) {

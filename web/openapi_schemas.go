@@ -272,8 +272,9 @@ var schemas = js{
 	}), js{"accepted": 1, "stored": 1, "results": []any{}}),
 	"Activity": object("items", js{
 		"items": array(object("at kind title", js{"at": timestamp(""), "kind": str("visit, event, staff, note, task, points."),
-			"title": str(""), "detail": anyValue(""), "actor": anyValue(""), "link": anyValue("")})),
-		"next_cursor": orNull(str("")),
+			"title": str(""), "detail": str("More, when there is more."), "actor": str("Who did it, for staff actions."),
+			"link": str("A page about it.")})),
+		"next_cursor": str("The next page's cursor; absent on the last page."),
 	}),
 
 	"LedgerEntry": withExample(object("id counter amount balance reason source actor at", js{
@@ -283,8 +284,8 @@ var schemas = js{
 	}), js{"id": 9, "counter": "points", "amount": 50, "balance": 1250, "reason": "Won the spring challenge",
 		"source": "api", "actor": "admin@example.com", "idempotency_key": "challenge-2026-u_123", "at": "2026-03-01T09:00:00Z",
 		"user_id": "u_0123456789abcdef"}),
-	"Ledger": object("balances entries", js{"balances": mapOf(integer("")), "entries": array(ref("LedgerEntry")),
-		"next_cursor": orNull(str(""))}),
+	"Ledger": object("balances entries next_cursor", js{"balances": mapOf(integer("By counter.")), "entries": array(ref("LedgerEntry")),
+		"next_cursor": str("The next page's cursor; empty on the last page.")}),
 	"Counter": object("key label allow_negative", js{"key": str(""), "label": str(""), "allow_negative": boolean(""),
 		"created_at": timestamp("")}),
 
