@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +57,7 @@ func mustOpenImportServer(t *testing.T, db *sqldb.DB, limits csvio.Limits, tune 
 		Stats: ix, Members: ix, Jobs: js, ImportLimits: limits, WakeJobs: runner.Wake,
 		Logger: discard,
 	})
-	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}}
+	ts := &testServer{Server: serve(t, s), DB: db, Tokens: map[roster.Role]string{}}
 	t.Cleanup(ts.Close)
 	actx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
 	for _, role := range roster.Roles {

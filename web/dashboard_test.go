@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -209,7 +208,7 @@ func TestDashboard_IndexNotReady(t *testing.T) {
 			Search: unbuilt, Stats: unbuilt, CursorKey: []byte("test cursor key"),
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
-		ts = &testServer{Server: httptest.NewServer(s), DB: db, Tokens: ts.Tokens}
+		ts = &testServer{Server: serve(t, s), DB: db, Tokens: ts.Tokens}
 		t.Cleanup(ts.Close)
 		b := newBrowser(t, ts)
 		b.signIn(roster.RoleViewer, "/")

@@ -119,6 +119,9 @@ type page struct {
 	Nav   string
 	Flash string
 	Data  any
+	// SettingsNav is the Settings menu (settings_nav.html) for this
+	// staff member and page.
+	SettingsNav []navLink
 }
 
 // Can reports whether the signed-in staff has permission perm: templates
@@ -154,7 +157,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if !ok {
 		panic("web: no page template " + name)
 	}
-	p := page{Title: title, Staff: staffFrom(r), CSRF: csrfFrom(r), Nav: name, Data: data}
+	p := page{Title: title, Staff: staffFrom(r), CSRF: csrfFrom(r), Nav: name, Data: data, SettingsNav: s.settingsNav(r)}
 	if p.Staff != nil {
 		p.Flash = s.takeFlash(w, r)
 	}

@@ -73,6 +73,7 @@ func (s *Server) routes() {
 	s.handle("POST /users/{id}/push-tokens/{token}/delete", roster.PermEditUsers, s.handleUserPushTokenDelete)
 	s.handle("GET /audit", roster.PermViewAudit, s.handleAudit)
 	s.handle("GET /settings", roster.PermSelf, s.handleSettings)
+	s.handle("GET /settings/api", roster.PermSelf, s.handleAPIReference)
 	s.handle("GET /settings/fields", roster.PermViewUsers, s.handleFields)
 	s.handle("POST /settings/fields", roster.PermManageFields, s.handleFieldCreate)
 	s.handle("POST /settings/fields/{key}", roster.PermManageFields, s.handleFieldUpdate)
@@ -176,7 +177,9 @@ func (s *Server) routes() {
 	s.handle("GET /users/import/template", roster.PermImport, s.handleImportTemplate)
 	s.handle("GET /users/template.csv", roster.PermImport, s.handleTemplateCSV)
 
-	// JSON API, authenticated by bearer token.
+	// JSON API, authenticated by bearer token. Its description is public
+	// (handleOpenAPI says why).
+	s.handle("GET /api/openapi.json", public, s.handleOpenAPI)
 	s.handle("GET /api/v1/users", roster.PermViewUsers, s.apiSearchUsers)
 	s.handle("POST /api/v1/users/search", roster.PermViewUsers, s.apiSearchUsersJSON)
 	s.handle("POST /api/v1/users/authenticate", roster.PermEditUsers, s.apiAuthenticateUser)

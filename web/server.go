@@ -121,8 +121,10 @@ type Server struct {
 	SecureCookies bool
 	Version       string
 
-	mux       *http.ServeMux
-	table     []Route // every route, in registration order
+	mux     *http.ServeMux
+	table   []Route // every route, in registration order
+	openapi []byte  // the API's description, built from table
+	apiRefState
 	templates *templates
 	handler   http.Handler
 }
@@ -141,6 +143,11 @@ func NewServer(s *Server) *Server {
 	s.mux = http.NewServeMux()
 	s.templates = mustParseTemplates()
 	s.routes()
+	doc, err := s.buildOpenAPI()
+	if err != nil {
+		panic("web: the API description: " + err.Error())
+	}
+	s.openapi = doc
 	csrf := http.NewCrossOriginProtection()
 	// The member API takes no cookie, only its bearer session: a page of
 	// another origin cannot act with a user's credentials there, and the

@@ -93,7 +93,7 @@ func mustOpenServerWith(t testing.TB, db *sqldb.DB, wire func(*web.Server)) *tes
 		wire(cfg)
 	}
 	s := web.NewServer(cfg)
-	ts := &testServer{Server: httptest.NewServer(s), DB: db, Tokens: map[roster.Role]string{}, Web: s, Outbox: outbox}
+	ts := &testServer{Server: serve(t, s), DB: db, Tokens: map[roster.Role]string{}, Web: s, Outbox: outbox}
 	t.Cleanup(ts.Close)
 	ctx := roster.NewContextWithActor(context.Background(), roster.Actor{Label: "test"})
 	for _, role := range roster.Roles {

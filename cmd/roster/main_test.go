@@ -21,6 +21,7 @@ import (
 
 	"roster"
 	"roster/sqldb"
+	"roster/web/openapitest"
 )
 
 // These tests run the real program through Run, with their own streams,
@@ -190,7 +191,43 @@ func do(t *testing.T, c *http.Client, method, url string, body io.Reader, header
 	if err != nil {
 		t.Fatalf("%s %s: reading body: %v", method, url, err)
 	}
+	checkAPIAnswer(t, req, resp, b)
 	return resp, string(b)
+}
+
+// apiCheckers are the API description checkers of the servers the tests
+// called, by address.
+var apiCheckers sync.Map // "http://host:port" → *openapitest.Checker
+
+// checkAPIAnswer checks an answer of the JSON API against the description
+// its server serves (GET /api/openapi.json): every API call of these
+// tests goes through do, so each checks the description by running.
+func checkAPIAnswer(t *testing.T, req *http.Request, resp *http.Response, body []byte) {
+	t.Helper()
+	if !strings.HasPrefix(req.URL.Path, "/api/") || req.URL.Path == "/api/openapi.json" {
+		return
+	}
+	base := req.URL.Scheme + "://" + req.URL.Host
+	v, ok := apiCheckers.Load(base)
+	if !ok {
+		r, err := http.Get(base + "/api/openapi.json")
+		if err != nil {
+			t.Fatalf("the API description: %v", err)
+		}
+		doc, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil || r.StatusCode != http.StatusOK {
+			t.Fatalf("the API description: %d %v", r.StatusCode, err)
+		}
+		c, err := openapitest.New(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ = apiCheckers.LoadOrStore(base, c)
+	}
+	if err := v.(*openapitest.Checker).Check(req, resp.StatusCode, resp.Header, body); err != nil {
+		t.Error(err)
+	}
 }
 
 // postForm posts form values as a browser form would.
