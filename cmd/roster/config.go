@@ -43,6 +43,9 @@ type Config struct {
 	// not served there).
 	MetricsAddr  string
 	MetricsToken string
+	// SCIMUserName is the user field SCIM's userName maps to: email or
+	// client_id.
+	SCIMUserName string
 }
 
 // DefaultConfig returns the configuration of a plain `roster serve`.
@@ -53,6 +56,8 @@ func DefaultConfig() Config {
 		LogLevel:  "info",
 		LogFormat: "text",
 		MailRate:  10,
+
+		SCIMUserName: "email",
 	}
 }
 
@@ -88,6 +93,7 @@ func (c *Config) options(serving bool) []option {
 			option{flag: "public-url", env: "ROSTER_PUBLIC_URL", usage: "base of every link in a message, e.g. https://roster.example.com (default: http:// and the listening address)", str: &c.PublicURL},
 			option{flag: "mail-rate", env: "ROSTER_MAIL_RATE", usage: "most messages sent per second (0: no limit)", integer: &c.MailRate},
 			option{flag: "metrics-addr", env: "ROSTER_METRICS_ADDR", usage: "a separate address serving /metrics (Prometheus) and /debug/pprof/, e.g. 127.0.0.1:9090 (default: none)", str: &c.MetricsAddr},
+			option{flag: "scim-user-name", env: "ROSTER_SCIM_USER_NAME", usage: "the user field SCIM's userName maps to: email or client_id", str: &c.SCIMUserName},
 			option{flag: "metrics-token", env: "ROSTER_METRICS_TOKEN", usage: "serve /metrics on the main address to requests carrying this bearer token (default: not served there)", str: &c.MetricsToken},
 		)
 	}

@@ -25,6 +25,7 @@ import (
 	"roster/index"
 	"roster/jobs"
 	"roster/metrics"
+	"roster/scim"
 	"roster/sqldb"
 	"roster/web"
 )
@@ -289,6 +290,9 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := scim.CheckUserName(m.Config.SCIMUserName); err != nil {
+		return nil, errors.New(roster.ErrorMessage(err))
+	}
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
@@ -318,6 +322,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Version:           version,
 		Observer:          m.Metrics,
 		Metrics:           metricsHandler,
+		SCIMUserName:      m.Config.SCIMUserName,
 	}), nil
 }
 
