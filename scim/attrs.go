@@ -24,6 +24,9 @@ func ParseSelection(attributes, excluded string) (Selection, error) {
 				continue
 			}
 			p, ok := splitPath(s)
+			if isExtURI(s) {
+				p, ok = Path{Attr: s}, true // a whole extension
+			}
 			if !ok {
 				return sel, Errorf(http.StatusBadRequest, InvalidValue, "%s: %q is not an attribute path", l.name, s)
 			}
