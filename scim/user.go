@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -94,10 +95,12 @@ func stamp(t time.Time) any {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// UserResource is u as a SCIM User, with its meta.version.
+// UserResource is u as a SCIM User, with its meta.version. It is built
+// in the types encoding/json decodes to (Resource), so that PATCH and
+// filters work on it as on a request's body.
 func UserResource(reg *roster.Registry, u *roster.User, cfg Config) Resource {
-	m := map[string]any{
-		"schemas":  []string{SchemaUser, SchemaRoster},
+	m := Resource{
+		"schemas":  []any{SchemaUser, SchemaRoster},
 		"id":       u.PublicID,
 		"userName": u.Get(cfg.UserNameField()),
 		"active":   u.Status != roster.StatusBanned,
@@ -150,7 +153,9 @@ func UserResource(reg *roster.Registry, u *roster.User, cfg Config) Resource {
 		m["addresses"] = addrs
 	}
 	ext := map[string]any{}
+	var keys strings.Builder
 	for _, f := range reg.Custom() {
+		keys.WriteString(f.Key + ",")
 		if v := u.Get(f.Key); !roster.IsEmpty(v) && f.Type != roster.TypePassword {
 			ext[f.Key] = customJSON(v)
 		}
@@ -172,26 +177,42 @@ func UserResource(reg *roster.Registry, u *roster.User, cfg Config) Resource {
 	m[SchemaRoster] = ext
 	if len(ent) > 0 {
 		m[SchemaEnterprise] = ent
-		m["schemas"] = []string{SchemaUser, SchemaEnterprise, SchemaRoster}
+		m["schemas"] = []any{SchemaUser, SchemaEnterprise, SchemaRoster}
 	}
-	res := normalize(m)
-	res["meta"] = map[string]any{
+	// The version changes with what the resource shows: the user's
+	// fields, the userName mapping and the custom fields defined; with
+	// updated_at too, which every write moves. Hashing these beats
+	// hashing the JSON.
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|%s|%s|%v|%v", u.PublicID, u.UpdatedAt.UTC().Format(time.RFC3339Nano), cfg.UserNameField(), keys.String(),
+		[]string{u.Email, u.ClientID, u.FirstName, u.LastName, u.MobilePhone, u.HomePhone, string(u.Status)}, u.Addresses)
+	fmt.Fprintf(h, "|%v", ext) // fmt prints maps in key order
+	sum := h.Sum(nil)
+	m["meta"] = map[string]any{
 		"resourceType": "User",
 		"created":      stamp(u.CreatedAt),
 		"lastModified": stamp(u.UpdatedAt),
 		"location":     cfg.BaseURL + "/Users/" + u.PublicID,
-		"version":      Version(res),
+		"version":      `W/"` + hex.EncodeToString(sum[:10]) + `"`,
 	}
-	return res
+	return m
 }
 
-// customJSON is a custom field value as JSON shows it.
+// customJSON is a custom field value as JSON decodes it.
 func customJSON(v any) any {
 	switch x := v.(type) {
 	case roster.Date:
 		return x.String()
 	case time.Time:
 		return x.UTC().Format(time.RFC3339)
+	case int64:
+		return float64(x)
+	case []string:
+		out := make([]any, len(x))
+		for i, s := range x {
+			out[i] = s
+		}
+		return out
 	}
 	return v
 }
