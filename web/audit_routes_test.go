@@ -846,6 +846,10 @@ var auditRoutes = map[string][]auditCase{
 		w.api(t, "DELETE", "/scim/v2/Groups/"+itoa(g.ID), "", http.StatusNoContent)
 		return []wantEntry{{Action: "group.delete", TargetType: "group", TargetID: itoa(g.ID), Note: "via: scim", Changes: map[string]roster.Change{"name": chg(g.Name, nil)}}}
 	}}},
+	"/scim/v2": {{none: "SCIM's not-found answer for /scim/v2 itself", do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "POST", "/scim/v2", `{}`, http.StatusNotFound)
+		return nil
+	}}},
 	"/scim/v2/": {{none: "SCIM's not-found answer", do: func(t *testing.T, w *world) []wantEntry {
 		w.api(t, "POST", "/scim/v2/Nothing", `{}`, http.StatusNotFound)
 		return nil

@@ -42,6 +42,7 @@ func (s *Server) scimRoutes() {
 	s.handle("PUT "+scimPrefix+"/Groups/{id}", p, s.scimReplaceGroup)
 	s.handle("PATCH "+scimPrefix+"/Groups/{id}", p, s.scimPatchGroup)
 	s.handle("DELETE "+scimPrefix+"/Groups/{id}", p, s.scimDeleteGroup)
+	s.handle(scimPrefix, p, s.scimNotFound) // else the mux redirects it, whatever the method, to /scim/v2/
 	s.handle(scimPrefix+"/", p, s.scimNotFound)
 }
 
@@ -423,14 +424,14 @@ func (s *Server) scimPatchUser(w http.ResponseWriter, r *http.Request) {
 		s.scimError(w, r, err)
 		return
 	}
+	cfg := s.scimConfig(r)
 	before := cur
-	_, _, after, _ := s.scimUser(r) // a copy to change
-	delete(after, "displayName")    // derived: only a PATCH of it counts
+	after := scim.UserResource(reg, u, cfg) // a copy to change
+	delete(after, "displayName")            // derived: only a PATCH of it counts
 	if err := req.Apply(after, scim.ReadOnlyUser()...); err != nil {
 		s.scimError(w, r, err)
 		return
 	}
-	cfg := s.scimConfig(r)
 	if cfg.UserNameField() == "email" {
 		// userName is the email: a PATCH of either moves the other.
 		if after["userName"] == before["userName"] {
@@ -469,6 +470,16 @@ func scimEmail(res scim.Resource) (string, error) {
 }
 
 func (s *Server) scimDeleteUser(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("If-Match") != "" {
+		_, _, cur, err := s.scimUser(r)
+		if err == nil {
+			err = checkIfMatch(r, cur)
+		}
+		if err != nil {
+			s.scimError(w, r, err)
+			return
+		}
+	}
 	if err := s.Users.DeleteUser(r.Context(), r.PathValue("id")); err != nil {
 		s.scimError(w, r, err)
 		return

@@ -339,6 +339,12 @@ func (s *Server) scimPatchGroup(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) scimDeleteGroup(w http.ResponseWriter, r *http.Request) {
 	id, err := scimGroupID(r)
+	if err == nil && r.Header.Get("If-Match") != "" {
+		var cur scim.Resource
+		if _, _, cur, err = s.scimGroup(r, true); err == nil {
+			err = checkIfMatch(r, cur)
+		}
+	}
 	if err == nil {
 		err = s.Groups.DeleteGroup(r.Context(), id)
 	}

@@ -453,6 +453,7 @@ func TestSCIMConformance(t *testing.T) {
 		t.Run("delete", func(t *testing.T) {
 			c.do("DELETE", "/Groups/"+eng, nil).want(t, 204)
 			c.do("GET", "/Groups/"+eng, nil).wantError(t, 404, "", "")
+			c.do("DELETE", "/Users/"+bobID, nil, "If-Match", `W/"old"`).wantError(t, 412, "", "")
 			c.do("DELETE", "/Users/"+bobID, nil).want(t, 204)
 			c.do("GET", "/Users/"+bobID, nil).wantError(t, 404, "", "")
 			c.do("DELETE", "/Users/"+bobID, nil).wantError(t, 404, "", "")
