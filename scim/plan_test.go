@@ -109,3 +109,18 @@ func TestUserNameClientID(t *testing.T) {
 		t.Errorf("userName as client_id: %v %v", planString(p), err)
 	}
 }
+
+// TestUserPlanProbe: the identity providers' connection tests look up a
+// userName that is no email (Entra ID sends a random GUID); the answer
+// must be an empty list, not an error.
+func TestUserPlanProbe(t *testing.T) {
+	for _, f := range []string{`userName eq "5a2b9e9c-64a3-4a8e-9b8f-0d2f4c1e7a11"`, `externalId eq "5a2b9e9c"`, `emails[type eq "work"].value eq "not-an-email"`} {
+		e, _ := ParseFilter(f)
+		if _, err := UserPlan(e, "", false, testRegistry(), Config{}); err != nil {
+			t.Errorf("UserPlan(%s): %v", f, err)
+		}
+	}
+	if CheckUserName("email") != nil || CheckUserName("client_id") != nil || CheckUserName("") != nil || CheckUserName("phone") == nil {
+		t.Errorf("CheckUserName accepts the wrong values")
+	}
+}
