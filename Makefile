@@ -37,6 +37,7 @@ bench: build
 	./bin/roster bench --users $(BENCH_USERS) --data ./tmp/bench-$(BENCH_USERS) --log-level warn
 	./bin/roster bench-mail --users $(BENCH_USERS) --data ./tmp/bench-mail-$(BENCH_USERS) --log-level warn
 	./bin/roster bench-member --users $(BENCH_USERS) --data ./tmp/bench-member-$(BENCH_USERS) --log-level warn
+	./bin/roster bench-scim --users $(BENCH_USERS) --data ./tmp/bench-$(BENCH_USERS) --log-level warn
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 # golangci-lint, pinned, installed from the Go module proxy into tmp/tools

@@ -7,6 +7,10 @@ type Actor struct {
 	StaffID int64
 	Label   string // staff email, "cli" or "system"
 	Role    Role
+	// Via is how the staff member acted when it is not the back-office
+	// or the API: "scim" for an identity provider provisioning with
+	// their token. The audit log records it with each entry.
+	Via string
 }
 
 type actorKey struct{}

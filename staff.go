@@ -45,19 +45,20 @@ const (
 	PermViewAudit    Permission = "audit.view"
 	PermManageStaff  Permission = "staff.manage" // staff accounts and their tokens
 	PermManageOwners Permission = "owners.manage"
-	PermSelf         Permission = "self" // any signed-in staff: own password, time zone
+	PermSelf         Permission = "self"           // any signed-in staff: own password, time zone
+	PermProvision    Permission = "scim.provision" // an identity provider provisioning users and groups over SCIM
 )
 
 // Permissions lists every permission in the order they are declared: the
 // README's roles table has one row per entry, in this order.
 var Permissions = []Permission{PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermManageFields,
-	PermOrganize, PermViewAudit, PermManageStaff, PermManageOwners, PermSelf}
+	PermOrganize, PermViewAudit, PermManageStaff, PermManageOwners, PermSelf, PermProvision}
 
 var rolePerms = map[Role][]Permission{
 	RoleOwner: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermManageFields, PermOrganize,
-		PermViewAudit, PermManageStaff, PermManageOwners, PermSelf},
+		PermViewAudit, PermManageStaff, PermManageOwners, PermSelf, PermProvision},
 	RoleAdmin: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermManageFields, PermOrganize,
-		PermViewAudit, PermManageStaff, PermSelf},
+		PermViewAudit, PermManageStaff, PermSelf, PermProvision},
 	RoleManager: {PermViewUsers, PermEditUsers, PermManageUsers, PermExport, PermImport, PermViewAudit, PermOrganize, PermSelf},
 	RoleSupport: {PermViewUsers, PermEditUsers, PermSelf},
 	RoleViewer:  {PermViewUsers, PermSelf},

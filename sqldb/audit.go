@@ -24,6 +24,9 @@ func NewAuditService(db *DB) *AuditService { return &AuditService{db: db} }
 // rolls back with the change it describes.
 func (tx *Tx) audit(ctx context.Context, action, targetType, targetID string, changes map[string]roster.Change, note string) error {
 	a := roster.ActorFromContext(ctx)
+	if a.Via != "" {
+		note = strings.TrimSuffix("via: "+a.Via+"; "+note, "; ")
+	}
 	body := "{}"
 	if len(changes) > 0 {
 		b, err := json.Marshal(changes)

@@ -31,6 +31,9 @@ type wantEntry struct {
 	Hosted bool
 }
 
+// scimUser is SCIM's core User schema.
+const scimUser = "urn:ietf:params:scim:schemas:core:2.0:User"
+
 // anyValue stands for a value a test cannot know (a generated colour).
 const anyValue = "<any value>"
 
@@ -857,6 +860,63 @@ var auditRoutes = map[string][]auditCase{
 		g := w.group(t, "Doomed", roster.JoinOpen)
 		w.api(t, "DELETE", "/api/v1/groups/"+itoa(g.ID), "", http.StatusNoContent)
 		return []wantEntry{{Action: "group.delete", TargetType: "group", TargetID: itoa(g.ID), Changes: map[string]roster.Change{"name": chg(g.Name, nil)}}}
+	}}},
+	// SCIM: the same entries as the API's, noted "via: scim".
+	"POST /scim/v2/Users": {{do: func(t *testing.T, w *world) []wantEntry {
+		email := w.name("scim-new") + "@example.com"
+		id := idOf(t, w.api(t, "POST", "/scim/v2/Users", fmt.Sprintf(`{"schemas":[%q],"userName":%q,"name":{"givenName":"Sam"}}`, scimUser, email), http.StatusCreated))
+		return []wantEntry{{Action: "user.create", TargetType: "user", TargetID: id, Note: "via: scim", Changes: newUserChanges(map[string]roster.Change{
+			"email": chg(nil, email), "first_name": chg(nil, "Sam"),
+		})}}
+	}}},
+	"PUT /scim/v2/Users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, email := w.user(t, "scim-put")
+		w.api(t, "PUT", "/scim/v2/Users/"+id, fmt.Sprintf(`{"schemas":[%q],"userName":%q,"name":{"familyName":"Lee"}}`, scimUser, email), http.StatusOK)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: id, Note: "via: scim", Changes: map[string]roster.Change{"last_name": chg("", "Lee")}}}
+	}}},
+	"PATCH /scim/v2/Users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, _ := w.user(t, "scim-patch")
+		w.api(t, "PATCH", "/scim/v2/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`, http.StatusOK)
+		return []wantEntry{{Action: "user.update", TargetType: "user", TargetID: id, Note: "via: scim", Changes: map[string]roster.Change{"status": chg("active", "banned")}}}
+	}}},
+	"DELETE /scim/v2/Users/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		id, email := w.user(t, "scim-del")
+		w.api(t, "DELETE", "/scim/v2/Users/"+id, "", http.StatusNoContent)
+		return []wantEntry{{Action: "user.delete", TargetType: "user", TargetID: id, Note: "via: scim; " + email}}
+	}}},
+	"POST /scim/v2/Groups": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "scim-member")
+		name := w.name("ScimGroup")
+		id := idOf(t, w.api(t, "POST", "/scim/v2/Groups", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":%q,"members":[{"value":%q}]}`, name, u), http.StatusCreated))
+		return []wantEntry{
+			{Action: "group.create", TargetType: "group", TargetID: id, Note: "via: scim", Changes: map[string]roster.Change{"name": chg("", name), "join_type": chg("", "open")}},
+			{Action: "group.add_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("via: scim; %s (#%s)", name, id)},
+		}
+	}}},
+	"PUT /scim/v2/Groups/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "scim-left")
+		g := w.group(t, "ScimPut", roster.JoinOpen, u)
+		w.api(t, "PUT", "/scim/v2/Groups/"+itoa(g.ID), fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":%q,"members":[]}`, g.Name), http.StatusOK)
+		return []wantEntry{{Action: "group.remove_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("via: scim; %s (#%d)", g.Name, g.ID)}}
+	}}},
+	"PATCH /scim/v2/Groups/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "ScimPatch", roster.JoinOpen)
+		after := w.name("ScimPatched")
+		w.api(t, "PATCH", "/scim/v2/Groups/"+itoa(g.ID), fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"displayName":%q}}]}`, after), http.StatusOK)
+		return []wantEntry{{Action: "group.update", TargetType: "group", TargetID: itoa(g.ID), Note: "via: scim", Changes: map[string]roster.Change{"name": chg(g.Name, after)}}}
+	}}},
+	"DELETE /scim/v2/Groups/{id}": {{do: func(t *testing.T, w *world) []wantEntry {
+		g := w.group(t, "ScimDoomed", roster.JoinOpen)
+		w.api(t, "DELETE", "/scim/v2/Groups/"+itoa(g.ID), "", http.StatusNoContent)
+		return []wantEntry{{Action: "group.delete", TargetType: "group", TargetID: itoa(g.ID), Note: "via: scim", Changes: map[string]roster.Change{"name": chg(g.Name, nil)}}}
+	}}},
+	"/scim/v2": {{none: "SCIM's not-found answer for /scim/v2 itself", do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "POST", "/scim/v2", `{}`, http.StatusNotFound)
+		return nil
+	}}},
+	"/scim/v2/": {{none: "SCIM's not-found answer", do: func(t *testing.T, w *world) []wantEntry {
+		w.api(t, "POST", "/scim/v2/Nothing", `{}`, http.StatusNotFound)
+		return nil
 	}}},
 	"POST /api/v1/groups/{id}/codes": {{do: func(t *testing.T, w *world) []wantEntry {
 		g := w.group(t, "Coded", roster.JoinCode)

@@ -57,6 +57,10 @@ type errorBody struct {
 // for JSON (tags.js), and as a page otherwise. Internal errors are logged
 // here, once, and shown only as "Internal error."
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
+	if isSCIM(r) {
+		s.scimError(w, r, err) // RFC 7644's error shape
+		return
+	}
 	status := errorStatus(err)
 	if status == http.StatusInternalServerError {
 		s.Logger.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)

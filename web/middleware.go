@@ -31,10 +31,10 @@ func staffFrom(r *http.Request) *roster.Staff {
 	return s
 }
 
-// isAPI reports whether r is for the JSON API, which answers in JSON and
+// isAPI reports whether r is for the JSON API or SCIM, which answer in JSON and
 // authenticates with bearer tokens only.
 func isAPI(r *http.Request) bool {
-	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/")
+	return r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") || isSCIM(r)
 }
 
 // wantsJSON reports whether a page request comes from one of the page
@@ -121,7 +121,11 @@ func (s *Server) authorize(perm roster.Permission, next http.Handler) http.Handl
 			return
 		}
 		ctx := context.WithValue(r.Context(), staffKey{}, staff)
-		ctx = roster.NewContextWithActor(ctx, roster.StaffActor(staff))
+		actor := roster.StaffActor(staff)
+		if isSCIM(r) {
+			actor.Via = "scim" // an identity provider with the staff's token
+		}
+		ctx = roster.NewContextWithActor(ctx, actor)
 		// A newsletter changed through the API records "api"; through
 		// the back-office's pages, "staff".
 		via := roster.SourceStaff

@@ -47,7 +47,7 @@ var harmlessForms = map[string]url.Values{
 
 // TestRoutes_Permissions sends a harmless request (ids that name nothing,
 // empty bodies) to every route of the route table but the public ones, as
-// every role: API routes with the role's token, page routes with a signed
+// every role: API and SCIM routes with the role's token, page routes with a signed
 // in session and its CSRF token. The answer must be 403 exactly when the
 // role lacks the route's permission, and never a request to sign in.
 func TestRoutes_Permissions(t *testing.T) {
@@ -74,7 +74,7 @@ func TestRoutes_Permissions(t *testing.T) {
 				var status int
 				var body, loc string
 				var fresh *browser
-				if strings.HasPrefix(path, "/api/") {
+				if strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/scim/") {
 					status, body = w.ts.do(t, role, method, path, "")
 				} else {
 					b := browsers[role]

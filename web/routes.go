@@ -293,6 +293,9 @@ func (s *Server) routes() {
 	s.handle("GET /api/v1/settings/member", roster.PermManageStaff, s.apiGetMemberSettings)
 	s.handle("PUT /api/v1/settings/member", roster.PermManageStaff, s.apiPutMemberSettings)
 
+	// SCIM 2.0 for identity providers, by bearer token (scim.go).
+	s.scimRoutes()
+
 	// The member API: public routes with their own session auth.
 	s.memberRoutes()
 	s.handle("/api", public, s.apiNotFound) // else the mux redirects it, whatever the method, to /api/

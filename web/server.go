@@ -120,6 +120,9 @@ type Server struct {
 	// behind a proxy that terminates TLS.
 	SecureCookies bool
 	Version       string
+	// SCIMUserName is the user field SCIM's userName maps to: "email"
+	// (the default when empty) or "client_id".
+	SCIMUserName string
 
 	mux     *http.ServeMux
 	table   []Route // every route, in registration order

@@ -67,6 +67,9 @@ func commands() []command {
 		{"bench-member", "", "measure the member API (GET /api/member/v1/me) over N users with sessions, and a sign-out everywhere", func(ctx context.Context, s streams, a []string) error {
 			return runBenchMember(ctx, a, s.stdout, s.stderr, s.getenv)
 		}},
+		{"bench-scim", "", "measure SCIM list queries (GET /scim/v2/Users with filters) over N users", func(ctx context.Context, s streams, a []string) error {
+			return runBenchSCIM(ctx, a, s.stdout, s.stderr, s.getenv)
+		}},
 		{"staff create", "", "create a staff account (the password is read from the terminal or stdin)", func(ctx context.Context, s streams, a []string) error {
 			return runStaffCreate(ctx, a, s.stdin, s.stdout, s.stderr, s.getenv)
 		}},

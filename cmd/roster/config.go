@@ -46,6 +46,9 @@ type Config struct {
 	// WebhooksAllowPrivate lets webhooks reach loopback, private and
 	// link-local addresses (off: refused, against SSRF).
 	WebhooksAllowPrivate bool
+	// SCIMUserName is the user field SCIM's userName maps to: email or
+	// client_id.
+	SCIMUserName string
 }
 
 // DefaultConfig returns the configuration of a plain `roster serve`.
@@ -56,6 +59,8 @@ func DefaultConfig() Config {
 		LogLevel:  "info",
 		LogFormat: "text",
 		MailRate:  10,
+
+		SCIMUserName: "email",
 	}
 }
 
@@ -92,6 +97,7 @@ func (c *Config) options(serving bool) []option {
 			option{flag: "mail-rate", env: "ROSTER_MAIL_RATE", usage: "most messages sent per second (0: no limit)", integer: &c.MailRate},
 			option{flag: "metrics-addr", env: "ROSTER_METRICS_ADDR", usage: "a separate address serving /metrics (Prometheus) and /debug/pprof/, e.g. 127.0.0.1:9090 (default: none)", str: &c.MetricsAddr},
 			option{flag: "webhooks-allow-private", env: "ROSTER_WEBHOOKS_ALLOW_PRIVATE", usage: "let webhooks reach loopback, private and link-local addresses (default: refused)", boolean: &c.WebhooksAllowPrivate},
+			option{flag: "scim-user-name", env: "ROSTER_SCIM_USER_NAME", usage: "the user field SCIM's userName maps to: email or client_id", str: &c.SCIMUserName},
 			option{flag: "metrics-token", env: "ROSTER_METRICS_TOKEN", usage: "serve /metrics on the main address to requests carrying this bearer token (default: not served there)", str: &c.MetricsToken},
 		)
 	}

@@ -25,6 +25,7 @@ import (
 	"roster/index"
 	"roster/jobs"
 	"roster/metrics"
+	"roster/scim"
 	"roster/sqldb"
 	"roster/web"
 )
@@ -295,6 +296,9 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 	hooks := sqldb.NewWebhookService(m.DB)
 	m.Webhooker = deliver.NewWebhookWorker(hooks, deliver.WebhookConfig{AllowPrivate: m.Config.WebhooksAllowPrivate, Owner: jobs.Owner("webhook")},
 		m.Logger.With("component", "webhooks"))
+	if err := scim.CheckUserName(m.Config.SCIMUserName); err != nil {
+		return nil, errors.New(roster.ErrorMessage(err))
+	}
 	var metricsHandler http.Handler
 	if m.Config.MetricsToken != "" {
 		metricsHandler = tokenProtected(m.Config.MetricsToken, m.Metrics.Handler())
@@ -324,6 +328,7 @@ func (m *Main) Handler(ctx context.Context) (*web.Server, error) {
 		Version:           version,
 		Observer:          m.Metrics,
 		Metrics:           metricsHandler,
+		SCIMUserName:      m.Config.SCIMUserName,
 	}), nil
 }
 
