@@ -23,9 +23,12 @@ func (db *DB) timeArg(t time.Time) any {
 
 // timeValue encodes t as the dialect stores times, the zero time included:
 // a UTC time.Time on PostgreSQL, UTC text in the form sqliteTime on SQLite.
+// Both keep milliseconds, as a transaction's clock does (Tx.now): a time
+// written outside a transaction (a lease given back) is then never a
+// fraction of a millisecond after the "now" a claim compares it with.
 func (d Dialect) timeValue(t time.Time) any {
 	if d == Postgres {
-		return t.UTC()
+		return t.UTC().Truncate(time.Millisecond)
 	}
 	return t.UTC().Format(sqliteTime)
 }
