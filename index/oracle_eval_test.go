@@ -180,6 +180,10 @@ func (o *goOracle) match(u *roster.User, f roster.Field, c query.Cond, loc *time
 			return slices.ContainsFunc(c.Values, func(x string) bool { return oracleText(f, x) == s }), nil
 		case query.OpContains:
 			return slices.ContainsFunc(c.Values, func(x string) bool { return strings.Contains(s, oracleText(f, x)) }), nil
+		case query.OpPrefix:
+			return slices.ContainsFunc(c.Values, func(x string) bool { return strings.HasPrefix(s, oracleText(f, x)) }), nil
+		case query.OpSuffix:
+			return slices.ContainsFunc(c.Values, func(x string) bool { return strings.HasSuffix(s, oracleText(f, x)) }), nil
 		case query.OpEmpty, query.OpNotEmpty:
 			return (s == "") == (c.Op == query.OpEmpty), nil
 		}

@@ -293,7 +293,7 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 		kind := query.KindOf(fl)
 		ops := map[query.Kind][]query.Op{
 			query.KindOrdered:  {query.OpEq, query.OpLt, query.OpLe, query.OpGt, query.OpGe, query.OpBetween, query.OpEmpty, query.OpNotEmpty},
-			query.KindText:     {query.OpEq, query.OpContains, query.OpEmpty, query.OpNotEmpty},
+			query.KindText:     {query.OpEq, query.OpContains, query.OpPrefix, query.OpSuffix, query.OpEmpty, query.OpNotEmpty},
 			query.KindExact:    {query.OpEq, query.OpEmpty, query.OpNotEmpty},
 			query.KindSet:      {query.OpEq, query.OpAll, query.OpEmpty, query.OpNotEmpty},
 			query.KindPresence: {query.OpEmpty, query.OpNotEmpty},
@@ -313,7 +313,16 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 			c.Values = []string{randValue(r, fl)}
 		default:
 			for range 1 + r.IntN(3) {
-				c.Values = append(c.Values, randValue(r, fl))
+				v := randValue(r, fl)
+				if rs := []rune(v); len(rs) > 0 && (c.Op == query.OpPrefix || c.Op == query.OpSuffix) {
+					// A start or an end of a value some users have.
+					if n := 1 + r.IntN(len(rs)); c.Op == query.OpPrefix {
+						v = string(rs[:n])
+					} else {
+						v = string(rs[len(rs)-n:])
+					}
+				}
+				c.Values = append(c.Values, v)
 			}
 		}
 		if r.IntN(6) == 0 {

@@ -211,11 +211,12 @@ func (st *state) dictBits(c *dictCol, pr query.Pred) *roaring.Bitmap {
 		return c.sets[0]
 	case query.OpNotEmpty:
 		return roaring.AndNot(st.alive, c.sets[0])
-	case query.OpContains:
+	case query.OpContains, query.OpPrefix, query.OpSuffix:
+		match := textOps[pr.Op]
 		var parts []*roaring.Bitmap
 		for code, v := range c.values {
 			for _, s := range pr.Strs {
-				if strings.Contains(v, s) {
+				if match(v, s) {
 					parts = append(parts, c.sets[code])
 					break
 				}
@@ -256,7 +257,9 @@ func (st *state) idBits(pr query.Pred) *roaring.Bitmap {
 func (st *state) arenaBits(pr query.Pred, within *roaring.Bitmap) *roaring.Bitmap {
 	i := st.arenaIdx[pr.Field.Key]
 	cand := within
-	if (pr.Op == query.OpEq || pr.Op == query.OpContains) && pr.Field.Searchable {
+	// Every text operator but none/any matches values that contain the
+	// value sought.
+	if pr.Op != query.OpEmpty && pr.Op != query.OpNotEmpty && pr.Field.Searchable {
 		var parts []*roaring.Bitmap
 		for _, s := range pr.Strs {
 			c := st.grams.candidates(s)
@@ -282,15 +285,31 @@ func (st *state) arenaBits(pr query.Pred, within *roaring.Bitmap) *roaring.Bitma
 	return out
 }
 
+// textOps and textOpsBytes are the text operators that compare a value
+// with the one sought, on strings and on the arena's bytes.
+var (
+	textOps = map[query.Op]func(v, s string) bool{
+		query.OpContains: strings.Contains,
+		query.OpPrefix:   strings.HasPrefix,
+		query.OpSuffix:   strings.HasSuffix,
+	}
+	textOpsBytes = map[query.Op]func(v, s []byte) bool{
+		query.OpContains: bytes.Contains,
+		query.OpPrefix:   bytes.HasPrefix,
+		query.OpSuffix:   bytes.HasSuffix,
+	}
+)
+
 func textMatch(pr query.Pred, v []byte) bool {
 	switch pr.Op {
 	case query.OpEmpty:
 		return len(v) == 0
 	case query.OpNotEmpty:
 		return len(v) > 0
-	case query.OpContains:
+	case query.OpContains, query.OpPrefix, query.OpSuffix:
+		match := textOpsBytes[pr.Op]
 		for _, s := range pr.Strs {
-			if bytes.Contains(v, []byte(s)) {
+			if match(v, []byte(s)) {
 				return true
 			}
 		}

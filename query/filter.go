@@ -21,6 +21,8 @@ const (
 	OpEq       Op = "eq"        // equals any of Values; sets: has any of Values
 	OpAll      Op = "all"       // sets: has all of Values
 	OpContains Op = "contains"  // text: contains any of Values
+	OpPrefix   Op = "starts"    // text: starts with any of Values
+	OpSuffix   Op = "ends"      // text: ends with any of Values
 	OpLt       Op = "lt"        // ordered types: below Values[0]
 	OpLe       Op = "le"        // at most
 	OpGt       Op = "gt"        // above
@@ -31,7 +33,7 @@ const (
 )
 
 // Ops lists every operator.
-var Ops = []Op{OpEq, OpAll, OpContains, OpLt, OpLe, OpGt, OpGe, OpBetween, OpEmpty, OpNotEmpty}
+var Ops = []Op{OpEq, OpAll, OpContains, OpPrefix, OpSuffix, OpLt, OpLe, OpGt, OpGe, OpBetween, OpEmpty, OpNotEmpty}
 
 // Cond is one condition on one field. Values are in their text form, as a
 // person types them ("2025-03-01", "5000", "FR"); Compile types them.

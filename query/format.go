@@ -65,8 +65,8 @@ func writeCond(b *strings.Builder, c Cond) {
 		list(",")
 	case OpBetween:
 		list("..")
-	case OpContains:
-		b.WriteByte('~')
+	case OpContains, OpPrefix, OpSuffix:
+		b.WriteByte(map[Op]byte{OpContains: '~', OpPrefix: '^', OpSuffix: '$'}[c.Op])
 		list(",")
 	case OpAll:
 		list("+")
@@ -100,7 +100,8 @@ func wordNeedsQuotes(w string) bool {
 
 // valueNeedsQuotes reports whether the value v must be quoted to read back
 // as itself: when it is empty, holds white space, a quote, a backslash, a
-// separator (',', '..', '+'), starts with an operator ('>', '<', '~') or is
+// separator (',', '..', '+'), starts with an operator ('>', '<', '~', '^',
+// '$') or is
 // none or any. A single leading '+' (a phone number) needs no quotes, except
 // after a '+' separator (a++b reads as "a+" and "b"). A leading '-' or a ':'
 // needs none either: neither means anything inside a value.
@@ -117,7 +118,7 @@ func valueNeedsQuotes(v string, afterPlus bool) bool {
 		return true
 	}
 	switch v[0] {
-	case '>', '<', '~':
+	case '>', '<', '~', '^', '$':
 		return true
 	case '+':
 		return afterPlus || strings.Contains(v[1:], "+")

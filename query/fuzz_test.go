@@ -42,6 +42,7 @@ var fuzzSeeds = []string{
 	"Zoé\u00a0山田\u3000x\u2028y",
 	"url:http://x.com/a?b=c _x1:y",
 	"created_at:2025-03-31..2025-03-01 addresses:any",
+	"email:^ann,$x -city:$ville c:^ c:$ c:^^a",
 }
 
 func FuzzParse(f *testing.F) {

@@ -98,7 +98,7 @@ func Parse(text string) (Filter, error) {
 // Scanning modes of a condition's value: which separators it has.
 const (
 	modeList     = iota // after field: a,b  a+b  a..b
-	modeContains        // after ~: a,b only
+	modeContains        // after ~ ^ $: a,b only
 	modeOne             // after < <= > >=: every separator is scanned, then refused
 )
 
@@ -144,6 +144,10 @@ func parseCond(text string, start, fieldStart, colon int) (Cond, int, error) {
 		c.Op, mode, v = OpLt, modeOne, v+1
 	case strings.HasPrefix(rest, "~"):
 		c.Op, mode, v = OpContains, modeContains, v+1
+	case strings.HasPrefix(rest, "^"):
+		c.Op, mode, v = OpPrefix, modeContains, v+1
+	case strings.HasPrefix(rest, "$"):
+		c.Op, mode, v = OpSuffix, modeContains, v+1
 	}
 	items, seps, end, err := scanValue(text, v, mode)
 	if err != nil {

@@ -69,6 +69,9 @@ func TestParse(t *testing.T) {
 		{in: `points:>"5"`, conds: []Cond{cond("points", OpGt, false, 0, "5")}, str: "points:>5"},
 		{in: "last_login:>=2025-03-01T10:00:00Z", conds: []Cond{cond("last_login", OpGe, false, 0, "2025-03-01T10:00:00Z")}},
 		{in: "email:~gmail", conds: []Cond{cond("email", OpContains, false, 0, "gmail")}},
+		{in: "email:^ann,bob", conds: []Cond{cond("email", OpPrefix, false, 0, "ann", "bob")}},
+		{in: "email:$@example.com", conds: []Cond{cond("email", OpSuffix, false, 0, "@example.com")}},
+		{in: `city:"^Paris"`, conds: []Cond{cond("city", OpEq, false, 0, "^Paris")}},
 		{in: "bio:~cat,dog", conds: []Cond{cond("bio", OpContains, false, 0, "cat", "dog")}},
 		{in: "bio:~c++", conds: []Cond{cond("bio", OpContains, false, 0, "c++")}, str: `bio:~"c++"`},
 		{in: "bio:~a+b,1..2", conds: []Cond{cond("bio", OpContains, false, 0, "a+b", "1..2")}, str: `bio:~"a+b","1..2"`},
@@ -224,6 +227,8 @@ func TestStringQuoting(t *testing.T) {
 	}{
 		{Filter{Words: []string{"", " ", "a b", `"`, `\`, "x:y", "-x:y", "10:30", "-5", "é:x"}},
 			`"" " " "a b" "\"" "\\" "x:y" "-x:y" 10:30 -5 é:x`},
+		{Filter{Conds: []Cond{cond("c", OpEq, false, -1, "^a", "$a"), cond("c", OpPrefix, false, -1, "^a", "b"), cond("c", OpSuffix, true, -1, "$", "a$")}},
+			`c:"^a","$a" c:^"^a",b -c:$"$",a$`},
 		{Filter{Conds: []Cond{cond("c", OpEq, false, -1, "", " ", ">a", "<a", "~a", "none", "ANY", "a..b", "a,b", "a+b", `a"b`, `a\b`, "-a", "a:b", "+1", "++1", "1+")}},
 			`c:""," ",">a","<a","~a","none","ANY","a..b","a,b","a+b","a\"b","a\\b",-a,a:b,+1,"++1","1+"`},
 		{Filter{Conds: []Cond{cond("t", OpAll, true, -1, "+a", "+b", "c")}}, `-t:+a+"+b"+c`},
@@ -304,7 +309,7 @@ func TestParseJSON(t *testing.T) {
 		{`{"conditions": [null]}`, "conditions[0] must be an object"},
 		{`{"conditions": [5]}`, "conditions[0] must be an object"},
 		{`{"conditions": [{"field": "a", "values": ["x"], "extra": 1}]}`, `conditions[0]: unknown member "extra"`},
-		{`{"conditions": [{"field": "a", "op": "like"}]}`, `op "like" is not one of eq, all, contains, lt, le, gt, ge, between, empty, not_empty`},
+		{`{"conditions": [{"field": "a", "op": "like"}]}`, `op "like" is not one of eq, all, contains, starts, ends, lt, le, gt, ge, between, empty, not_empty`},
 		{`{"conditions": [{"field": "a", "op": 1}]}`, `op must be a string`},
 		{`{"conditions": [{"op": "eq", "values": ["x"]}]}`, `field is required`},
 		{`{"conditions": [{"field": "a b", "values": ["x"]}]}`, `field "a b" is not a field name`},
@@ -334,7 +339,7 @@ func TestJSONRoundTrip(t *testing.T) {
 	texts := []string{
 		"",
 		`vip "new york" Zoé 山田 -tags:churned country:FR,BE points:>=10`,
-		`tags:a+b created_at:2025-03-01..2025-03-31 points:..10 email:~gmail,yahoo bio:none -bio:any city:"" mobile_phone:+33612345678`,
+		`tags:a+b created_at:2025-03-01..2025-03-31 points:..10 email:~gmail,yahoo email:^ann -email:$.org city:"^x",y bio:none -bio:any city:"" mobile_phone:+33612345678`,
 		`bio:"say \"hi\" \\o/" "a\\b"`,
 	}
 	filters := []Filter{
@@ -374,7 +379,7 @@ func TestParseCompile(t *testing.T) {
 	ok := []string{
 		"created_at:2025-03-01..2025-03-31",
 		`vip "new york" -roles:churned country:FR,BE points:>=10 role:vip Country:fr`,
-		"roles:a+b badge:x,y points:..10 points:100.. email:~gmail bio:none -bio:any",
+		"roles:a+b badge:x,y points:..10 points:100.. email:~gmail email:^ann -city:$ville bio:none -bio:any",
 		"mobile_phone:+33612345678 birth_date:<1990-01-01 newsletter:yes",
 		`city:"New York","Los Angeles" status:active`,
 	}

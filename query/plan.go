@@ -250,7 +250,7 @@ func compileCond(f roster.Field, c Cond, loc *time.Location, cat *roster.Catalog
 	}
 	allowed := map[Kind][]Op{
 		KindOrdered:  {OpEq, OpLt, OpLe, OpGt, OpGe, OpBetween, OpEmpty, OpNotEmpty},
-		KindText:     {OpEq, OpContains, OpEmpty, OpNotEmpty},
+		KindText:     {OpEq, OpContains, OpPrefix, OpSuffix, OpEmpty, OpNotEmpty},
 		KindExact:    {OpEq, OpEmpty, OpNotEmpty},
 		KindSet:      {OpEq, OpAll, OpEmpty, OpNotEmpty},
 		KindPresence: {OpEmpty, OpNotEmpty},
@@ -490,6 +490,10 @@ func opName(op Op) string {
 		return "has all (a+b)"
 	case OpContains:
 		return "contains (~)"
+	case OpPrefix:
+		return "starts with (^)"
+	case OpSuffix:
+		return "ends with ($)"
 	case OpLt:
 		return "<"
 	case OpLe:

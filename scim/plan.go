@@ -353,6 +353,10 @@ func fieldFormula(c *Compare, p Path, keys []string, neg bool, reg *roster.Regis
 		op, negate = query.OpEq, true
 	case "co":
 		op = query.OpContains
+	case "sw":
+		op = query.OpPrefix
+	case "ew":
+		op = query.OpSuffix
 	case "gt":
 		op = query.OpGt
 	case "ge":
@@ -363,8 +367,8 @@ func fieldFormula(c *Compare, p Path, keys []string, neg bool, reg *roster.Regis
 		op = query.OpLe
 	case "pr":
 		op = query.OpNotEmpty
-	default: // sw, ew
-		return nil, Errorf(http.StatusBadRequest, InvalidFilter, "%s cannot be answered by the index, which matches text by eq and co (use one of those)", what)
+	default:
+		return nil, Errorf(http.StatusBadRequest, InvalidFilter, "%s: unknown operator", what)
 	}
 	var values []string
 	switch v := c.Value.(type) {

@@ -29,6 +29,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"roster"
 	"roster/query"
@@ -303,6 +304,22 @@ func (d Dialect) trim(x string) string {
 }
 
 // substr is "sub occurs in x" (strings.Contains).
+// textOp is x contains, starts with or ends with s (op). The ends are
+// compared by their characters (substr counts characters on both
+// databases), with no LIKE pattern to escape.
+func (d Dialect) textOp(op query.Op, x, s string) sqlFrag {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case op == query.OpContains || n == 0:
+		return d.substr(x, s)
+	case op == query.OpPrefix:
+		return sqlFrag{"substr(" + x + ", 1, CAST(? AS integer)) = ?", []any{n, s}}
+	case d == Postgres:
+		return sqlFrag{"right(" + x + ", CAST(? AS integer)) = ?", []any{n, s}}
+	}
+	return sqlFrag{"substr(" + x + ", -CAST(? AS integer)) = ?", []any{n, s}}
+}
+
 func (d Dialect) substr(x, sub string) sqlFrag {
 	if sub == "" {
 		return sqlTrue
@@ -385,13 +402,13 @@ func (d Dialect) predSQL(pr query.Pred, r roster.AccessRule) (sqlFrag, error) {
 		switch pr.Op {
 		case query.OpEq:
 			return sqlIn(x, pr.Strs), nil
-		case query.OpContains:
+		case query.OpContains, query.OpPrefix, query.OpSuffix:
 			if pr.Kind != query.KindText {
 				return bad()
 			}
 			var alts []sqlFrag
 			for _, s := range pr.Strs {
-				alts = append(alts, d.substr(x, s))
+				alts = append(alts, d.textOp(pr.Op, x, s))
 			}
 			return sqlOr(alts), nil
 		case query.OpEmpty:

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"roster"
+	"roster/query"
 )
 
 // The schemas of the API description, declared once here as Go values and
@@ -148,7 +149,7 @@ var schemas = js{
 		"q":     str("A filter in the filter language."),
 		"words": array(str("A keyword.")),
 		"conditions": array(object("field op", js{"field": str("A field key."),
-			"op":     enum("The comparison.", "eq", "all", "contains", "lt", "le", "gt", "ge", "between", "empty", "not_empty"),
+			"op":     queryOps(),
 			"values": array(anyValue("A value.")), "negate": boolean("Exclude what it matches.")})),
 		"sort":   str("Sortable field keys, - for descending."),
 		"limit":  integer("1 to 500, default 50."),
@@ -388,4 +389,13 @@ func webhookEvent() js {
 		names[i] = string(e.Event)
 	}
 	return enum("A webhook event.", names...)
+}
+
+// queryOps is a condition's operator: one of query.Ops.
+func queryOps() js {
+	names := make([]string, len(query.Ops))
+	for i, op := range query.Ops {
+		names[i] = string(op)
+	}
+	return enum("The comparison.", names...)
 }
