@@ -63,7 +63,7 @@ func (sel Selection) Apply(res Resource) Resource {
 	if len(sel.Attributes) == 0 && len(sel.Excluded) == 0 {
 		return res
 	}
-	out := res
+	var out Resource
 	if len(sel.Attributes) > 0 {
 		out = Resource{}
 		for _, k := range alwaysReturned {

@@ -159,13 +159,13 @@ func (p *parser) lex() error {
 	s := p.src
 	for i := 0; i < len(s); {
 		c := s[i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+		switch c {
+		case ' ', '\t', '\n', '\r':
 			i++
-		case c == '(' || c == ')' || c == '[' || c == ']':
+		case '(', ')', '[', ']':
 			p.toks = append(p.toks, token{text: string(c), pos: i, punct: c})
 			i++
-		case c == '"':
+		case '"':
 			j := i + 1
 			for j < len(s) && s[j] != '"' {
 				if s[j] == '\\' {
@@ -401,7 +401,7 @@ func validName(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		alpha := (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		if !alpha && (i == 0 || !(c == '-' || c == '_' || (c >= '0' && c <= '9'))) {
+		if !alpha && (i == 0 || (c != '-' && c != '_' && (c < '0' || c > '9'))) {
 			return false
 		}
 	}

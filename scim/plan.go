@@ -245,11 +245,12 @@ func valuePathFormula(vp *ValuePath, neg bool, reg *roster.Registry, cfg Config)
 		if err != nil {
 			return nil, err
 		}
-		if out == nil {
+		switch {
+		case out == nil:
 			out = f
-		} else if neg {
+		case neg:
 			out = join("or", out, f)
-		} else {
+		default:
 			out = join("and", out, f)
 		}
 	}
@@ -405,11 +406,12 @@ func fieldFormula(c *Compare, p Path, keys []string, neg bool, reg *roster.Regis
 	var out *formula
 	for _, k := range keys {
 		l := &formula{lit: lit{cond: query.Cond{Field: k, Op: op, Values: values, Negate: n, Pos: -1}, what: what}}
-		if out == nil {
+		switch {
+		case out == nil:
 			out = l
-		} else if n {
+		case n:
 			out = join("and", out, l) // not (a or b)
-		} else {
+		default:
 			out = join("or", out, l)
 		}
 	}

@@ -414,8 +414,7 @@ func extraAttr(k string) (string, bool) {
 }
 
 func emptyOf(f roster.Field) any {
-	switch f.Type {
-	case roster.TypeAddresses:
+	if f.Type == roster.TypeAddresses {
 		return []roster.Address(nil)
 	}
 	return ""

@@ -22,7 +22,6 @@ var exportParams = append(append([]param{}, searchParams...),
 	qs("escape", "0: write cells that a spreadsheet would run as formulas as they are."))
 
 var (
-	usersAnswer    = list("users", ref("User"))
 	messageAnswer  = object("message", js{"message": ref("Message")})
 	ledgerExample  = js{"amount": 50, "reason": "Won the spring challenge", "idempotency_key": "challenge-2026-u_123"}
 	bulkExample    = js{"q": "country:FR points:>100"}

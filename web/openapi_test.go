@@ -238,8 +238,10 @@ func TestAPIReference_Page(t *testing.T) {
 				t.Errorf("%s %s: not on the page", strings.ToUpper(method), path)
 				continue
 			}
-			art := page[i:]
-			art = art[:strings.Index(art, "</article>")]
+			art, _, found := strings.Cut(page[i:], "</article>")
+			if !found {
+				t.Fatalf("%s %s: the operation's article is not closed", strings.ToUpper(method), path)
+			}
 			for _, want := range []string{">" + strings.ToUpper(method) + "<", ">" + path + "<", "Permission: <code>" + op.Permission + "</code>", op.Curl, "Copy as curl"} {
 				if !strings.Contains(art, want) {
 					t.Errorf("%s %s: the page's operation lacks %q", strings.ToUpper(method), path, want)
