@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,13 +184,18 @@ func (s *Server) scimCreateGroup(w http.ResponseWriter, r *http.Request) {
 		g.Properties = scim.ExternalIDProperty(nil, *gw.ExternalID)
 	}
 	ctx := r.Context()
+	ch, err := s.planMembers(ctx, nil, gw.Members)
+	if err != nil {
+		s.scimError(w, r, err) // nothing written
+		return
+	}
 	if err := s.Groups.CreateGroup(ctx, g); err != nil {
 		s.scimError(w, r, err)
 		return
 	}
-	if err := s.setMembers(ctx, g.ID, nil, gw.Members); err != nil {
-		// The group exists: say what failed, and let the client retry
-		// with PUT or PATCH.
+	if err := s.applyMembers(ctx, g.ID, ch); err != nil {
+		// A user deleted since the plan: the group exists; say what
+		// failed, and let the client retry with PUT or PATCH.
 		s.scimError(w, r, err)
 		return
 	}
@@ -213,15 +217,46 @@ func (s *Server) answerGroup(w http.ResponseWriter, r *http.Request, id int64, s
 	scimResource(w, status, scim.GroupResource(g, members, s.scimConfig(r)))
 }
 
-// setMembers changes a group's members from have to want (nil: leave them).
-func (s *Server) setMembers(ctx context.Context, id int64, have, want []string) error {
+// memberChange is what a write does to a group's members: the users (by
+// public id) to add and to remove.
+type memberChange struct{ add, remove []string }
+
+// planMembers returns the change from the members have to want (nil:
+// leave them) and checks, before anything is written, that every user to
+// add exists: an unknown one refuses the whole write.
+func (s *Server) planMembers(ctx context.Context, have, want []string) (memberChange, error) {
+	var ch memberChange
 	if want == nil {
-		return nil
+		return ch, nil
+	}
+	had, wanted := make(map[string]bool, len(have)), make(map[string]bool, len(want))
+	for _, u := range have {
+		had[u] = true
 	}
 	for _, u := range want {
-		if slices.Contains(have, u) {
-			continue
+		if !had[u] && !wanted[u] {
+			if _, err := s.Users.FindUserByID(ctx, u); err != nil {
+				if roster.ErrorCode(err) == roster.ENOTFOUND {
+					return ch, scim.Errorf(http.StatusBadRequest, scim.InvalidValue, "members: no user %s", strconv.Quote(u))
+				}
+				return ch, err
+			}
+			ch.add = append(ch.add, u)
 		}
+		wanted[u] = true
+	}
+	for _, u := range have {
+		if !wanted[u] {
+			ch.remove = append(ch.remove, u)
+		}
+	}
+	return ch, nil
+}
+
+// applyMembers writes ch to group id, a membership at a time (each audited
+// on its user, as staff's own changes are).
+func (s *Server) applyMembers(ctx context.Context, id int64, ch memberChange) error {
+	for _, u := range ch.add {
 		if err := s.Groups.AddMember(ctx, id, u); err != nil {
 			if roster.ErrorCode(err) == roster.ENOTFOUND {
 				return scim.Errorf(http.StatusBadRequest, scim.InvalidValue, "members: no user %s", strconv.Quote(u))
@@ -229,10 +264,7 @@ func (s *Server) setMembers(ctx context.Context, id int64, have, want []string) 
 			return err
 		}
 	}
-	for _, u := range have {
-		if slices.Contains(want, u) {
-			continue
-		}
+	for _, u := range ch.remove {
 		if err := s.Groups.RemoveMember(ctx, id, u); err != nil && roster.ErrorCode(err) != roster.ENOTFOUND {
 			return err
 		}
@@ -243,6 +275,11 @@ func (s *Server) setMembers(ctx context.Context, id int64, have, want []string) 
 // updateGroup applies gw to g, whose members are have.
 func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, g *roster.Group, have []string, gw *scim.GroupWrite) {
 	ctx := r.Context()
+	ch, err := s.planMembers(ctx, have, gw.Members)
+	if err != nil {
+		s.scimError(w, r, err) // nothing written
+		return
+	}
 	var upd roster.GroupUpdate
 	changed := false
 	if gw.Name != nil && *gw.Name != g.Name {
@@ -263,7 +300,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, g *roster.G
 			return
 		}
 	}
-	if err := s.setMembers(ctx, g.ID, have, gw.Members); err != nil {
+	if err := s.applyMembers(ctx, g.ID, ch); err != nil {
 		s.scimError(w, r, err)
 		return
 	}

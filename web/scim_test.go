@@ -394,6 +394,10 @@ func TestSCIMConformance(t *testing.T) {
 			}
 			c.do("POST", "/Groups", map[string]any{"displayName": "Engineering"}).wantError(t, 409, "uniqueness", "")
 			c.do("POST", "/Groups", map[string]any{"displayName": "Ghosts", "members": []any{map[string]any{"value": "u_nobody"}}}).wantError(t, 400, "invalidValue", "u_nobody")
+			// A refused member refuses the whole write: no group is left behind.
+			if l := c.do("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "Ghosts"`), nil).want(t, 200); l.body["totalResults"] != 0.0 {
+				t.Errorf("a group with an unknown member was created: %s", l.raw)
+			}
 			c.do("POST", "/Groups", map[string]any{"displayName": "Sales"}).want(t, 201)
 
 			l := c.do("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "engineering"`), nil).want(t, 200)
@@ -405,7 +409,7 @@ func TestSCIMConformance(t *testing.T) {
 				t.Errorf("group filter by member, members excluded: %s", l.raw)
 			}
 			l = c.do("GET", "/Groups?sortBy=displayName&sortOrder=descending&count=1", nil).want(t, 200)
-			if l.body["totalResults"] != 3.0 && l.body["totalResults"] != 2.0 || get(l.body, "Resources.0.displayName") != "Sales" {
+			if l.body["totalResults"] != 2.0 || get(l.body, "Resources.0.displayName") != "Sales" {
 				t.Errorf("groups sorted: %s", l.raw)
 			}
 
@@ -439,6 +443,11 @@ func TestSCIMConformance(t *testing.T) {
 			}
 			etag := r.header.Get("ETag")
 			c.do("PUT", "/Groups/"+eng, map[string]any{"displayName": "Platform"}, "If-Match", `W/"old"`).wantError(t, 412, "", "")
+			// A PUT naming an unknown member changes nothing, the name neither.
+			c.do("PUT", "/Groups/"+eng, map[string]any{"displayName": "Renamed", "members": []any{map[string]any{"value": "u_nobody"}}}).wantError(t, 400, "invalidValue", "u_nobody")
+			if g := c.do("GET", "/Groups/"+eng, nil).want(t, 200); g.body["displayName"] != "Platform" || g.header.Get("ETag") != etag {
+				t.Errorf("a refused PUT changed the group: %s", g.raw)
+			}
 			r = c.do("PUT", "/Groups/"+eng, map[string]any{"schemas": []string{rfcGroupSchema}, "displayName": "Platform", "members": []any{map[string]any{"value": cid}}}, "If-Match", etag).want(t, 200)
 			if got := memberIDs(r.body); got != cid || r.body["externalId"] != nil {
 				t.Errorf("PUT group: %s", r.raw)
