@@ -259,8 +259,11 @@ func TestWorker_RecoversExpiredLease(t *testing.T) {
 		srv := smtptest.Start(t)
 		q := f.queueReset(t)
 		ctx := context.Background()
-		// A worker claims the message and dies before sending it.
-		claimed, err := f.outbox.ClaimOutbox(ctx, "dead-node", 10, 50*time.Millisecond)
+		// A worker claims the message and dies before sending it. Its
+		// lease is long enough that a loaded machine still makes the
+		// second claim within it.
+		const lease = time.Second
+		claimed, err := f.outbox.ClaimOutbox(ctx, "dead-node", 10, lease)
 		if err != nil || len(claimed) != 1 || claimed[0].ID != q.ID {
 			t.Fatalf("claim: %v, %d messages", err, len(claimed))
 		}
@@ -271,7 +274,7 @@ func TestWorker_RecoversExpiredLease(t *testing.T) {
 		if m.Status != roster.OutboxSending {
 			t.Fatalf("claimed message is %s, want sending", m.Status)
 		}
-		time.Sleep(60 * time.Millisecond)
+		time.Sleep(lease + 10*time.Millisecond)
 		start(t, f, deliver.Config{SMTPURL: srv.URL()})
 		srv.Wait(t, 1, 10*time.Second)
 		waitStatus(t, f, q.ID, roster.OutboxSent)
