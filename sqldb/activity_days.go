@@ -93,9 +93,8 @@ func (tx *Tx) addActivityDays(ctx context.Context, events []*roster.Event, set r
 }
 
 // rebuildActivityDays recounts activity_days from the events under set
-// and logs a change for every user with events that may fall in the
-// counters' window now or later (the window and the 7 days ahead an
-// event may be dated), whose counts may have changed.
+// and logs a change for every user with events on the days a user loads
+// with (attachActivity), whose counts may have changed.
 func (tx *Tx) rebuildActivityDays(ctx context.Context, set roster.EventSettings) error {
 	visits, va, err := tx.db.stringList(set.VisitTypes)
 	if err != nil {
@@ -122,7 +121,7 @@ func (tx *Tx) rebuildActivityDays(ctx context.Context, set roster.EventSettings)
 		return formatError(err, "event settings: activity days")
 	}
 	first, _ := roster.ActivityWindow(tx.now)
-	ids, err := tx.ids(ctx, "SELECT DISTINCT user_id FROM events WHERE at >= ?", tx.db.timeArg(roster.DayStart(first)))
+	ids, err := tx.ids(ctx, "SELECT DISTINCT user_id FROM events WHERE at >= ?", tx.db.timeArg(roster.DayStart(first-roster.ActivityWindowDays)))
 	if err != nil {
 		return formatError(err, "event settings: activity days")
 	}
@@ -131,13 +130,14 @@ func (tx *Tx) rebuildActivityDays(ctx context.Context, set roster.EventSettings)
 
 // attachActivity fills ActivityDays, Visits30d and Interactions30d of
 // users, whose ids are where's (a condition on user_id with its
-// arguments): the days from the window's first on, counted at the
-// store's clock.
+// arguments), counted at the store's clock: the days from the window's
+// first on, and those of the window before it, so that the query index
+// still counts right when the clock is set back (it keeps what it loads).
 func (db *DB) attachActivity(ctx context.Context, q querier, byID map[int64]*roster.User, where string, args []any) error {
 	now := db.Now()
 	first, today := roster.ActivityWindow(now)
 	rows, err := q.QueryContext(ctx, db.rebind("SELECT user_id, day, visits, interactions FROM activity_days WHERE "+where+" AND day >= ? ORDER BY user_id, day"),
-		append(slices.Clip(args), first)...)
+		append(slices.Clip(args), first-roster.ActivityWindowDays)...)
 	if err != nil {
 		return formatError(err, "load activity")
 	}
