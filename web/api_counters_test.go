@@ -71,6 +71,16 @@ func TestAPI_ActivityCounters(t *testing.T) {
 			}
 		}
 
+		// The users page shows them as columns and filters on them.
+		b := newBrowser(t, ts)
+		b.signIn(roster.RoleViewer, "/users")
+		page := b.get("/users?q=visits_30d%3A%3E%3D2&cols=email,visits_30d,interactions_30d")
+		wantStatus(t, "users page", page, http.StatusOK)
+		wantContains(t, "users page", page.Body, "Visits (30 days)", "Interactions (30 days)", "zoe@example.com")
+		if strings.Contains(page.Body, "ann@example.com") {
+			t.Errorf("visits_30d:>=2 shows ann")
+		}
+
 		// Two days later, with no write: zoe's page view is 31 days old.
 		clock := ts.DB.Now
 		ts.DB.Now = func() time.Time { return now.AddDate(0, 0, 2) }
