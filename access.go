@@ -194,7 +194,7 @@ func DurationWords(d time.Duration) string {
 // Rule binds the policy to the time now: what every evaluation of access
 // (a user, the store's SQL, the query index) applies.
 func (p AccountPolicy) Rule(now time.Time) AccessRule {
-	r := AccessRule{ConfirmationRequired: p.ConfirmationRequired}
+	r := AccessRule{ConfirmationRequired: p.ConfirmationRequired, Now: now.UTC()}
 	if p.ExpiryMonths > 0 {
 		r.Expires = true
 		r.Cutoff = now.UTC().AddDate(0, -p.ExpiryMonths, 0).Truncate(time.Millisecond)
@@ -210,6 +210,9 @@ type AccessRule struct {
 	ConfirmationRequired bool
 	Expires              bool
 	Cutoff               time.Time
+	// Now is the moment the rule is bound to; the activity counters'
+	// window (ActivityWindow) is evaluated at it too.
+	Now time.Time
 }
 
 // CutoffMilli is Cutoff in Unix milliseconds.

@@ -133,6 +133,15 @@ type User struct {
 	// loads a user; nothing else writes them.
 	SessionsLastSeen time.Time
 	Platforms        []string
+
+	// ActivityDays are the user's visits and interactions per UTC day,
+	// of the days that may still fall in the activity counters' window;
+	// Visits30d and Interactions30d are their sums over the window when
+	// the store loaded the user (counters.go). The store fills them when
+	// it loads a user; nothing else writes them.
+	ActivityDays    []ActivityDay
+	Visits30d       int64
+	Interactions30d int64
 }
 
 // TotalFollowers is derived, so it can never be out of step with its parts.

@@ -57,11 +57,17 @@ func (ix *Index) rule(ctx context.Context) (roster.AccessRule, error) {
 			return roster.AccessRule{}, err
 		}
 	}
-	now := time.Now()
-	if ix.Now != nil {
-		now = ix.Now()
-	}
+	now := ix.now()
+	ix.rollDay(roster.DayOf(now))
 	return p.Rule(now), nil
+}
+
+// now is the index's clock.
+func (ix *Index) now() time.Time {
+	if ix.Now != nil {
+		return ix.Now()
+	}
+	return time.Now()
 }
 
 // access returns slot's access state under rd's rule.

@@ -83,12 +83,17 @@ const maxApplied = 1 << 20
 // state is everything the index knows; Build makes a fresh one and swaps it
 // in.
 type state struct {
-	reg      *roster.Registry
-	getters  []func(*roster.User) any // reads reg.Fields[i] of a user
-	n        int                      // slots in use: highest store id + 1
-	alive    *roaring.Bitmap
-	pubs     []string
-	acc      []accIn // what the access rule reads (access.go)
+	reg     *roster.Registry
+	getters []func(*roster.User) any // reads reg.Fields[i] of a user
+	n       int                      // slots in use: highest store id + 1
+	alive   *roaring.Bitmap
+	pubs    []string
+	acc     []accIn // what the access rule reads (access.go)
+	// act holds the recent activity days of the users that have some,
+	// and actDay the UTC day the activity counters are counted at
+	// (activity.go).
+	act      map[uint32][]roster.ActivityDay
+	actDay   int32
 	ordered  map[string]*orderedCol
 	dicts    map[string]*dictCol
 	arenaIdx map[string]int // arena field key -> position in records
@@ -118,6 +123,7 @@ func newState(reg *roster.Registry) *state {
 		ordered: map[string]*orderedCol{}, dicts: map[string]*dictCol{}, arenaIdx: map[string]int{},
 		sets: map[string]*setCol{}, presence: map[string]*roaring.Bitmap{},
 		grams: trigrams{m: map[uint64]*roaring.Bitmap{}}, textSort: map[string]*buckets[string]{},
+		act: map[uint32][]roster.ActivityDay{},
 	}
 	st.syncFields(reg)
 	return st
@@ -263,6 +269,7 @@ func (st *state) put(u *roster.User, fresh bool) error {
 	}
 	st.pubs[slot] = u.PublicID
 	st.acc[slot] = accInOf(u)
+	counts := st.putActivity(slot, u.ActivityDays)
 	var rec []string
 	if len(st.arenaKey) > 0 {
 		rec = make([]string, len(st.arenaKey))
@@ -271,11 +278,15 @@ func (st *state) put(u *roster.User, fresh bool) error {
 		v := st.getters[i](u)
 		switch query.KindOf(f) {
 		case query.KindOrdered:
+			x := query.OrderedOf(f, v)
+			if i := activityCount(f.Key); i >= 0 && f.Builtin {
+				x = counts[i] // at the index's day, not the store's
+			}
 			if st.building {
-				st.ordered[f.Key].vals[slot] = query.OrderedOf(f, v) // rebucket files it
+				st.ordered[f.Key].vals[slot] = x // rebucket files it
 				continue
 			}
-			st.ordered[f.Key].set(slot, query.OrderedOf(f, v), present)
+			st.ordered[f.Key].set(slot, x, present)
 		case query.KindExact:
 			if c := st.dicts[f.Key]; c != nil {
 				s, _ := v.(string)
@@ -388,6 +399,7 @@ func (st *state) drop(slot uint32) {
 	st.arena.drop(slot)
 	st.pubs[slot] = ""
 	st.acc[slot] = accIn{}
+	delete(st.act, slot)
 	st.alive.Remove(slot)
 }
 
@@ -424,6 +436,7 @@ func (ix *Index) Build(ctx context.Context) error {
 		return err
 	}
 	st := newState(reg)
+	st.actDay = roster.DayOf(ix.now())
 	st.reserve(int(maxID) + 1)
 	st.building = true
 	// Most of what a build allocates is garbage at once (decoded users);

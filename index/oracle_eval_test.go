@@ -45,6 +45,8 @@ type goOracle struct {
 	// The account policy and the time the access field is evaluated at.
 	policy roster.AccountPolicy
 	now    time.Time
+	// activity gives the activity counters, from the events sent.
+	activity *activityWorld
 }
 
 // access is the active-account rule as the README states it: the first
@@ -169,6 +171,9 @@ func (o *goOracle) hasWord(u *roster.User, w string) bool {
 // match reports whether u satisfies c, ignoring its negation.
 func (o *goOracle) match(u *roster.User, f roster.Field, c query.Cond, loc *time.Location) (bool, error) {
 	v := u.Get(f.Key)
+	if n, ok := o.activity.value(u.ID, f.Key, o.now); ok {
+		v = n
+	}
 	switch f.Type {
 	case roster.TypeInteger, roster.TypeNumber, roster.TypeDate, roster.TypeTimestamp, roster.TypeBoolean:
 		return oracleOrdered(f, v, c, loc)

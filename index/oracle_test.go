@@ -160,6 +160,9 @@ func randValue(r *rand.Rand, f roster.Field) string {
 	}
 	switch f.Type {
 	case roster.TypeInteger:
+		if strings.HasSuffix(f.Key, "_30d") { // the activity counters: a few events each
+			return fmt.Sprint(r.IntN(8))
+		}
 		return fmt.Sprint(pick(r, bigCounts))
 	case roster.TypeNumber:
 		return pick(r, []string{"-1.5", "0", "0.1", "42", "42.5", "1e9", "7"})
@@ -473,6 +476,15 @@ func TestIndexMatchesSQL(t *testing.T) {
 		// about 15 months (the default expiry) after the users' times.
 		now := baseTime.AddDate(0, 15, r.IntN(40)-20)
 		clock := func() time.Time { return now }
+		// Events at various ages: the activity counters and first seen.
+		aw := newActivityWorld(db)
+		oracle.activity = aw
+		for _, u := range batch {
+			aw.created(u)
+			if r.IntN(3) > 0 {
+				aw.send(t, ctx, r, u, now)
+			}
+		}
 		db.Now = clock
 		ix := mustOpenIndex(t, ctx, db)
 		ix.Now = clock
@@ -482,8 +494,9 @@ func TestIndexMatchesSQL(t *testing.T) {
 		}
 		oracle.reg = reg
 		checked, covered := 0, 0
-		// focus, when set, adds an access condition to every filter and
-		// often sorts by access first: the phases where time passes.
+		// focus, when set, adds an access condition to every filter, often
+		// an activity counter's too, and often sorts by access or a
+		// counter first: the phases where time passes.
 		focus := false
 		accessField, _ := reg.Field("access")
 		check := func(phase string, n int) {
@@ -500,11 +513,22 @@ func TestIndexMatchesSQL(t *testing.T) {
 				t.Fatal(err)
 			}
 			sw.check(t, oracle.users)
+			aw.check(t, oracle.users, now)
 			for c := range n {
 				f := randFilter(r, reg)
 				if focus {
 					f.Conds = append(f.Conds, query.Cond{Field: "access", Op: query.OpEq, Negate: r.IntN(4) == 0,
 						Values: []string{pick(r, roster.AccessStateNames()), pick(r, roster.AccessStateNames())}})
+				}
+				if focus && r.IntN(2) == 0 {
+					// And an activity counter, which time changes too.
+					key := pick(r, []string{"visits_30d", "interactions_30d"})
+					c := query.Cond{Field: key, Op: pick(r, []query.Op{query.OpEq, query.OpLe, query.OpGe, query.OpBetween}), Negate: r.IntN(4) == 0,
+						Values: []string{fmt.Sprint(r.IntN(4))}}
+					if c.Op == query.OpBetween {
+						c.Values = append(c.Values, fmt.Sprint(1+r.IntN(6)))
+					}
+					f.Conds = append(f.Conds, c)
 				}
 				loc, _ := time.LoadLocation(pick(r, tzs))
 				p, err := query.Compile(f, reg, loc)
@@ -513,8 +537,12 @@ func TestIndexMatchesSQL(t *testing.T) {
 				}
 				p.Sort = randSort(r, reg)
 				if focus && r.IntN(2) == 0 {
-					rest := slices.DeleteFunc(p.Sort, func(k query.SortKey) bool { return k.Field.Key == "access" })
-					p.Sort = append([]query.SortKey{{Field: accessField, Desc: r.IntN(2) == 0}}, rest...)
+					first := accessField
+					if r.IntN(2) == 0 {
+						first, _ = reg.Field(pick(r, []string{"visits_30d", "interactions_30d"}))
+					}
+					rest := slices.DeleteFunc(p.Sort, func(k query.SortKey) bool { return k.Field.Key == first.Key })
+					p.Sort = append([]query.SortKey{{Field: first, Desc: r.IntN(2) == 0}}, rest...)
 				}
 				checked++
 				// Which users match, by the Go oracle, the index and SQL.
@@ -575,7 +603,11 @@ func TestIndexMatchesSQL(t *testing.T) {
 			if len(us) == 0 {
 				continue
 			}
-			// Sessions and push tokens change beside the user's fields.
+			// Events come in, and sessions and push tokens change,
+			// beside the user's fields.
+			if r.IntN(3) == 0 {
+				aw.send(t, ctx, r, us[0], now)
+			}
 			switch r.IntN(4) {
 			case 0:
 				sw.start(t, ctx, r, id)
@@ -610,6 +642,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 				if err := users.CreateUsers(ctx, batch); err != nil {
 					t.Fatal(err)
 				}
+				aw.created(batch[0])
 			default:
 				nu := randUser(r, 2000+i)
 				vals := map[string]any{}
@@ -636,6 +669,25 @@ func TestIndexMatchesSQL(t *testing.T) {
 			now = now.AddDate(0, 0, step)
 			check(fmt.Sprintf("%d days later", step), cases/10)
 		}
+		// The activity counters change at a UTC day's boundary: events
+		// of a day leave the window at once.
+		day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
+		now = day.Add(-time.Millisecond)
+		check("the last millisecond of a day", cases/10)
+		now = day
+		check("the first millisecond of the next day", cases/10)
+		// Other types count: the counters are recounted from the events.
+		es := sqldb.NewEventService(db)
+		set, err := es.EventSettings(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set.VisitTypes, set.InteractionTypes = []string{"visit"}, []string{"interaction", "error", "purchase"}
+		if err := es.SetEventSettings(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+		aw.visit, aw.interaction = set.VisitTypes, set.InteractionTypes
+		check("other event types count", cases/10)
 		if len(oracle.users) > 0 {
 			// Exactly at a user's cutoff: their reference time is the
 			// cutoff, which makes them expired.

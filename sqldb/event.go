@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +121,20 @@ func (s *EventService) RecordEvents(ctx context.Context, events []roster.Event) 
 			fresh = append(fresh, &events[idx[j]])
 		}
 	}
-	if err := tx.moveActivity(ctx, fresh, set); err != nil {
+	moved, err := tx.moveActivity(ctx, fresh, set)
+	if err != nil {
+		return res, err
+	}
+	counted, err := tx.addActivityDays(ctx, fresh, set)
+	if err != nil {
+		return res, err
+	}
+	for _, id := range counted {
+		if !slices.Contains(moved, id) {
+			moved = append(moved, id)
+		}
+	}
+	if err := tx.logUpsertIDs(ctx, moved); err != nil {
 		return res, err
 	}
 	return res, tx.commit()
@@ -195,8 +209,8 @@ func (tx *Tx) insertEvents(ctx context.Context, rows []eventRow) (map[string]boo
 
 // moveActivity moves the last visit, last interaction and first seen of
 // the users of events (new ones) forward (back, for first seen), in one
-// statement, and logs a change for each user whose row moved.
-func (tx *Tx) moveActivity(ctx context.Context, events []*roster.Event, set roster.EventSettings) error {
+// statement, and returns the users whose row moved (a change is due).
+func (tx *Tx) moveActivity(ctx context.Context, events []*roster.Event, set roster.EventSettings) ([]int64, error) {
 	type times struct{ visit, interaction, first time.Time }
 	by := map[int64]*times{}
 	var order []int64
@@ -218,7 +232,7 @@ func (tx *Tx) moveActivity(ctx context.Context, events []*roster.Event, set rost
 		}
 	}
 	if len(order) == 0 {
-		return nil
+		return nil, nil
 	}
 	rows := make([][4]any, len(order))
 	for i, id := range order {
@@ -227,7 +241,7 @@ func (tx *Tx) moveActivity(ctx context.Context, events []*roster.Event, set rost
 	}
 	b, err := json.Marshal(rows)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	src := "(SELECT value->>0 AS id, value->>1 AS v, value->>2 AS i, value->>3 AS f FROM json_each(?))"
 	if tx.db.Dialect == Postgres {
@@ -246,10 +260,7 @@ func (tx *Tx) moveActivity(ctx context.Context, events []*roster.Event, set rost
 			users.first_seen IS NULL OR users.first_seen > d.f)
 		RETURNING users.id`
 	ids, err := tx.ids(ctx, q, string(b))
-	if err != nil {
-		return formatError(err, "record events: move activity")
-	}
-	return tx.logUpsertIDs(ctx, ids)
+	return ids, formatError(err, "record events: move activity")
 }
 
 // logUpsertIDs appends an upsert change for each of ids with one statement.

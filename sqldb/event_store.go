@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -76,6 +77,11 @@ func (s *EventService) SetEventSettings(ctx context.Context, set roster.EventSet
 	}
 	if err := tx.audit(ctx, "settings.events", "settings", eventSettingsKey, jsonChanges(before, set), ""); err != nil {
 		return err
+	}
+	if !slices.Equal(before.VisitTypes, set.VisitTypes) || !slices.Equal(before.InteractionTypes, set.InteractionTypes) {
+		if err := tx.rebuildActivityDays(ctx, set); err != nil {
+			return err
+		}
 	}
 	if err := tx.commit(); err != nil {
 		return err
@@ -213,6 +219,10 @@ func (s *EventService) PruneEvents(ctx context.Context) (int64, error) {
 		return n, formatError(err, "prune events")
 	}
 	k, _ := res.RowsAffected()
+	// The activity counters' days before the cutoff's go with their events.
+	if _, err := s.db.write.ExecContext(ctx, s.db.rebind("DELETE FROM activity_days WHERE day < ?"), roster.DayOf(cutoff)); err != nil {
+		return n + k, formatError(err, "prune events")
+	}
 	return n + k, nil
 }
 

@@ -369,7 +369,7 @@ func (d Dialect) predSQL(pr query.Pred, r roster.AccessRule) (sqlFrag, error) {
 	}
 	switch pr.Kind {
 	case query.KindOrdered:
-		o, err := d.ordered(f)
+		o, err := d.ordered(f, r)
 		if err != nil {
 			return sqlFrag{}, err
 		}

@@ -84,13 +84,17 @@ func (d Dialect) ordArg(o ordCol, n float64) any {
 	return int64(n)
 }
 
-// ordered describes the KindOrdered field f.
-func (d Dialect) ordered(f roster.Field) (ordCol, error) {
+// ordered describes the KindOrdered field f, with an activity counter
+// counted at r's moment.
+func (d Dialect) ordered(f roster.Field, r roster.AccessRule) (ordCol, error) {
 	var o ordCol
 	if f.Builtin {
 		col, err := d.column(f)
 		if err != nil {
 			return o, err
+		}
+		if x := d.activityExpr(f.Key, r); x != "" {
+			col = x
 		}
 		o.expr = col
 		switch f.Type {
@@ -376,7 +380,7 @@ func (d Dialect) sortKey(f roster.Field, r roster.AccessRule) (sortCol, error) {
 		x := d.accessExpr(r)
 		return sortCol{expr: x, cmp: d.collate(x)}, nil
 	case query.KindOrdered:
-		o, err := d.ordered(f)
+		o, err := d.ordered(f, r)
 		if err != nil {
 			return sortCol{}, err
 		}

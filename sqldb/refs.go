@@ -23,6 +23,7 @@ func (db *DB) attachRefs(ctx context.Context, q querier, users []*roster.User, l
 	for _, u := range users {
 		u.Tags, u.Groups = nil, nil
 		u.SessionsLastSeen, u.Platforms, u.PushTokens = time.Time{}, nil, nil
+		u.ActivityDays, u.Visits30d, u.Interactions30d = nil, 0, 0
 		byID[u.ID] = u
 	}
 	// A dense run of ids (a build's batch) is read by range; scattered
@@ -64,6 +65,9 @@ func (db *DB) attachRefs(ctx context.Context, q querier, users []*roster.User, l
 	if err := load("SELECT user_id, group_id FROM group_members WHERE USERS ORDER BY user_id, group_id",
 		func(u *roster.User, ref int64) { u.Groups = append(u.Groups, ref) }); err != nil {
 		return formatError(err, "load groups")
+	}
+	if err := db.attachActivity(ctx, q, byID, where, args); err != nil {
+		return err
 	}
 	return db.attachSessions(ctx, q, byID, where, args)
 }
