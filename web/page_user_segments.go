@@ -85,4 +85,3 @@ func (s *Server) handleUserSegment(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/users/"+url.PathEscape(uid)+"#segments", http.StatusSeeOther)
 }
-
