@@ -8,16 +8,21 @@ import (
 
 // Segment is a saved filter whose members are computed live. Members are
 // the users matching Q, together with the members of the included groups
-// and segments, less the members of the excluded ones. A segment with no Q
-// and nothing included starts from every user.
+// and segments, less the members of the excluded ones; then the users
+// added by hand, less those removed by hand. A segment with no Q and
+// nothing included starts from every user.
 type Segment struct {
-	ID        int64        `json:"id"`
-	Name      string       `json:"name"`
-	Q         string       `json:"q"`
-	Include   []SegmentRef `json:"include"`
-	Exclude   []SegmentRef `json:"exclude"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	ID      int64        `json:"id"`
+	Name    string       `json:"name"`
+	Q       string       `json:"q"`
+	Include []SegmentRef `json:"include"`
+	Exclude []SegmentRef `json:"exclude"`
+	// AddedUsers and RemovedUsers are public user ids, kept apart: only
+	// SetSegmentMember changes them (a create or update keeps them).
+	AddedUsers   []string  `json:"added_users"`
+	RemovedUsers []string  `json:"removed_users"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // SegmentRef names a group or a segment that a segment includes or
@@ -35,8 +40,9 @@ const (
 
 // Limits of segments.
 const (
-	MaxSegmentRefs = 100
-	MaxFilterLen   = 4000
+	MaxSegmentRefs  = 100
+	MaxFilterLen    = 4000
+	MaxSegmentUsers = 1000 // users added, and users removed, by hand
 )
 
 // Validate normalises and checks what s holds by itself; the store checks
@@ -85,4 +91,9 @@ type SegmentService interface {
 	// DeleteSegment deletes a segment. ENOTFOUND, ECONFLICT (another
 	// segment refers to it).
 	DeleteSegment(ctx context.Context, id int64) error
+	// SetSegmentMember adds the user with public id userID to the segment
+	// by hand (member true) or removes them by hand, whatever its filter
+	// says. ENOTFOUND (no such segment or user), EINVALID (the segment
+	// has MaxSegmentUsers users added or removed by hand).
+	SetSegmentMember(ctx context.Context, id int64, userID string, member bool) error
 }

@@ -344,12 +344,13 @@ func randFilter(r *rand.Rand, reg *roster.Registry) query.Filter {
 	return f
 }
 
-var segmentNames = []string{"French or staff", "not French", "nested", "everyone but gold"}
+var segmentNames = []string{"French or staff", "not French", "nested", "everyone but gold", "hand-picked"}
 
 // organise gives the users random tags (names repeat) and groups, a smart
-// type list, and segments that include, exclude and nest. It records the
+// type list, and segments that include, exclude and nest, with users added
+// and removed by hand (pubs are the users' public ids). It records the
 // tags, groups and smart type list in o, as the Go oracle knows them.
-func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids []int64, o *goOracle) {
+func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids []int64, pubs []string, o *goOracle) {
 	tags, groups, segs := sqldb.NewTagService(db), sqldb.NewGroupService(db), sqldb.NewSegmentService(db)
 	var tagIDs, groupIDs []int64
 	for _, name := range []string{"VIP", "vip", "Café", "beta", "🎉 party"} {
@@ -402,9 +403,19 @@ func organise(t *testing.T, ctx context.Context, r *rand.Rand, db *sqldb.DB, ids
 	s3 := roster.Segment{Name: segmentNames[2], Q: "points:>42 zoe", Include: []roster.SegmentRef{{Type: roster.RefSegment, ID: s1.ID}, grp(2)},
 		Exclude: []roster.SegmentRef{{Type: roster.RefSegment, ID: s2.ID}}}
 	s4 := roster.Segment{Name: segmentNames[3], Exclude: []roster.SegmentRef{grp(0)}}
-	for _, sg := range []*roster.Segment{&s3, &s4} {
+	s5 := roster.Segment{Name: segmentNames[4], Q: "country:FR", Exclude: []roster.SegmentRef{grp(0)}}
+	for _, sg := range []*roster.Segment{&s3, &s4, &s5} {
 		if err := segs.CreateSegment(ctx, sg); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// By hand, on every segment: the nested one sees s1's through its
+	// include.
+	for _, sg := range []*roster.Segment{&s1, &s2, &s3, &s4, &s5} {
+		for range 15 {
+			if err := segs.SetSegmentMember(ctx, sg.ID, pick(r, pubs), r.IntN(2) == 0); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 }
@@ -457,11 +468,13 @@ func TestIndexMatchesSQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ids []int64
+		var pubs []string
 		for _, u := range batch {
 			ids = append(ids, u.ID)
+			pubs = append(pubs, u.PublicID)
 		}
 		oracle := &goOracle{tags: map[int64]string{}, groups: map[int64]string{}}
-		organise(t, ctx, r, db, ids, oracle)
+		organise(t, ctx, r, db, ids, pubs, oracle)
 		sw := newSessionsWorld(db)
 		for _, id := range ids {
 			for range pick(r, []int{0, 0, 1, 1, 2, 3}) {
@@ -596,7 +609,7 @@ func TestIndexMatchesSQL(t *testing.T) {
 		// return; the answers must still agree.
 		all, _ := ix.Search(ctx, &query.Plan{}, query.Page{Limit: 500})
 		reg2 := reg
-		tags, groups := sqldb.NewTagService(db), sqldb.NewGroupService(db)
+		tags, groups, segs := sqldb.NewTagService(db), sqldb.NewGroupService(db), sqldb.NewSegmentService(db)
 		for i := range 150 {
 			id := all.IDs[r.IntN(len(all.IDs))]
 			us, _ := users.FindUsersByIDs(ctx, []int64{id})
@@ -635,6 +648,10 @@ func TestIndexMatchesSQL(t *testing.T) {
 					err = groups.RemoveMember(ctx, groupID, us[0].PublicID)
 				}
 				if err != nil {
+					t.Fatal(err)
+				}
+				// And a segment's users by hand.
+				if err := segs.SetSegmentMember(ctx, int64(1+r.IntN(len(segmentNames))), us[0].PublicID, r.IntN(2) == 0); err != nil {
 					t.Fatal(err)
 				}
 			case 1:

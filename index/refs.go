@@ -53,7 +53,8 @@ func (st *state) smartBits(pr query.Pred) *roaring.Bitmap {
 
 // segmentBits returns a segment's members: its filter's matches (everyone
 // when it has none and includes nothing) or'ed with what it includes, less
-// what it excludes.
+// what it excludes; then or'ed with the users added by hand, less those
+// removed by hand.
 func (st reader) segmentBits(sp *query.SegPlan) *roaring.Bitmap {
 	var res *roaring.Bitmap
 	switch {
@@ -68,6 +69,12 @@ func (st reader) segmentBits(sp *query.SegPlan) *roaring.Bitmap {
 		res.Or(st.pred(pr, st.alive))
 	}
 	for _, pr := range sp.Exclude {
+		res.AndNot(st.pred(pr, res))
+	}
+	for _, pr := range sp.Added {
+		res.Or(st.pred(pr, st.alive))
+	}
+	for _, pr := range sp.Removed {
 		res.AndNot(st.pred(pr, res))
 	}
 	return res

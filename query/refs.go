@@ -25,8 +25,9 @@ import (
 
 // SegPlan is a compiled segment: the users Plan matches (everyone when
 // Plan is nil and nothing is included), with the members of Include, less
-// those of Exclude. Include and Exclude hold groups and segment
-// predicates.
+// those of Exclude; then with the users Added, less those Removed. Include
+// and Exclude hold groups and segment predicates, Added and Removed
+// predicates on the user id (at most one each).
 type SegPlan struct {
 	ID      int64
 	Name    string
@@ -34,6 +35,8 @@ type SegPlan struct {
 	Reg     *roster.Registry // the fields Plan's words search
 	Include []Pred
 	Exclude []Pred
+	Added   []Pred
+	Removed []Pred
 }
 
 var refIDRE = regexp.MustCompile(`^#([0-9]{1,18})$`)
@@ -202,7 +205,29 @@ func compileSegment(sg roster.Segment, reg *roster.Registry, loc *time.Location,
 	if sp.Exclude, err = refs(sg.Exclude, "excludes"); err != nil {
 		return nil, err
 	}
+	if sp.Added, err = usersPred(sg.AddedUsers, reg, loc); err != nil {
+		return nil, roster.Errorf(roster.EINVALID, "segment %q: users added: %s", sg.Name, roster.ErrorMessageOr(err))
+	}
+	if sp.Removed, err = usersPred(sg.RemovedUsers, reg, loc); err != nil {
+		return nil, roster.Errorf(roster.EINVALID, "segment %q: users removed: %s", sg.Name, roster.ErrorMessageOr(err))
+	}
 	return sp, nil
+}
+
+// usersPred is id:A,B,... for the public ids given: none for an empty list.
+func usersPred(ids []string, reg *roster.Registry, loc *time.Location) ([]Pred, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	f, ok := reg.Field("id")
+	if !ok {
+		return nil, roster.Errorf(roster.EINVALID, "no id field")
+	}
+	pr, err := compileCond(f, Cond{Field: "id", Op: OpEq, Values: ids, Pos: -1}, loc, reg.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	return []Pred{pr}, nil
 }
 
 // CheckSegment checks that sg can be saved among the catalog of reg: its

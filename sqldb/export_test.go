@@ -51,6 +51,16 @@ func (db *DB) InsertOldUser(ctx context.Context, email string) (*roster.User, er
 	return u, err
 }
 
+// InsertOldSegment inserts a segment naming only the columns an older
+// schema has (before 0021's users added and removed by hand), as
+// InsertOldUser does for users.
+func (db *DB) InsertOldSegment(ctx context.Context, name string) error {
+	now := db.timeArg(db.Now().UTC())
+	_, err := db.write.ExecContext(ctx, db.rebind("INSERT INTO segments (name, q, includes, excludes, created_at, updated_at) VALUES (?, '', '[]', '[]', ?, ?)"),
+		name, now, now)
+	return err
+}
+
 // SetBeforeUpdateCommit makes s call f as an update is about to commit;
 // an error from f fails the update, which rolls back.
 func SetBeforeUpdateCommit(s *UserService, f func() error) { s.beforeUpdateCommit = f }

@@ -143,5 +143,22 @@ func (d Dialect) segPlanSQL(sp *query.SegPlan, r roster.AccessRule) (sqlFrag, er
 		}
 		parts = append(parts, sqlNot(fr))
 	}
-	return sqlAnd(parts), nil
+	// Then the users added by hand, less those removed by hand.
+	res := []sqlFrag{sqlAnd(parts)}
+	for _, pr := range sp.Added {
+		fr, err := d.predSQL(pr, r)
+		if err != nil {
+			return sqlFrag{}, err
+		}
+		res = append(res, fr)
+	}
+	out := []sqlFrag{sqlOr(res)}
+	for _, pr := range sp.Removed {
+		fr, err := d.predSQL(pr, r)
+		if err != nil {
+			return sqlFrag{}, err
+		}
+		out = append(out, sqlNot(fr))
+	}
+	return sqlAnd(out), nil
 }

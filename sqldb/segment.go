@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"roster"
@@ -20,17 +21,19 @@ type SegmentService struct {
 // NewSegmentService returns a SegmentService on db.
 func NewSegmentService(db *DB) *SegmentService { return &SegmentService{db: db} }
 
-const segmentSelect = "SELECT id, name, q, includes, excludes, created_at, updated_at FROM segments"
+const segmentSelect = "SELECT id, name, q, includes, excludes, added_users, removed_users, created_at, updated_at FROM segments"
 
 func scanSegment(row interface{ Scan(...any) error }) (roster.Segment, error) {
 	var s roster.Segment
-	var inc, exc []byte
-	err := row.Scan(&s.ID, &s.Name, &s.Q, &inc, &exc, timeScan{&s.CreatedAt}, timeScan{&s.UpdatedAt})
-	if err == nil {
-		err = json.Unmarshal(inc, &s.Include)
-	}
-	if err == nil {
-		err = json.Unmarshal(exc, &s.Exclude)
+	var inc, exc, added, removed []byte
+	err := row.Scan(&s.ID, &s.Name, &s.Q, &inc, &exc, &added, &removed, timeScan{&s.CreatedAt}, timeScan{&s.UpdatedAt})
+	for _, c := range []struct {
+		b []byte
+		v any
+	}{{inc, &s.Include}, {exc, &s.Exclude}, {added, &s.AddedUsers}, {removed, &s.RemovedUsers}} {
+		if err == nil {
+			err = json.Unmarshal(c.b, c.v)
+		}
 	}
 	return s, err
 }
@@ -111,6 +114,14 @@ func (s *SegmentService) save(ctx context.Context, sg *roster.Segment) error {
 		}
 		before = reg.Catalog.Segments[i]
 	}
+	// Users added or removed by hand are SetSegmentMember's to change.
+	sg.AddedUsers, sg.RemovedUsers = before.AddedUsers, before.RemovedUsers
+	if sg.AddedUsers == nil {
+		sg.AddedUsers = []string{}
+	}
+	if sg.RemovedUsers == nil {
+		sg.RemovedUsers = []string{}
+	}
 	if err := query.CheckSegment(sg, reg); err != nil {
 		return err
 	}
@@ -177,6 +188,51 @@ func (s *SegmentService) DeleteSegment(ctx context.Context, id int64) error {
 	}
 	if err := tx.audit(ctx, "segment.delete", "segment", roster.RefValue(id), map[string]roster.Change{
 		"name": {Before: segs[i].Name}, "q": {Before: segs[i].Q}}, ""); err != nil {
+		return err
+	}
+	return tx.commit()
+}
+
+// SetSegmentMember adds a user to a segment by hand, or removes them by
+// hand: the user leaves one list and joins the other, whatever the
+// segment's filter says. Audited on the user, naming the segment, as a
+// group's member added by staff is.
+func (s *SegmentService) SetSegmentMember(ctx context.Context, id int64, userID string, member bool) error {
+	tx, err := s.db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	sg, err := scanSegment(tx.queryRow(ctx, segmentSelect+" WHERE id = ?"+tx.db.forUpdate(), id))
+	if err != nil {
+		return notFound(err, "segment", "set segment member")
+	}
+	if _, err := tx.userID(ctx, userID); err != nil {
+		return err
+	}
+	add, drop, action := &sg.AddedUsers, &sg.RemovedUsers, "segment.add_member"
+	if !member {
+		add, drop, action = drop, add, "segment.remove_member"
+	}
+	*drop = slices.DeleteFunc(*drop, func(x string) bool { return x == userID })
+	if slices.Contains(*add, userID) {
+		return tx.commit() // nothing changes
+	}
+	if len(*add) >= roster.MaxSegmentUsers {
+		what := "added to"
+		if !member {
+			what = "removed from"
+		}
+		return roster.Errorf(roster.EINVALID, "The segment %q already has %d users %s it by hand: change its filter instead.", sg.Name, roster.MaxSegmentUsers, what)
+	}
+	*add = append(*add, userID)
+	added, _ := json.Marshal(sg.AddedUsers)
+	removed, _ := json.Marshal(sg.RemovedUsers)
+	if _, err := tx.exec(ctx, "UPDATE segments SET added_users = ?, removed_users = ?, updated_at = ? WHERE id = ?",
+		string(added), string(removed), s.db.timeArg(tx.now), id); err != nil {
+		return formatError(err, action)
+	}
+	if err := tx.audit(ctx, action, "user", userID, nil, fmt.Sprintf("%s (#%d)", sg.Name, id)); err != nil {
 		return err
 	}
 	return tx.commit()

@@ -1,6 +1,8 @@
 package sqldb_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,6 +117,69 @@ func TestMonthService(t *testing.T) {
 		}
 		if _, err := s.MemberOfMonth(ctx, "2025-01"); roster.ErrorCode(err) != roster.ENOTFOUND {
 			t.Fatalf("empty month: %v", err)
+		}
+	})
+}
+
+// TestSetSegmentMember: users added and removed by hand move between the
+// two lists, a repeat changes nothing, unknown ones are ENOTFOUND, and a
+// list is full at MaxSegmentUsers.
+func TestSetSegmentMember(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := staffCtx()
+		s := sqldb.NewSegmentService(db)
+		var batch []*roster.User
+		for i := range roster.MaxSegmentUsers + 1 {
+			batch = append(batch, &roster.User{FirstName: fmt.Sprintf("U%d", i)})
+		}
+		if err := sqldb.NewUserService(db).CreateUsers(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		sg := roster.Segment{Name: "Picked", Q: "country:FR"}
+		if err := s.CreateSegment(ctx, &sg); err != nil {
+			t.Fatal(err)
+		}
+		lists := func() ([]string, []string) {
+			t.Helper()
+			got, err := s.FindSegment(ctx, sg.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.AddedUsers, got.RemovedUsers
+		}
+		a, b := batch[0].PublicID, batch[1].PublicID
+		for _, step := range []struct {
+			user           string
+			member         bool
+			added, removed []string
+		}{
+			{a, true, []string{a}, []string{}},
+			{a, true, []string{a}, []string{}},
+			{b, false, []string{a}, []string{b}},
+			{a, false, []string{}, []string{b, a}},
+			{b, true, []string{b}, []string{a}},
+		} {
+			if err := s.SetSegmentMember(ctx, sg.ID, step.user, step.member); err != nil {
+				t.Fatal(err)
+			}
+			if added, removed := lists(); !slices.Equal(added, step.added) || !slices.Equal(removed, step.removed) {
+				t.Fatalf("after %s member=%v: added %v removed %v, want %v %v", step.user, step.member, added, removed, step.added, step.removed)
+			}
+		}
+		if err := s.SetSegmentMember(ctx, 999, a, true); roster.ErrorCode(err) != roster.ENOTFOUND || !strings.Contains(roster.ErrorMessage(err), "segment") {
+			t.Errorf("unknown segment: %v", err)
+		}
+		if err := s.SetSegmentMember(ctx, sg.ID, "u_zzzzzzzzzzzzzzzz", true); roster.ErrorCode(err) != roster.ENOTFOUND || !strings.Contains(roster.ErrorMessage(err), "user") {
+			t.Errorf("unknown user: %v", err)
+		}
+		for _, u := range batch[2:] {
+			if err := s.SetSegmentMember(ctx, sg.ID, u.PublicID, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err := s.SetSegmentMember(ctx, sg.ID, b, false)
+		if roster.ErrorCode(err) != roster.EINVALID || !strings.Contains(roster.ErrorMessage(err), "already has 1000 users removed from it by hand") {
+			t.Errorf("a full list: %v", err)
 		}
 	})
 }

@@ -53,6 +53,12 @@ func normalSegment(sg roster.Segment) roster.Segment {
 	if sg.Exclude == nil {
 		sg.Exclude = []roster.SegmentRef{}
 	}
+	if sg.AddedUsers == nil {
+		sg.AddedUsers = []string{}
+	}
+	if sg.RemovedUsers == nil {
+		sg.RemovedUsers = []string{}
+	}
 	return sg
 }
 

@@ -835,6 +835,17 @@ var auditRoutes = map[string][]auditCase{
 		w.page(t, fmt.Sprintf("/users/%s/groups/%d/remove", u, g.ID), url.Values{}, http.StatusSeeOther)
 		return []wantEntry{{Action: "group.remove_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", g.Name, g.ID)}}
 	}}},
+	"POST /users/{id}/segments/{segment}": {{name: "add", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-segment-add")
+		sg := w.segment(t, "Picked")
+		w.page(t, fmt.Sprintf("/users/%s/segments/%d", u, sg.ID), url.Values{"member": {"1"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "segment.add_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", sg.Name, sg.ID)}}
+	}}, {name: "remove", do: func(t *testing.T, w *world) []wantEntry {
+		u, _ := w.user(t, "page-segment-remove")
+		sg := w.segment(t, "Dropped")
+		w.page(t, fmt.Sprintf("/users/%s/segments/%d", u, sg.ID), url.Values{"member": {"0"}}, http.StatusSeeOther)
+		return []wantEntry{{Action: "segment.remove_member", TargetType: "user", TargetID: u, Note: fmt.Sprintf("%s (#%d)", sg.Name, sg.ID)}}
+	}}},
 	"POST /settings/smart-types": {{do: func(t *testing.T, w *world) []wantEntry {
 		g := w.group(t, "Smart", roster.JoinOpen)
 		before := w.smartTypes(t)

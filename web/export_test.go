@@ -243,3 +243,44 @@ func TestImportTemplate(t *testing.T) {
 		wantStatus(t, "viewer template page", vb.get("/users/import/template"), 403)
 	})
 }
+
+// checkedColumns is the value of the Export panel's chosen columns radio.
+var checkedColumns = regexp.MustCompile(`<input type="radio" name="columns" value="([^"]*)" checked>`)
+
+// TestExportPanelDefault: the table's Export panel has every exportable
+// column chosen, with the visible ones as the option, and the file its
+// default downloads has the API's default header: one rule.
+func TestExportPanelDefault(t *testing.T) {
+	sqldbtest.ForEachDB(t, func(t *testing.T, db *sqldb.DB) {
+		ts := mustOpenServer(t, db)
+		ts.call(t, roster.RoleAdmin, "POST", "/api/v1/fields", `{"key":"tier","label":"Tier","type":"choice","choices":["gold","silver"]}`, 201)
+		ts.createUser(t, `{"email":"anne@example.com","first_name":"Anne","country":"FR","tier":"gold"}`)
+		b := newBrowser(t, ts)
+		b.signIn(roster.RoleManager, "/")
+
+		page := b.get("/users?q=" + url.QueryEscape("country:FR"))
+		wantStatus(t, "users page", page, 200)
+		m := checkedColumns.FindAllStringSubmatch(page.Body, -1)
+		if len(m) != 1 {
+			t.Fatalf("the Export panel has %d chosen columns radios, want 1", len(m))
+		}
+		if m[0][1] != "" {
+			t.Errorf("the Export panel defaults to columns=%q, want every column (empty)", m[0][1])
+		}
+		wantContains(t, "users page", page.Body, `> All columns</label>`, `name="columns" value="id,client_id,created_at`, `> Visible columns only</label>`)
+
+		resp := b.get("/users/export.csv?" + url.Values{"q": {"country:FR"}, "columns": {m[0][1]}}.Encode())
+		wantStatus(t, "panel's default export", resp, 200)
+		_, api := ts.get(t, roster.RoleManager, "/api/v1/users/export.csv?q=country:FR")
+		header, _, _ := strings.Cut(resp.Body, "\n")
+		apiHeader, _, _ := strings.Cut(api, "\n")
+		if header != apiHeader {
+			t.Errorf("the panel's default header\n%s\nis not the API's\n%s", header, apiHeader)
+		}
+		for _, key := range []string{"id", "app_id", "stripe_id", "email", "bio", "tags", "groups", "tier"} {
+			if !slices.Contains(strings.Split(header, ","), key) {
+				t.Errorf("the panel's default header lacks %s: %s", key, header)
+			}
+		}
+	})
+}

@@ -202,11 +202,14 @@ var schemas = js{
 	"BulkRequest":   object("", js{"q": str("A filter: the users to change."), "all": boolean("Every user (q empty).")}),
 	"BulkResult":    object("count matched", js{"count": integer("Users changed."), "matched": integer("Users the filter matched.")}),
 
-	"Segment": withExample(object("id name q include exclude created_at updated_at", js{
+	"Segment": withExample(object("id name q include exclude added_users removed_users created_at updated_at", js{
 		"id": integer(""), "name": str(""), "q": str("The filter."),
 		"include": array(ref("SegmentRef")), "exclude": array(ref("SegmentRef")),
-		"created_at": timestamp(""), "updated_at": timestamp(""), "count": integer("How many members, live."),
+		"added_users":   array(str("A user's public id.")),
+		"removed_users": array(str("A user's public id.")),
+		"created_at":    timestamp(""), "updated_at": timestamp(""), "count": integer("How many members, live."),
 	}), js{"id": 4, "name": "Churn", "q": "last_visit:<2026-01-01", "include": []any{}, "exclude": []any{js{"type": "group", "id": 1}},
+		"added_users": []any{"u_01h2k3m4n5p6q7r8"}, "removed_users": []any{},
 		"created_at": "2026-03-01T09:00:00Z", "updated_at": "2026-03-01T09:00:00Z", "count": 120}),
 	"SegmentRef":   object("type id", js{"type": enum("", "group", "segment"), "id": integer("")}),
 	"SegmentInput": object("name", js{"name": str(""), "q": str(""), "include": array(ref("SegmentRef")), "exclude": array(ref("SegmentRef"))}),

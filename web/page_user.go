@@ -58,6 +58,8 @@ type profileView struct {
 	TagPanel *tagPanel
 	// Org is the user's groups, smart type and months as Member of the Month.
 	Org *userOrg
+	// Segments are every segment, with whether the user is in it.
+	Segments *userSegments
 	// Links say how long each kind of link works, in words.
 	Links linkWords
 	// Ledger is the user's points, notes and tasks (nil when the server
@@ -222,6 +224,7 @@ func (s *Server) profile(r *http.Request, u *roster.User, reg *roster.Registry, 
 		view.Sections[i].Fields = append(view.Sections[i].Fields, pf)
 	}
 	view.Org = s.userOrg(r, u, reg)
+	view.Segments = s.userSegments(r, u, reg)
 	lv, err := s.ledgerOf(r, u)
 	if err != nil {
 		s.Logger.Error("profile: points, notes and tasks", "user_id", u.PublicID, "err", err)

@@ -161,6 +161,7 @@ func (s *Server) routes() {
 	s.handle("POST /groups/{id}/codes/{code}/delete", roster.PermOrganize, s.handleCodeDelete)
 	s.handle("POST /users/{id}/groups", roster.PermEditUsers, s.handleMemberAdd)
 	s.handle("POST /users/{id}/groups/{group}/remove", roster.PermEditUsers, s.handleMemberRemove)
+	s.handle("POST /users/{id}/segments/{segment}", roster.PermOrganize, s.handleUserSegment)
 	s.handle("GET /segments", roster.PermViewUsers, s.handleSegments)
 	s.handle("POST /segments", roster.PermOrganize, s.handleSegmentCreate)
 	s.handle("GET /segments/{id}", roster.PermViewUsers, s.handleSegment)

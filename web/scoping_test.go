@@ -28,11 +28,13 @@ type scopeCase struct {
 // scopeRoutes has a row for every route with two or more path wildcards.
 // TestRoutes_NestedAreScoped fails for a route without one.
 var scopeRoutes = map[string]scopeCase{
-	"POST /groups/{id}/codes/{code}/delete":        {status: http.StatusNotFound, make: codeOfAnotherGroup},
-	"DELETE /api/v1/groups/{id}/codes/{code_id}":   {status: http.StatusNotFound, make: codeOfAnotherGroup},
-	"POST /users/{id}/tags/{tag}/remove":           {status: http.StatusSeeOther, why: untagWhy, make: tagOfAnotherUser},
-	"DELETE /api/v1/users/{id}/tags/{tag_id}":      {status: http.StatusOK, why: untagWhy, make: tagOfAnotherUser},
-	"POST /users/{id}/groups/{group}/remove":       {status: http.StatusSeeOther, why: leaveWhy, make: groupOfAnotherUser},
+	"POST /groups/{id}/codes/{code}/delete":      {status: http.StatusNotFound, make: codeOfAnotherGroup},
+	"DELETE /api/v1/groups/{id}/codes/{code_id}": {status: http.StatusNotFound, make: codeOfAnotherGroup},
+	"POST /users/{id}/tags/{tag}/remove":         {status: http.StatusSeeOther, why: untagWhy, make: tagOfAnotherUser},
+	"DELETE /api/v1/users/{id}/tags/{tag_id}":    {status: http.StatusOK, why: untagWhy, make: tagOfAnotherUser},
+	"POST /users/{id}/groups/{group}/remove":     {status: http.StatusSeeOther, why: leaveWhy, make: groupOfAnotherUser},
+	"POST /users/{id}/segments/{segment}": {status: http.StatusBadRequest, why: "segments are shared by every user: any user may be added to or removed from any segment by hand, so the pair is not refused; without member=1 or 0 the call is bad input and changes nothing",
+		make: segmentOfAnotherUser},
 	"DELETE /api/v1/groups/{id}/members/{user_id}": {status: http.StatusNoContent, why: leaveWhy, make: memberOfAnotherGroup},
 	"POST /api/v1/groups/{id}/members/{user_id}": {status: http.StatusOK, why: "a user is not owned by a group: adding a member of another group to this one is what the route is for; the other group must keep its member",
 		make: memberOfAnotherGroup},
@@ -92,6 +94,24 @@ func groupOfAnotherUser(t *testing.T, w *world) (map[string]string, func(t *test
 	g := w.group(t, "Theirs", roster.JoinOpen, b)
 	return map[string]string{"id": a, "group": itoa(g.ID)}, func(t *testing.T) string {
 		return w.groupsOf(t, a) + " " + w.groupsOf(t, b)
+	}
+}
+
+// segmentOfAnotherUser is user A, and a segment user B was added to by
+// hand.
+func segmentOfAnotherUser(t *testing.T, w *world) (map[string]string, func(t *testing.T) string) {
+	a, _ := w.user(t, "a")
+	b, _ := w.user(t, "b")
+	sg := w.segment(t, "Theirs")
+	if err := w.segments.SetSegmentMember(w.ctx, sg.ID, b, true); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"id": a, "segment": itoa(sg.ID)}, func(t *testing.T) string {
+		got, err := w.segments.FindSegment(w.ctx, sg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("added %v removed %v", got.AddedUsers, got.RemovedUsers)
 	}
 }
 
