@@ -129,9 +129,11 @@ func newEndpoint(t *testing.T, hooks *sqldb.WebhookService, url string, events .
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
+// waitFor polls cond until it holds, for up to a minute: a bound for a
+// hang, roomy enough for a loaded machine.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -211,7 +213,7 @@ func TestWebhooks_SignedInOrderOnceAcrossRestart(t *testing.T) {
 		go w2.Run(c2)
 		startWait := time.Now()
 		waitFor(t, "every event", func() bool {
-			if time.Since(startWait) > 15*time.Second {
+			if time.Since(startWait) > 55*time.Second {
 				ds, _ := hooks.FindWebhookDeliveries(ctx, roster.WebhookDeliveryFilter{Limit: 500})
 				for _, d := range ds {
 					t.Logf("%d %s %s %d %v %s", d.ID, d.Event, d.Status, d.Attempts, d.NextAttemptAt, d.LastError)
