@@ -127,6 +127,9 @@ type Server struct {
 	mux     *http.ServeMux
 	table   []Route // every route, in registration order
 	openapi []byte  // the API's description, built from table
+	// settingsMenu is settingsSections with each entry's permission,
+	// built from table (settings_nav.go).
+	settingsMenu []settingsEntry
 	apiRefState
 	templates *templates
 	handler   http.Handler
@@ -146,6 +149,7 @@ func NewServer(s *Server) *Server {
 	s.mux = http.NewServeMux()
 	s.templates = mustParseTemplates()
 	s.routes()
+	s.settingsMenu = s.buildSettingsMenu()
 	doc, err := s.buildOpenAPI()
 	if err != nil {
 		panic("web: the API description: " + err.Error())

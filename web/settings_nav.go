@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"roster"
 )
 
 // settingsSections is the Settings menu, in its order: the one list every
@@ -23,6 +25,33 @@ var settingsSections = []struct{ Path, Label string }{
 	{"/account/devices", "Devices"},
 }
 
+// settingsEntry is a section of the Settings menu and the permission its
+// page needs.
+type settingsEntry struct {
+	Path, Label string
+	Perm        roster.Permission
+}
+
+// buildSettingsMenu gives each section the permission of its GET route;
+// a section whose page this server does not serve is left out.
+func (s *Server) buildSettingsMenu() []settingsEntry {
+	perms := make(map[string]roster.Permission, len(s.table))
+	for _, rt := range s.table {
+		if rt.Method() == http.MethodGet {
+			perms[rt.Path()] = rt.Perm
+		}
+	}
+	var menu []settingsEntry
+	for _, sec := range settingsSections {
+		perm, ok := perms[sec.Path]
+		if !ok || (sec.Path == "/settings/webhooks" && s.Webhooks == nil) {
+			continue
+		}
+		menu = append(menu, settingsEntry{Path: sec.Path, Label: sec.Label, Perm: perm})
+	}
+	return menu
+}
+
 // navLink is one entry of the Settings menu as a page shows it.
 type navLink struct {
 	Path, Label string
@@ -37,29 +66,18 @@ func (s *Server) settingsNav(r *http.Request) []navLink {
 	if staff == nil {
 		return nil
 	}
-	perms := make(map[string]Route, len(s.table))
-	for _, rt := range s.table {
-		if rt.Method() == http.MethodGet {
-			perms[rt.Path()] = rt
-		}
-	}
 	var links []navLink
 	current := -1
-	for _, sec := range settingsSections {
-		rt, ok := perms[sec.Path]
-		if !ok || (rt.Perm != public && !staff.Can(rt.Perm)) {
+	for _, e := range s.settingsMenu {
+		if e.Perm != public && !staff.Can(e.Perm) {
 			continue
 		}
-		if sec.Path == "/settings/webhooks" && s.Webhooks == nil {
-			continue
-		}
-		p := r.URL.Path
-		if p == sec.Path || strings.HasPrefix(p, sec.Path+"/") {
-			if current < 0 || len(sec.Path) > len(links[current].Path) {
+		if p := r.URL.Path; p == e.Path || strings.HasPrefix(p, e.Path+"/") {
+			if current < 0 || len(e.Path) > len(links[current].Path) {
 				current = len(links)
 			}
 		}
-		links = append(links, navLink{Path: sec.Path, Label: sec.Label})
+		links = append(links, navLink{Path: e.Path, Label: e.Label})
 	}
 	if current >= 0 {
 		links[current].Current = true
