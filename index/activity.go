@@ -13,9 +13,9 @@ import (
 // (under the write lock). The days kept are those the store loads, which
 // reach a window further back than the counters' (so that a clock set
 // back still counts right); a user's are replaced when they are loaded
-// again. Queries
-// then read the columns like any other: filters are bucket ranges and
-// sorts walk buckets, with no rescan of events and no allocation per user.
+// again. Queries then read the columns like any other: filters are bucket
+// ranges and sorts walk buckets, with no rescan of events and no
+// allocation per user.
 
 // activityKeys are the fields the activity counters fill, in the order
 // counts returns them.
