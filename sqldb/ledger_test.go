@@ -409,14 +409,7 @@ func TestLedgerActivity(t *testing.T) {
 // every balance is the sum of its ledger.
 func TestMigrate_LedgerOpeningBalances(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqldb.Open(ctx, sqldb.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.MigrateUpTo(ctx, "0016"); err != nil { // every migration before the ledger's
-		t.Fatal(err)
-	}
+	db := openMigratedTo(t, sqldb.SQLite, "0016") // every migration before the ledger's
 	var ids []string
 	for i, points := range []int64{42, 0} {
 		u := &roster.User{Email: fmt.Sprintf("old%d@example.com", i)}

@@ -149,18 +149,7 @@ func TestMigrate_PushTokensBecomeRecords(t *testing.T) {
 	for _, d := range sqldbtest.Dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			ctx := context.Background()
-			cfg := sqldb.Config{DataDir: t.TempDir()}
-			if d == sqldb.Postgres {
-				cfg = sqldb.Config{DatabaseURL: sqldbtest.FreshSchema(t)}
-			}
-			db, err := sqldb.Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.MigrateUpTo(ctx, "0011_jobs.sql"); err != nil {
-				t.Fatal(err)
-			}
+			db := openMigratedTo(t, d, "0011_jobs.sql")
 			// The users are written naming the old schema's columns: the
 			// user service writes every column of today's.
 			u, err := db.InsertOldUser(ctx, "tokens@example.com")
@@ -239,18 +228,7 @@ func TestMigrate_PushTokensColumnGoes(t *testing.T) {
 	for _, d := range sqldbtest.Dialects {
 		t.Run(d.String(), func(t *testing.T) {
 			ctx := context.Background()
-			cfg := sqldb.Config{DataDir: t.TempDir()}
-			if d == sqldb.Postgres {
-				cfg = sqldb.Config{DatabaseURL: sqldbtest.FreshSchema(t)}
-			}
-			db, err := sqldb.Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.MigrateUpTo(ctx, "0016_ledger.sql"); err != nil {
-				t.Fatal(err)
-			}
+			db := openMigratedTo(t, d, "0016_ledger.sql")
 			u, err := db.InsertOldUser(ctx, "kept@example.com")
 			if err != nil {
 				t.Fatal(err)
@@ -317,4 +295,25 @@ func TestMigrate_PushTokensColumnGoes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openMigratedTo opens a fresh database of dialect d migrated up to the
+// migration named last, closed when the test ends: a test of the next
+// migration writes its old rows there.
+func openMigratedTo(t *testing.T, d sqldb.Dialect, last string) *sqldb.DB {
+	t.Helper()
+	ctx := context.Background()
+	cfg := sqldb.Config{DataDir: t.TempDir()}
+	if d == sqldb.Postgres {
+		cfg = sqldb.Config{DatabaseURL: sqldbtest.FreshSchema(t)}
+	}
+	db, err := sqldb.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.MigrateUpTo(ctx, last); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
